@@ -1,0 +1,18 @@
+"""Output formats, each rendered from the same Audit."""
+
+from __future__ import annotations
+
+from .base import Writer
+from .json import JsonWriter
+
+WRITERS: dict[str, Writer] = {"json": JsonWriter()}
+
+
+def get_writer(name: str) -> Writer:
+    try:
+        return WRITERS[name]
+    except KeyError:
+        raise KeyError(f"unknown format {name!r}; known: {', '.join(sorted(WRITERS))}") from None
+
+
+__all__ = ["WRITERS", "Writer", "get_writer"]

@@ -1,0 +1,109 @@
+"""Dalvik instruction tables and the vectorised search for references in code.
+
+Why by hand: finding which methods use a few hundred sensitive references does
+not need a disassembler or a call graph. Every instruction that names a method,
+field, string or type keeps that index in its second 16-bit code unit, so one
+NumPy pass over the code units finds the candidates; only the methods holding a
+candidate are then walked instruction by instruction to confirm it sits on an
+instruction boundary (payload tables can hold look-alike words). DESIGN.md §5
+has the figures: this is ~100× cheaper than building androguard's analysis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Width in 16-bit code units of each opcode (Dalvik formats, dalvik-bytecode.html).
+_WIDTHS = [1] * 256
+for _op, _w in {
+    0x02: 2, 0x03: 3, 0x05: 2, 0x06: 3, 0x08: 2, 0x09: 3, 0x13: 2, 0x14: 3, 0x15: 2, 0x16: 2,
+    0x17: 3, 0x18: 5, 0x19: 2, 0x1A: 2, 0x1B: 3, 0x1C: 2, 0x1F: 2, 0x20: 2, 0x22: 2, 0x23: 2,
+    0x24: 3, 0x25: 3, 0x26: 3, 0x29: 2, 0x2A: 3, 0x2B: 3, 0x2C: 3,
+    0xFA: 4, 0xFB: 4, 0xFC: 3, 0xFD: 3, 0xFE: 2, 0xFF: 2,
+}.items():
+    _WIDTHS[_op] = _w
+for _lo, _hi, _w in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0x78, 3),
+                     (0x90, 0xAF, 2), (0xD0, 0xE2, 2)):
+    for _op in range(_lo, _hi + 1):
+        _WIDTHS[_op] = _w
+WIDTHS: tuple[int, ...] = tuple(_WIDTHS)
+
+INVOKE_OPS = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB])
+FIELD_OPS = frozenset(range(0x52, 0x6E))  # iget*/iput* (22c) and sget*/sput* (21c)
+STRING_OP, STRING_JUMBO_OP = 0x1A, 0x1B
+TYPE_OPS = frozenset([0x1C, 0x1F, 0x20, 0x22, 0x23, 0x24, 0x25])  # const-class, check-cast, new-*…
+
+METHOD, FIELD, STRING, TYPE = 1, 2, 3, 4
+_KIND_OF_OP = np.zeros(256, dtype=np.uint32)
+for _op in INVOKE_OPS:
+    _KIND_OF_OP[_op] = METHOD
+for _op in FIELD_OPS:
+    _KIND_OF_OP[_op] = FIELD
+_KIND_OF_OP[STRING_OP] = STRING
+for _op in TYPE_OPS:
+    _KIND_OF_OP[_op] = TYPE
+
+
+def payload_width(units: list[int], pc: int) -> int:
+    """Width of a switch or array payload at ``pc`` (they share the nop opcode)."""
+    ident = units[pc]
+    try:
+        if ident == 0x0100:  # packed-switch-payload
+            return 4 + units[pc + 1] * 2
+        if ident == 0x0200:  # sparse-switch-payload
+            return 2 + units[pc + 1] * 4
+        if ident == 0x0300:  # fill-array-data-payload
+            width, size = units[pc + 1], units[pc + 2] | (units[pc + 3] << 16)
+            return 4 + (width * size + 1) // 2
+    except IndexError:
+        return len(units) - pc
+    return 1
+
+
+def instructions(units: list[int]) -> list[int]:
+    """Start offsets of the instructions in one method's code units."""
+    starts = []
+    pc, end = 0, len(units)
+    while pc < end:
+        starts.append(pc)
+        op = units[pc] & 0xFF
+        pc += payload_width(units, pc) if op == 0 and units[pc] else WIDTHS[op]
+    return starts
+
+
+def reference_at(units: list[int], pc: int) -> tuple[int, int] | None:
+    """(kind, index) of the reference the instruction at ``pc`` names, if any."""
+    op = units[pc] & 0xFF
+    if op == STRING_JUMBO_OP:
+        return (STRING, units[pc + 1] | (units[pc + 2] << 16)) if pc + 2 < len(units) else None
+    kind = int(_KIND_OF_OP[op])
+    if kind and pc + 1 < len(units):
+        return kind, units[pc + 1]
+    return None
+
+
+def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.ndarray:
+    """Positions in ``units`` whose opcode and second unit match a target (kind → indices).
+
+    Over-approximates: confirmed later against real instruction boundaries.
+    """
+    if len(units) < 2:
+        return np.empty(0, dtype=np.int64)
+    table = np.zeros(5 << 16, dtype=bool)
+    jumbo: set[int] = set()
+    for kind, indices in targets.items():
+        for index in indices:
+            if index < 0x10000:
+                table[(kind << 16) | index] = True
+            elif kind == STRING:
+                jumbo.add(index)
+    kinds = _KIND_OF_OP[units[:-1] & 0xFF]
+    hits = table[(kinds << 16) | units[1:]]
+    # const-string/jumbo carries a 32-bit index; it is rare, so test it apart.
+    jumbo_at = np.flatnonzero((units[:-2] & 0xFF) == STRING_JUMBO_OP)
+    if len(jumbo_at):
+        wanted = targets.get(STRING, set())
+        values = units[jumbo_at + 1].astype(np.uint32) | (units[jumbo_at + 2].astype(np.uint32) << 16)
+        keep = np.fromiter((int(v) in wanted for v in values), dtype=bool, count=len(values))
+        hits[jumbo_at[keep]] = True
+    return np.flatnonzero(hits)

@@ -1,0 +1,186 @@
+"""DEX facts of an app: every loaded ``classes*.dex``, and where code uses given references.
+
+Android loads ``classes.dex``, ``classes2.dex``, ``classes3.dex``… and stops at the
+first missing number, so a ``classes5.dex`` after a gap is never run; it is
+reported as ignored rather than analysed (what Android sees is what counts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from . import bytecode
+from .dexfile import DexFile
+
+_METHOD_REF = re.compile(r"^(L[^;]+;)->([^(:]+)(\([^)]*\)\S+)$")
+_FIELD_REF = re.compile(r"^(L[^;]+;)->([^(:]+):(\S+)$")
+_DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CallSite:
+    """A method whose code uses a reference (method invoked, field read or written, string, type)."""
+
+    caller: str  # Lpkg/Cls;->name(args)ret
+    target: str  # a method or field reference, a string constant, or a type descriptor
+    kind: str  # method | field | string | type
+    dex: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    name: str
+    superclass: str | None
+    interfaces: tuple[str, ...]
+    access_flags: int
+    dex: str
+
+
+_KIND_NAMES = {bytecode.METHOD: "method", bytecode.FIELD: "field",
+               bytecode.STRING: "string", bytecode.TYPE: "type"}
+
+
+def loaded_dex_names(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(dex entries Android loads, in load order; ``classes*.dex`` entries it ignores)."""
+    present = {n for n in names if _DEX_NAME.match(n)}
+    loaded = []
+    number = 1
+    while (name := "classes.dex" if number == 1 else f"classes{number}.dex") in present:
+        loaded.append(name)
+        number += 1
+    return loaded, sorted(present - set(loaded))
+
+
+class DexSet:
+    """All dex files of one app, queried together."""
+
+    def __init__(self, files: list[DexFile]) -> None:
+        self.files = files
+
+    @property
+    def class_count(self) -> int:
+        return sum(len(f.class_defs) for f in self.files)
+
+    @property
+    def method_count(self) -> int:
+        return sum(len(f.methods) for f in self.files)
+
+    def class_names(self) -> list[str]:
+        return [name for f in self.files for name in f.class_names]
+
+    def classes(self) -> list[ClassInfo]:
+        out = []
+        for f in self.files:
+            flags = f.class_defs["flags"].tolist()
+            for i, name in enumerate(f.class_names):
+                out.append(ClassInfo(name, f.superclass(i), f.interfaces(i), flags[i], f.name))
+        return out
+
+    def strings(self) -> list[str]:
+        """Distinct strings of all dex files, sorted."""
+        return sorted({s for f in self.files for s in f.strings})
+
+    def call_sites(self, methods: Iterable[str] = (), fields: Iterable[str] = (),
+                   strings: Iterable[str] = (), types: Iterable[str] = ()) -> list[CallSite]:
+        """Every (caller, target) pair where a caller's bytecode uses one of the targets."""
+        wanted = (tuple(methods), tuple(fields), tuple(strings), tuple(types))
+        found: set[CallSite] = set()
+        for f in self.files:
+            found.update(_scan_file(f, *wanted))
+        return sorted(found)
+
+    def invoke_edges(self, callers: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The methods each given caller invokes directly (for reachability), sorted."""
+        edges: dict[str, tuple[str, ...]] = {}
+        for caller in callers:
+            located = self._defined.get(caller)
+            if located is None:
+                continue
+            f, row = located
+            units = f.code_units(row)
+            targets = set()
+            for pc in bytecode.instructions(units):
+                ref = bytecode.reference_at(units, pc)
+                if ref and ref[0] == bytecode.METHOD and ref[1] < len(f.method_ids):
+                    targets.add(f.method_ref(ref[1]))
+            edges[caller] = tuple(sorted(targets))
+        return edges
+
+    @cached_property
+    def _defined(self) -> dict[str, tuple[DexFile, int]]:
+        """Defined methods with code by reference; the first dex wins, as in Android."""
+        table: dict[str, tuple[DexFile, int]] = {}
+        for f in self.files:
+            m = f.methods
+            for row in np.flatnonzero(m.insns_size).tolist():
+                table.setdefault(f.method_ref(int(m.method_idx[row])), (f, row))
+        return table
+
+
+def _indices(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
+             strings: tuple[str, ...], types: tuple[str, ...]) -> dict[int, dict[int, str]]:
+    """Map each wanted reference to its index in this dex (absent ones are skipped)."""
+    out: dict[int, dict[int, str]] = defaultdict(dict)
+    type_index, string_index = f.type_index, f.string_index
+    for kind, refs, pattern, table in ((bytecode.METHOD, methods, _METHOD_REF, f.method_ids),
+                                       (bytecode.FIELD, fields, _FIELD_REF, f.field_ids)):
+        by_class: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+        for ref in refs:
+            m = pattern.match(ref)
+            if m and m.group(1) in type_index:
+                by_class[type_index[m.group(1)]].append((ref, m.group(2), m.group(3)))
+        if not by_class:
+            continue
+        rows = np.flatnonzero(np.isin(table["cls"], list(by_class)))
+        render = f.method_ref if kind == bytecode.METHOD else f.field_ref
+        wanted = {ref for group in by_class.values() for ref, _, _ in group}
+        for row in rows.tolist():
+            ref = render(row)
+            if ref in wanted:
+                out[kind][row] = ref
+    for s in strings:
+        if s in string_index:
+            out[bytecode.STRING][string_index[s]] = s
+    for t in types:
+        if t in type_index:
+            out[bytecode.TYPE][type_index[t]] = t
+    return out
+
+
+def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
+               strings: tuple[str, ...], types: tuple[str, ...]) -> set[CallSite]:
+    targets = _indices(f, methods, fields, strings, types)
+    if not targets:
+        return set()
+    m = f.methods
+    with_code = np.flatnonzero(m.insns_size)
+    if not len(with_code):
+        return set()
+    order = with_code[np.argsort(m.insns_start[with_code], kind="stable")]
+    starts, ends = m.insns_start[order], m.insns_start[order] + m.insns_size[order]
+    lo, hi = int(starts[0]), int(ends.max())
+    positions = bytecode.candidate_positions(f.units[lo:hi], {k: set(v) for k, v in targets.items()}) + lo
+    slot = np.searchsorted(starts, positions, side="right") - 1
+    inside = (slot >= 0) & (positions < ends[np.maximum(slot, 0)])
+    found: set[CallSite] = set()
+    by_method: dict[int, list[int]] = defaultdict(list)
+    for pos, s in zip(positions[inside].tolist(), slot[inside].tolist(), strict=True):
+        by_method[int(order[s])].append(pos)
+    for row, hits in by_method.items():
+        units = f.code_units(row)
+        base = int(m.insns_start[row])
+        boundaries = set(bytecode.instructions(units))
+        caller = None
+        for pos in hits:
+            rel = pos - base
+            ref = bytecode.reference_at(units, rel) if rel in boundaries else None
+            if ref and ref[1] in targets.get(ref[0], {}):
+                caller = caller or f.method_ref(int(m.method_idx[row]))
+                found.add(CallSite(caller, targets[ref[0]][ref[1]], _KIND_NAMES[ref[0]], f.name))
+    return found

@@ -1,0 +1,43 @@
+"""The pipeline for one app: open, gather facts, run detectors, build the Audit.
+
+Nothing a hostile APK does may escape as a traceback: input and format failures
+become ``status: "error"`` with their typed reason, a crashing detector becomes
+an error entry of that app while the others still run.
+"""
+
+from __future__ import annotations
+
+from .detectors import ALL as DETECTORS
+from .errors import ScanFailure
+from .facts import AppFacts, gather
+from .inputs import open_app
+from .model import Audit, InputInfo, ScanError, Status
+from .options import ScanOptions
+from .result import build_audit, error_audit
+
+
+def scan(path: str, options: ScanOptions | None = None) -> Audit:
+    """Analyse one APK or split bundle; never raises for bad input."""
+    options = options or ScanOptions()
+    try:
+        archive = open_app(path, options.limits)
+    except ScanFailure as exc:
+        return error_audit(InputInfo(path, None, None, None), exc)
+    info = InputInfo(path, archive.sha256, archive.size, archive.format)
+    try:
+        facts = gather(archive)
+    except ScanFailure as exc:
+        return error_audit(info, exc)
+    except Exception as exc:  # a parser bug must not end a batch; report it as this app's error
+        return error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}"))
+    problems = list(facts.problems)
+    for detector in DETECTORS:
+        try:
+            detector.detect(facts)
+        except Exception as exc:
+            problems.append(ScanError("detector-failed", f"{detector.id}: {exc!r}"))
+    status = Status.PARTIAL if problems else Status.OK
+    return build_audit(info, facts, status, tuple(sorted(problems)))
+
+
+__all__ = ["scan", "AppFacts"]
