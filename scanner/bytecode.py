@@ -71,6 +71,47 @@ def instructions(units: list[int]) -> list[int]:
     return starts
 
 
+_WIDTH_TABLE = np.array(WIDTHS, dtype=np.int64)
+_SERIAL_TAIL = 16  # methods still walking when this few remain are finished in plain Python
+
+
+def _step(units: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    """Width of the instruction at each position in ``cur`` (switch/array payloads included)."""
+    at = units[cur]
+    w = _WIDTH_TABLE[at & 0xFF]
+    payload = np.flatnonzero((at >= 0x0100) & (at <= 0x0300) & ((at & 0xFF) == 0))
+    if len(payload):
+        pcs = cur[payload]
+        head = [units[np.minimum(pcs + k, len(units) - 1)].astype(np.int64) for k in (1, 2, 3)]
+        kind = at[payload]
+        count = head[1] | (head[2] << 16)
+        w[payload] = np.where(kind == 0x0100, 4 + head[0] * 2,
+                              np.where(kind == 0x0200, 2 + head[0] * 4, 4 + (head[0] * count + 1) // 2))
+    return w
+
+
+def instruction_mask(units: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Mark every instruction start of the given methods (code ranges within ``units``).
+
+    All methods are walked in lockstep with NumPy, one instruction per step; the few
+    long methods left at the end are finished in Python, where per-step overhead is lower.
+    """
+    mark = np.zeros(len(units), dtype=bool)
+    cur, end = starts.astype(np.int64), ends.astype(np.int64)
+    keep = cur < end
+    cur, end = cur[keep], end[keep]
+    while len(cur) > _SERIAL_TAIL:
+        mark[cur] = True
+        cur = cur + _step(units, cur)
+        keep = cur < end
+        cur, end = cur[keep], end[keep]
+    for pc, stop in zip(cur.tolist(), end.tolist(), strict=True):
+        code = units[pc:stop].tolist()
+        for rel in instructions(code):
+            mark[pc + rel] = True
+    return mark
+
+
 def reference_at(units: list[int], pc: int) -> tuple[int, int] | None:
     """(kind, index) of the reference the instruction at ``pc`` names, if any."""
     op = units[pc] & 0xFF
@@ -80,6 +121,11 @@ def reference_at(units: list[int], pc: int) -> tuple[int, int] | None:
     if kind and pc + 1 < len(units):
         return kind, units[pc + 1]
     return None
+
+
+def reference_at_array(units: np.ndarray, pc: int, end: int) -> tuple[int, int] | None:
+    """``reference_at`` for an instruction in the whole-file unit array, bounded by ``end``."""
+    return reference_at(units[pc:min(pc + 3, end)].tolist(), 0)
 
 
 def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.ndarray:
@@ -97,8 +143,14 @@ def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.n
                 table[(kind << 16) | index] = True
             elif kind == STRING:
                 jumbo.add(index)
-    kinds = _KIND_OF_OP[units[:-1] & 0xFF]
-    hits = table[(kinds << 16) | units[1:]]
+    any_index = np.zeros(1 << 16, dtype=bool)
+    any_index[np.flatnonzero(table.reshape(5, 1 << 16).any(axis=0))] = True
+    # the second unit must be a wanted index: a cheap first cut, then the exact (kind, index) test
+    near = np.flatnonzero(any_index[units[1:]])
+    kinds = _KIND_OF_OP[units[near] & 0xFF]
+    exact = table[(kinds << 16) | units[near + 1]]
+    hits = np.zeros(len(units) - 1, dtype=bool)
+    hits[near[exact]] = True
     # const-string/jumbo carries a 32-bit index; it is rare, so test it apart.
     jumbo_at = np.flatnonzero((units[:-2] & 0xFF) == STRING_JUMBO_OP)
     if len(jumbo_at):

@@ -42,6 +42,10 @@ class ClassInfo:
     dex: str
 
 
+def _site_key(site: CallSite) -> tuple[str, str, str, str]:
+    return site.caller, site.target, site.kind, site.dex
+
+
 _KIND_NAMES = {bytecode.METHOD: "method", bytecode.FIELD: "field",
                bytecode.STRING: "string", bytecode.TYPE: "type"}
 
@@ -93,7 +97,7 @@ class DexSet:
         found: set[CallSite] = set()
         for f in self.files:
             found.update(_scan_file(f, *wanted))
-        return sorted(found)
+        return sorted(found, key=_site_key)
 
     def invoke_edges(self, callers: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The methods each given caller invokes directly (for reachability), sorted."""
@@ -168,19 +172,25 @@ def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
     positions = bytecode.candidate_positions(f.units[lo:hi], {k: set(v) for k, v in targets.items()}) + lo
     slot = np.searchsorted(starts, positions, side="right") - 1
     inside = (slot >= 0) & (positions < ends[np.maximum(slot, 0)])
+    positions, slot = positions[inside], slot[inside]
+    if not len(positions):
+        return set()
+    # confirm candidates against the real instruction boundaries of the methods holding them
+    first = np.r_[True, slot[1:] != slot[:-1]]  # positions are sorted, so slots are too
+    last = np.r_[first[1:], True]
+    hit_slots = slot[first]
+    region = f.units[lo:hi]
+    # walk each method only as far as its last candidate
+    mark = bytecode.instruction_mask(region, starts[hit_slots] - lo, positions[last] + 1 - lo)
+    confirmed = mark[positions - lo]
     found: set[CallSite] = set()
-    by_method: dict[int, list[int]] = defaultdict(list)
-    for pos, s in zip(positions[inside].tolist(), slot[inside].tolist(), strict=True):
-        by_method[int(order[s])].append(pos)
-    for row, hits in by_method.items():
-        units = f.code_units(row)
-        base = int(m.insns_start[row])
-        boundaries = set(bytecode.instructions(units))
-        caller = None
-        for pos in hits:
-            rel = pos - base
-            ref = bytecode.reference_at(units, rel) if rel in boundaries else None
-            if ref and ref[1] in targets.get(ref[0], {}):
-                caller = caller or f.method_ref(int(m.method_idx[row]))
-                found.add(CallSite(caller, targets[ref[0]][ref[1]], _KIND_NAMES[ref[0]], f.name))
+    callers: dict[int, str] = {}
+    units = f.units
+    for pos, s in zip(positions[confirmed].tolist(), slot[confirmed].tolist(), strict=True):
+        ref = bytecode.reference_at_array(units, pos, hi)
+        if ref and ref[1] in targets.get(ref[0], {}):
+            row = int(order[s])
+            if row not in callers:
+                callers[row] = f.method_ref(int(m.method_idx[row]))
+            found.add(CallSite(callers[row], targets[ref[0]][ref[1]], _KIND_NAMES[ref[0]], f.name))
     return found
