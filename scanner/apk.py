@@ -65,7 +65,8 @@ class ApkFacts:
 def read_apk_facts(archive: AppArchive) -> ApkFacts:
     base = archive.base
     try:
-        apk = APK(base.zip.data, raw=True)
+        # a plain APK is opened by path: androguard then skips hashing the bytes again
+        apk = APK(archive.path) if archive.format == "apk" else APK(base.zip.data, raw=True)
     except Exception as exc:  # androguard raises many kinds on hostile input
         raise ManifestError(archive.path, f"{MANIFEST} cannot be parsed: {exc}") from None
     xml = apk.get_android_manifest_xml() if apk.is_valid_APK() else None

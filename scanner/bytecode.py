@@ -136,26 +136,20 @@ def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.n
     if len(units) < 2:
         return np.empty(0, dtype=np.int64)
     table = np.zeros(5 << 16, dtype=bool)
-    jumbo: set[int] = set()
     for kind, indices in targets.items():
         for index in indices:
-            if index < 0x10000:
+            if index < 0x10000:  # larger string indices only occur in const-string/jumbo, below
                 table[(kind << 16) | index] = True
-            elif kind == STRING:
-                jumbo.add(index)
-    any_index = np.zeros(1 << 16, dtype=bool)
-    any_index[np.flatnonzero(table.reshape(5, 1 << 16).any(axis=0))] = True
+    any_index = table.reshape(5, 1 << 16).any(axis=0)
     # the second unit must be a wanted index: a cheap first cut, then the exact (kind, index) test
     near = np.flatnonzero(any_index[units[1:]])
     kinds = _KIND_OF_OP[units[near] & 0xFF]
-    exact = table[(kinds << 16) | units[near + 1]]
-    hits = np.zeros(len(units) - 1, dtype=bool)
-    hits[near[exact]] = True
-    # const-string/jumbo carries a 32-bit index; it is rare, so test it apart.
-    jumbo_at = np.flatnonzero((units[:-2] & 0xFF) == STRING_JUMBO_OP)
-    if len(jumbo_at):
-        wanted = targets.get(STRING, set())
-        values = units[jumbo_at + 1].astype(np.uint32) | (units[jumbo_at + 2].astype(np.uint32) << 16)
-        keep = np.fromiter((int(v) in wanted for v in values), dtype=bool, count=len(values))
-        hits[jumbo_at[keep]] = True
-    return np.flatnonzero(hits)
+    hits = near[table[(kinds << 16) | units[near + 1]]]
+    wanted = targets.get(STRING, set())
+    if not wanted or len(units) < 3:
+        return hits
+    # const-string/jumbo carries a 32-bit index; it is rare, so test it apart
+    jumbo_at = np.flatnonzero(units[:-2].view(np.uint8)[0::2] == STRING_JUMBO_OP)
+    values = units[jumbo_at + 1].astype(np.uint32) | (units[jumbo_at + 2].astype(np.uint32) << 16)
+    keep = np.fromiter((int(v) in wanted for v in values), dtype=bool, count=len(values))
+    return np.union1d(hits, jumbo_at[keep])

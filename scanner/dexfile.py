@@ -143,7 +143,8 @@ class DexFile:
                 try:
                     args = "".join(types[t] for t in struct.unpack_from(f"<{n}H", data, params + 4))
                 except IndexError:
-                    raise DexFormatError(self.label, f"{self.name}: a parameter type is out of range") from None
+                    raise DexFormatError(
+                        self.label, f"{self.name}: a parameter type is out of range") from None
             out.append(f"({args}){types[ret]}")
         return out
 
@@ -177,7 +178,7 @@ class DexFile:
     # -- code -----------------------------------------------------------------------------------------
 
     @cached_property
-    def methods(self) -> "DefinedMethods":
+    def methods(self) -> DefinedMethods:
         from .classdata import read_defined_methods
 
         return read_defined_methods(self)

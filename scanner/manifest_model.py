@@ -171,10 +171,7 @@ def _components(app: Any, package: str, target: int) -> tuple[Component, ...]:
         actions = tuple(sorted({a for f in el.findall("intent-filter") for x in f.findall("action")
                                 if (a := _attr(x, "name"))}))
         explicit = _attr(el, "exported")
-        if el.tag == "provider":
-            default = target <= 16
-        else:
-            default = bool(el.findall("intent-filter"))
+        default = target <= 16 if el.tag == "provider" else bool(el.findall("intent-filter"))
         permission = _attr(el, "permission") or app_permission
         if el.tag == "provider":
             permission = permission or _attr(el, "readPermission") or _attr(el, "writePermission")
@@ -199,6 +196,7 @@ def _queries(root: Any) -> Queries:
     packages, actions, providers = set(), set(), set()
     for q in root.findall("queries"):
         packages.update(n for el in q.findall("package") if (n := _attr(el, "name")))
-        actions.update(n for i in q.findall("intent") for el in i.findall("action") if (n := _attr(el, "name")))
+        actions.update(n for i in q.findall("intent") for el in i.findall("action")
+                       if (n := _attr(el, "name")))
         providers.update(n for el in q.findall("provider") if (n := _attr(el, "authorities")))
     return Queries(tuple(sorted(packages)), tuple(sorted(actions)), tuple(sorted(providers)))

@@ -10,8 +10,20 @@ from . import __version__
 from .errors import ScanFailure
 from .facts import AppFacts
 from .model import (
-    AppInfo, Audit, CertificateInfo, ComponentEntry, DexInfo, FilesInfo, InputInfo,
-    KnowledgeBaseInfo, ManifestInfo, PermissionEntry, ScanError, SigningInfo, Status, ToolInfo,
+    AppInfo,
+    Audit,
+    CertificateInfo,
+    ComponentEntry,
+    DexInfo,
+    FilesInfo,
+    InputInfo,
+    KnowledgeBaseInfo,
+    ManifestInfo,
+    PermissionEntry,
+    ScanError,
+    SigningInfo,
+    Status,
+    ToolInfo,
 )
 
 TOOL = ToolInfo("appaudit", __version__)

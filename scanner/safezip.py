@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 from .errors import CorruptZip, DuplicateEntry, NotAZip, TruncatedZip, ZipLimitExceeded
 
-_CHUNK = 1 << 20
-
 
 @dataclass(frozen=True, slots=True)
 class ZipLimits:
@@ -73,18 +71,15 @@ class SafeZip:
                 f"entry {name!r} inflates to {info.file_size} bytes, over the limit of "
                 f"{self.limits.max_entry_size}",
             )
-        out = io.BytesIO()
         try:
             with self._zip.open(info) as stream:
-                while chunk := stream.read(_CHUNK):
-                    if out.tell() + len(chunk) > limit:
-                        raise ZipLimitExceeded(
-                            self.label, f"entry {name!r} inflates past its declared size of {info.file_size}"
-                        )
-                    out.write(chunk)
+                data = stream.read(limit + 1)  # one read: zipfile stops at the declared size
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
             raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
-        return out.getvalue()
+        if len(data) > limit:
+            raise ZipLimitExceeded(
+                self.label, f"entry {name!r} inflates past its declared size of {info.file_size}")
+        return data
 
 
 def _open(data: bytes, label: str) -> zipfile.ZipFile:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import (
-    BundleError, CorruptZip, DuplicateEntry, InputNotFound, NotAnApk, NotAZip, TruncatedZip, ZipLimitExceeded,
+    BundleError,
+    CorruptZip,
+    DuplicateEntry,
+    InputNotFound,
+    NotAnApk,
+    NotAZip,
+    TruncatedZip,
+    ZipLimitExceeded,
 )
 from scanner.inputs import expand, open_app
 from scanner.safezip import SafeZip, ZipLimits

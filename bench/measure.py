@@ -1,0 +1,95 @@
+"""One measurement in a fresh process, so peak RSS belongs to that approach alone.
+
+Usage: measure.py MODE APK  ->  prints {"wall": seconds, "peak_rss_mb": MB, ...} as JSON.
+Modes: floor (open zip, inflate every dex, sha256), facts (our full facts extraction with
+call sites for the knowledge base's references), detectors (facts plus every detector),
+androguard (``AnalyzeAPK``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import sys
+import time
+import zipfile
+
+
+def floor(path: str) -> dict:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    hashlib.sha256(data).hexdigest()
+    total = 0
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("classes") and name.endswith(".dex"):
+                total += len(z.read(name))
+    return {"dex_bytes": total}
+
+
+def knowledge_base_refs() -> tuple[list[str], list[str], list[str]]:
+    import signatures
+
+    kb = signatures.load()
+    methods, fields, strings = set(), set(), set()
+    for api in kb.apis:
+        methods.update(api.methods)
+        fields.update(api.fields)
+        strings.update(api.strings)
+        for rule in api.argument_rules:  # constants that decide an argument-dependent API's category
+            {"string": strings, "field": fields, "method": methods}.get(rule.kind, set()).add(str(rule.value))
+    return sorted(methods), sorted(fields), sorted(strings)
+
+
+def facts(path: str) -> dict:
+    from scanner.facts import gather
+    from scanner.inputs import open_app
+
+    methods, fields, strings = knowledge_base_refs()
+    start = time.perf_counter()
+    app = gather(open_app(path))
+    app.dex.strings()
+    app.dex.classes()
+    sites = app.dex.call_sites(methods, fields, strings)
+    return {"references": len(methods) + len(fields) + len(strings), "call_sites": len(sites),
+            "classes": app.dex.class_count, "methods": app.dex.method_count,
+            "inner_wall": time.perf_counter() - start}
+
+
+def detectors(path: str) -> dict:
+    from scanner.engine import scan
+
+    audit = scan(path)
+    return {"status": audit.status.value, "api_calls": len(audit.api_calls), "sdks": len(audit.sdks)}
+
+
+def androguard(path: str) -> dict:
+    from loguru import logger
+
+    logger.disable("androguard")
+    from androguard.misc import AnalyzeAPK
+
+    _, dexes, analysis = AnalyzeAPK(path)
+    return {"classes": len(list(analysis.get_classes()))}
+
+
+def main() -> None:
+    mode, path = sys.argv[1], sys.argv[2]
+    run = {"floor": floor, "facts": facts, "detectors": detectors, "androguard": androguard}[mode]
+    if mode != "floor":  # imports and the knowledge base load once per process, not per app: not timed
+        from androguard.core import apk  # noqa: F401
+
+        import scanner.engine  # noqa: F401
+        import signatures
+
+        signatures.load()
+    start = time.perf_counter()
+    extra = run(path)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": mode, "wall": wall, "peak_rss_mb": peak, **extra}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""``make bench``: speed and memory of the facts extraction on a large synthetic multi-dex APK.
+
+Every approach runs in its own process (peak RSS is per approach) in the same run, and
+figures are reported as ratios against the floor measured here: the machine is shared
+and noisy, so only same-run ratios mean anything.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+APK = HERE / "cache" / "big.apk"
+RUNS = {"floor": 5, "facts": 5, "detectors": 3, "androguard": 1}
+
+
+def measure(mode: str, runs: int) -> dict:
+    results = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, str(HERE / "measure.py"), mode, str(APK)],
+                             capture_output=True, text=True, check=True).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    best = dict(results[0])
+    best["wall"] = statistics.median(r["wall"] for r in results)
+    best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in results)
+    return best
+
+
+def main() -> int:
+    subprocess.run([sys.executable, str(HERE / "make_big_apk.py"), "--out", str(APK)], check=True)
+    skip_androguard = "--no-androguard" in sys.argv
+    figures = {mode: measure(mode, n) for mode, n in RUNS.items()
+               if not (mode == "androguard" and skip_androguard)}
+    floor = figures["floor"]
+    dex_mb = floor["dex_bytes"] / 2**20
+    print(f"\nbench APK: {APK.stat().st_size / 2**20:.1f} MB, {dex_mb:.1f} MB of dex, "
+          f"{figures['facts']['classes']} classes, {figures['facts']['methods']} methods, "
+          f"{figures['facts']['references']} references searched, {figures['facts']['call_sites']} call sites")
+    print(f"{'approach':<12} {'wall s':>8} {'peak MB':>8} {'x floor':>8}")
+    for mode, f in figures.items():
+        print(f"{mode:<12} {f['wall']:>8.3f} {f['peak_rss_mb']:>8.0f} {f['wall'] / floor['wall']:>8.1f}")
+    facts, detect = figures["facts"], figures["detectors"]
+    checks = [
+        ("facts <= 3x floor", facts["wall"] <= 3 * floor["wall"]),
+        (f"facts peak RSS <= 2x dex + 150 MB ({2 * dex_mb + 150:.0f} MB)",
+         facts["peak_rss_mb"] <= 2 * dex_mb + 150),
+        (f"detectors add {100 * (detect['wall'] / facts['wall'] - 1):.0f}% to facts (target <= 50%)",
+         detect["wall"] <= 1.5 * facts["wall"]),
+    ]
+    if "androguard" in figures:
+        speedup = figures["androguard"]["wall"] / facts["wall"]
+        checks.append((f"facts {speedup:.0f}x faster than androguard AnalyzeAPK (target >= 20x)", speedup >= 20))
+    print()
+    for text, ok in checks:
+        print(f"{'PASS' if ok else 'MISS'}  {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
