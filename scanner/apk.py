@@ -101,7 +101,8 @@ def _label(apk: APK) -> str:
 
 
 def _signing(apk: APK) -> Signing:
-    schemes, certs = [], {}
+    schemes: list[str] = []
+    certs: dict[bytes, object] = {}
     for scheme, signed, getter in (
         ("v1", apk.is_signed_v1, apk.get_certificates_v1),
         ("v2", apk.is_signed_v2, apk.get_certificates_v2),

@@ -140,7 +140,7 @@ def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.n
         for index in indices:
             if index < 0x10000:  # larger string indices only occur in const-string/jumbo, below
                 table[(kind << 16) | index] = True
-    any_index = table.reshape(5, 1 << 16).any(axis=0)
+    any_index = np.asarray(table.reshape(5, 1 << 16).any(axis=0))
     # the second unit must be a wanted index: a cheap first cut, then the exact (kind, index) test
     near = np.flatnonzero(any_index[units[1:]])
     kinds = _KIND_OF_OP[units[near] & 0xFF]
@@ -152,4 +152,5 @@ def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.n
     jumbo_at = np.flatnonzero(units[:-2].view(np.uint8)[0::2] == STRING_JUMBO_OP)
     values = units[jumbo_at + 1].astype(np.uint32) | (units[jumbo_at + 2].astype(np.uint32) << 16)
     keep = np.fromiter((int(v) in wanted for v in values), dtype=bool, count=len(values))
-    return np.union1d(hits, jumbo_at[keep])
+    extra = jumbo_at[keep]
+    return np.sort(np.concatenate([hits, extra])) if len(extra) else hits

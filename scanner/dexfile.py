@@ -83,7 +83,8 @@ class DexFile:
             return []
         u8 = self.u8
         starts = self._string_starts(offsets)
-        nuls = np.flatnonzero(u8 == 0)
+        lo = int(starts.min())  # string data sits together, usually near the end: search only from there
+        nuls = np.flatnonzero(u8[lo:] == 0) + lo
         where = np.searchsorted(nuls, starts)
         if (where >= len(nuls)).any():
             raise DexFormatError(self.label, f"{self.name}: a string runs past the end of the file")

@@ -30,7 +30,10 @@ class AppFacts:
 def gather(archive: AppArchive) -> AppFacts:
     """Read the manifest and every loaded dex of every APK of the app."""
     apk = read_apk_facts(archive)
-    files, names, ignored, problems = [], [], [], []
+    files: list[DexFile] = []
+    names: list[str] = []
+    ignored: list[str] = []
+    problems: list[ScanError] = []
     for split in archive.apks:
         prefix = "" if split is archive.base else f"{split.name}!"
         loaded, skipped = loaded_dex_names(split.zip.names())

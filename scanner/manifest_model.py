@@ -193,7 +193,9 @@ def _meta_data(app: Any) -> tuple[MetaData, ...]:
 
 
 def _queries(root: Any) -> Queries:
-    packages, actions, providers = set(), set(), set()
+    packages: set[str] = set()
+    actions: set[str] = set()
+    providers: set[str] = set()
     for q in root.findall("queries"):
         packages.update(n for el in q.findall("package") if (n := _attr(el, "name")))
         actions.update(n for i in q.findall("intent") for el in i.findall("action")

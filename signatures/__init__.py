@@ -1,0 +1,63 @@
+"""appaudit's knowledge base: SDKs and trackers, permissions, PI APIs, app types, rules, packers.
+
+`load()` is the only entry point the scanner needs. The default knowledge base
+is loaded once per process; it uses the tracker list that `appaudit signatures
+update` cached for the user when there is one, else the bundled copy.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+
+from .loader import bundled_dir, load_dir
+from .model import (
+    ApiSignature,
+    AppCategory,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Packer,
+    PermissionInfo,
+    PiCategory,
+    Rule,
+    Sdk,
+    TrackerSignature,
+)
+
+__all__ = [
+    "ApiSignature", "AppCategory", "KnowledgeBase", "KnowledgeBaseError", "Packer", "PermissionInfo",
+    "PiCategory", "Rule", "Sdk", "TrackerSignature", "cache_dir", "load",
+]
+
+log = logging.getLogger(__name__)
+CACHE_FILE = "trackers.json"
+
+
+def cache_dir() -> Path:
+    """Per-user cache folder ($XDG_CACHE_HOME/appaudit, default ~/.cache/appaudit)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "appaudit"
+
+
+@functools.cache
+def _load_default(cache_file: Path | None) -> KnowledgeBase:
+    if cache_file is not None:
+        try:
+            return load_dir(bundled_dir(), trackers_cache=cache_file)
+        except KnowledgeBaseError as exc:
+            # The cache is machine-written; a bad one must not stop scans.
+            log.warning("ignoring tracker cache, using the bundled list: %s", exc)
+    return load_dir(bundled_dir())
+
+
+def load(data_dir: Path | None = None) -> KnowledgeBase:
+    """Load and validate the knowledge base (bundled data unless `data_dir` is given).
+
+    Raises KnowledgeBaseError naming the file, entry and reason if the data is broken.
+    """
+    if data_dir is not None:
+        return load_dir(Path(data_dir))
+    cached = cache_dir() / CACHE_FILE
+    return _load_default(cached if cached.is_file() else None)

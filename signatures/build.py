@@ -1,0 +1,232 @@
+"""Turn checked TOML tables into model records, one builder per entry kind."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .fields import Entry
+from .model import (
+    SENSITIVITIES,
+    SEVERITIES,
+    ApiSignature,
+    AppCategory,
+    ArgumentRule,
+    NecessaryItem,
+    Packer,
+    PermissionInfo,
+    PermissionRequirement,
+    PiCategory,
+    Rule,
+    StringConstant,
+    TrackerSignature,
+)
+
+_METHOD_REF = re.compile(r"^L[\w/$-]+;->[\w$<>-]+\([\w/$;\[]*\)[\w/$;\[]+$")
+_FIELD_REF = re.compile(r"^L[\w/$-]+;->[\w$-]+:[\w/$;\[]+$")
+
+
+def _compile(entry: Entry, key: str, pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise entry.fail(f"{key} does not compile: {exc}") from None
+    return pattern
+
+
+def pi_category(entry: Entry) -> PiCategory:
+    item = PiCategory(
+        id=entry.text("id"),
+        title=entry.text("title"),
+        sensitive=entry.choice("sensitive", SENSITIVITIES),  # type: ignore[arg-type]
+        rule=entry.opt_text("rule"),
+        source=entry.source(),
+    )
+    entry.done()
+    return item
+
+
+def sdk(entry: Entry, origin: str) -> TrackerSignature:
+    exodus_ids = entry.integers("exodus_ids")
+    single = entry.integer("exodus_id")
+    if single is not None:
+        exodus_ids = (single, *exodus_ids)
+    item = TrackerSignature(
+        id=entry.text("id"),
+        name=entry.text("name"),
+        vendor=entry.text("vendor"),
+        categories=entry.texts("categories"),
+        source=entry.source(),
+        origin=origin,  # type: ignore[arg-type]
+        name_cn=entry.text("name_cn", ""),
+        legal_entity=entry.text("legal_entity", ""),
+        country=entry.text("country", ""),
+        website=entry.text("website", ""),
+        prefixes=entry.texts("prefixes"),
+        code_regex=_compile(entry, "code_regex", entry.text("code_regex", "")),
+        domains=tuple(d.lower() for d in entry.texts("domains")),
+        network_regex=_compile(entry, "network_regex", entry.text("network_regex", "")),
+        libraries=entry.texts("libraries"),
+        components=entry.texts("components"),
+        meta_data=entry.texts("meta_data"),
+        permissions=entry.texts("permissions"),
+        pi_collected=entry.texts("pi_collected"),
+        bundled_by=entry.texts("bundled_by"),
+        exodus_ids=exodus_ids,
+        verified=entry.flag("verified", True),
+        notes=entry.text("notes", ""),
+    )
+    entry.done()
+    return item
+
+
+def permission(entry: Entry) -> PermissionInfo:
+    item = PermissionInfo(
+        name=entry.text("name"),
+        protection_level=entry.text("protection_level"),
+        pi_category=entry.text("pi_category"),
+        sensitive=entry.choice("sensitive", SENSITIVITIES),  # type: ignore[arg-type]
+        source=entry.source(),
+        group=entry.text("group", ""),
+        api_added=entry.integer("api_added"),
+        api_deprecated=entry.integer("api_deprecated"),
+        api_removed=entry.integer("api_removed"),
+        restricted=entry.choice("restricted", ("", "hard", "soft", "play"), ""),
+        owner=entry.text("owner", "android"),
+        match=entry.choice("match", ("exact", "suffix", "prefix"), "exact"),  # type: ignore[arg-type]
+        rule=entry.opt_text("rule"),
+        verified=entry.flag("verified", True),
+    )
+    entry.done()
+    return item
+
+
+def _requirement(entry: Entry, raw: Any) -> PermissionRequirement:
+    if isinstance(raw, str):
+        return PermissionRequirement(raw)
+    sub = Entry(entry.file, raw, key="name")
+    sub.ident = f"{entry.ident} / {sub.ident}"
+    req = PermissionRequirement(sub.text("name"), sub.integer("min_api"), sub.integer("max_api"))
+    sub.done()
+    return req
+
+
+def _argument_rule(entry: Entry, raw: Any) -> ArgumentRule:
+    sub = Entry(entry.file, raw, key="category")
+    sub.ident = f"{entry.ident} / argument"
+    present = [k for k in ("string", "field", "method", "int") if k in raw]
+    if len(present) != 1:
+        raise sub.fail("an argument rule needs exactly one of 'string', 'field', 'method', 'int'")
+    kind = present[0]
+    if kind == "int":
+        value: str | int = sub.integer("int") or 0
+        match = sub.choice("match", ("exact", "mask"), "exact")
+    else:
+        value = sub.text(kind)
+        match = sub.choice("match", ("exact", "prefix", "contains"), "exact")
+        if kind == "field" and not _FIELD_REF.match(value):
+            raise sub.fail(f"field reference {value!r} is not in Dalvik form Lpkg/Cls;->name:Type")
+        if kind == "method" and not _METHOD_REF.match(value):
+            raise sub.fail(f"method reference {value!r} is not in Dalvik form Lpkg/Cls;->name(args)ret")
+    rule = ArgumentRule(kind, value, sub.text("category"), match, sub.texts("permissions"))  # type: ignore[arg-type]
+    sub.done()
+    return rule
+
+
+def api(entry: Entry) -> ApiSignature:
+    methods, fields = entry.texts("methods"), entry.texts("fields")
+    for ref in methods:
+        if not _METHOD_REF.match(ref):
+            raise entry.fail(f"method reference {ref!r} is not in Dalvik form Lpkg/Cls;->name(args)ret")
+    for ref in fields:
+        if not _FIELD_REF.match(ref):
+            raise entry.fail(f"field reference {ref!r} is not in Dalvik form Lpkg/Cls;->name:Type")
+    raw_perms = entry._get("permissions", list, [], False)
+    item = ApiSignature(
+        id=entry.text("id"),
+        category=entry.text("category"),
+        kind=entry.choice("kind", ("method", "field", "string", "consumer"), "method"),  # type: ignore[arg-type]
+        source=entry.source(),
+        methods=methods,
+        fields=fields,
+        strings=entry.texts("strings"),
+        permissions=tuple(_requirement(entry, p) for p in raw_perms),
+        permission_note=entry.text("permission_note", ""),
+        api_added=entry.integer("api_added"),
+        api_deprecated=entry.integer("api_deprecated"),
+        api_restricted=entry.integer("api_restricted"),
+        api_removed=entry.integer("api_removed"),
+        argument_dependent=entry.flag("argument_dependent", False),
+        argument_rules=tuple(_argument_rule(entry, r) for r in entry.tables("arguments")),
+        library=entry.text("library", ""),
+        rule=entry.opt_text("rule"),
+        verified=entry.flag("verified", True),
+    )
+    entry.done()
+    if not item.refs:
+        raise entry.fail("an API entry needs at least one method, field or string")
+    return item
+
+
+def constant(entry: Entry) -> StringConstant:
+    item = StringConstant(entry.text("value"), entry.text("category"), entry.source(),
+                          entry.flag("verified", True))
+    entry.done()
+    return item
+
+
+def app_category(entry: Entry) -> AppCategory:
+    items = []
+    for raw in entry.tables("necessary"):
+        sub = Entry(entry.file, raw, key="item")
+        sub.ident = f"{entry.ident} / {sub.ident}"
+        items.append(NecessaryItem(
+            item=sub.text("item"),
+            origin=sub.choice("origin", ("user", "device", "service")),  # type: ignore[arg-type]
+            permissions=sub.texts("permissions"),
+            api_categories=sub.texts("api_categories"),
+        ))
+        sub.done()
+    item = AppCategory(
+        id=entry.text("id"),
+        npi=entry.text("npi"),
+        name=entry.text("name"),
+        name_cn=entry.text("name_cn"),
+        basic_function=entry.text("basic_function"),
+        necessary=tuple(items),
+        source=entry.source(),
+        expected_permissions=entry.texts("expected_permissions"),
+        verified=entry.flag("verified", True),
+    )
+    entry.done()
+    return item
+
+
+def rule(entry: Entry) -> Rule:
+    item = Rule(
+        id=entry.text("id"),
+        title=entry.text("title"),
+        severity=entry.choice("severity", SEVERITIES),  # type: ignore[arg-type]
+        explanation=" ".join(entry.text("explanation").split()),
+        refs=entry.texts("refs"),
+    )
+    entry.done()
+    return item
+
+
+def packer(entry: Entry) -> Packer:
+    item = Packer(
+        id=entry.text("id"),
+        name=entry.text("name"),
+        vendor=entry.text("vendor"),
+        source=entry.source(),
+        country=entry.text("country", ""),
+        classes=entry.texts("classes"),
+        libraries=entry.texts("libraries"),
+        assets=entry.texts("assets"),
+        verified=entry.flag("verified", True),
+    )
+    entry.done()
+    if not (item.classes or item.libraries or item.assets):
+        raise entry.fail("a packer needs at least one class, library or asset indicator")
+    return item

@@ -1,0 +1,353 @@
+"""Typed, immutable records of the knowledge base.
+
+Everything here is a frozen dataclass so a loaded KnowledgeBase can be shared
+between detectors and worker processes without anyone changing it by accident.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Sensitivity = Literal["yes", "context", "no"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+SENSITIVITIES: tuple[str, ...] = ("yes", "context", "no")
+
+
+class KnowledgeBaseError(Exception):
+    """A data file is missing, unreadable or inconsistent.
+
+    The message names the file, the entry id and the reason, so a reviewer can
+    fix the data without reading the loader.
+    """
+
+    def __init__(self, file: str, entry: str | None, reason: str) -> None:
+        self.file = file
+        self.entry = entry
+        self.reason = reason
+        where = f"{file}: {entry}" if entry else file
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class PiCategory:
+    """One kind of personal information (``device_id.imei``, ``location.precise``...)."""
+
+    id: str
+    title: str
+    sensitive: Sensitivity
+    rule: str | None = None  # rule emitted when code reads this category
+    source: tuple[str, ...] = ()
+
+    @property
+    def parent(self) -> str | None:
+        return self.id.rsplit(".", 1)[0] if "." in self.id else None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerSignature:
+    """An SDK or tracker and the signals that reveal it in an APK.
+
+    ``prefixes`` are Java package prefixes in dot form, matched on a ``.``
+    boundary; ``code_regex`` is kept only for the few signatures that really
+    are regular expressions over dotted class names.
+    """
+
+    id: str
+    name: str
+    vendor: str
+    categories: tuple[str, ...]
+    source: tuple[str, ...]
+    origin: Literal["exodus", "appaudit"] = "appaudit"
+    name_cn: str = ""
+    legal_entity: str = ""
+    country: str = ""
+    website: str = ""
+    prefixes: tuple[str, ...] = ()
+    code_regex: str = ""
+    domains: tuple[str, ...] = ()
+    network_regex: str = ""
+    libraries: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    meta_data: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = ()
+    pi_collected: tuple[str, ...] = ()
+    bundled_by: tuple[str, ...] = ()
+    exodus_ids: tuple[int, ...] = ()
+    verified: bool = True
+    notes: str = ""
+    _code_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _net_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_code_re", re.compile(self.code_regex) if self.code_regex else None)
+        object.__setattr__(self, "_net_re", re.compile(self.network_regex) if self.network_regex else None)
+
+    def matches_class(self, class_name: str) -> bool:
+        """True if a dotted class name belongs to this SDK."""
+        for prefix in self.prefixes:
+            if class_name == prefix or class_name.startswith(prefix + "."):
+                return True
+        return bool(self._code_re and self._code_re.search(class_name))
+
+    def matches_host(self, host: str) -> bool:
+        """True if a host name is one of this SDK's endpoints."""
+        host = host.lower().rstrip(".")
+        if any(host == d or host.endswith("." + d) for d in self.domains):
+            return True
+        return bool(self._net_re and self._net_re.search(host))
+
+
+Sdk = TrackerSignature
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionInfo:
+    """What an Android (or vendor) permission exposes and how it is granted."""
+
+    name: str
+    protection_level: str
+    pi_category: str
+    sensitive: Sensitivity
+    source: tuple[str, ...]
+    group: str = ""
+    api_added: int | None = None
+    api_deprecated: int | None = None
+    api_removed: int | None = None
+    restricted: str = ""  # "hard" | "soft" | "play" | ""
+    owner: str = "android"
+    match: Literal["exact", "suffix", "prefix"] = "exact"
+    rule: str | None = None
+    verified: bool = True
+
+    @property
+    def dangerous(self) -> bool:
+        return "dangerous" in self.protection_level.split("|")
+
+    @property
+    def privileged(self) -> bool:
+        """Granted only to platform-signed or system apps, never to an ordinary app."""
+        levels = self.protection_level.split("|")
+        return levels[0] == "signature" and "appop" not in levels
+
+    def matches(self, name: str) -> bool:
+        if self.match == "suffix":
+            return name.endswith(self.name)
+        if self.match == "prefix":
+            return name.startswith(self.name)
+        return name == self.name
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRequirement:
+    """A permission that makes an API work, optionally only within an API-level range."""
+
+    name: str
+    min_api: int | None = None
+    max_api: int | None = None
+
+    def applies(self, api_level: int) -> bool:
+        return (self.min_api is None or api_level >= self.min_api) and (
+            self.max_api is None or api_level <= self.max_api
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentRule:
+    """For argument-dependent APIs: the constant that decides the category.
+
+    ``kind`` says what the resolved argument is: a const-string, a static
+    field reference, the result of a method call (both in Dalvik form) or a
+    const int; ``match`` how to compare.
+    """
+
+    kind: Literal["string", "field", "method", "int"]
+    value: str | int
+    category: str
+    match: Literal["exact", "prefix", "contains", "mask"] = "exact"
+    permissions: tuple[str, ...] = ()
+
+    def matches(self, arg: str | int) -> bool:
+        if self.kind == "int":
+            if not isinstance(arg, int) or not isinstance(self.value, int):
+                return False
+            return bool(arg & self.value) if self.match == "mask" else arg == self.value
+        if not isinstance(arg, str):
+            return False
+        value = str(self.value)
+        if self.match == "prefix":
+            return arg.startswith(value)
+        if self.match == "contains":
+            return value in arg
+        return arg == value
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSignature:
+    """Framework/SDK references through which code reads personal information."""
+
+    id: str
+    category: str
+    kind: Literal["method", "field", "string", "consumer"]
+    source: tuple[str, ...]
+    methods: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    strings: tuple[str, ...] = ()
+    permissions: tuple[PermissionRequirement, ...] = ()
+    permission_note: str = ""
+    api_added: int | None = None
+    api_deprecated: int | None = None
+    api_restricted: int | None = None  # from this level ordinary apps get nothing
+    api_removed: int | None = None
+    argument_dependent: bool = False
+    argument_rules: tuple[ArgumentRule, ...] = ()
+    library: str = ""
+    rule: str | None = None  # overrides the category's rule (e.g. reflection)
+    verified: bool = True
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return self.methods + self.fields + self.strings
+
+    def category_for(self, arg: str | int) -> str | None:
+        """Category decided by a resolved argument, or None if no rule matches."""
+        for rule in self.argument_rules:
+            if rule.matches(arg):
+                return rule.category
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class StringConstant:
+    """A const-string that by itself points to personal-information access."""
+
+    value: str
+    category: str
+    source: tuple[str, ...]
+    verified: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NecessaryItem:
+    """One item of necessary PI of an app type and what on the device serves it."""
+
+    item: str
+    origin: Literal["user", "device", "service"]
+    permissions: tuple[str, ...] = ()
+    api_categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AppCategory:
+    """An app type of the 2021 necessary-information rules."""
+
+    id: str
+    npi: str
+    name: str
+    name_cn: str
+    basic_function: str
+    necessary: tuple[NecessaryItem, ...]
+    source: tuple[str, ...]
+    expected_permissions: tuple[str, ...] = ()
+    verified: bool = True
+
+    @property
+    def needs_no_pi(self) -> bool:
+        return not self.necessary
+
+    @property
+    def necessary_permissions(self) -> frozenset[str]:
+        return frozenset(p for item in self.necessary for p in item.permissions)
+
+    @property
+    def necessary_api_categories(self) -> frozenset[str]:
+        return frozenset(c for item in self.necessary for c in item.api_categories)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Metadata of one rule id appaudit can emit."""
+
+    id: str
+    title: str
+    severity: Severity
+    explanation: str
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Packer:
+    """Indicators of an app protector that hides the real code from static analysis."""
+
+    id: str
+    name: str
+    vendor: str
+    source: tuple[str, ...]
+    country: str = ""
+    classes: tuple[str, ...] = ()
+    libraries: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+    verified: bool = True
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KnowledgeBase:
+    """Everything detectors may look up; read-only and cheap to share."""
+
+    version: str
+    date: str
+    provenance: str
+    sdks: tuple[TrackerSignature, ...]
+    apis: tuple[ApiSignature, ...]
+    constants: tuple[StringConstant, ...]
+    permissions: Mapping[str, PermissionInfo]
+    categories: Mapping[str, AppCategory]
+    rules: Mapping[str, Rule]
+    packers: tuple[Packer, ...]
+    pi_categories: Mapping[str, PiCategory]
+    sdk_categories: Mapping[str, str]
+    documents: Mapping[str, str]
+    merge_notes: tuple[str, ...] = ()
+    _sdk_by_id: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
+    _prefix_index: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
+    _regex_sdks: tuple[TrackerSignature, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_sdk_by_id", {s.id: s for s in self.sdks})
+        object.__setattr__(self, "_prefix_index", {p: s for s in self.sdks for p in s.prefixes})
+        object.__setattr__(self, "_regex_sdks", tuple(s for s in self.sdks if s._code_re is not None))
+
+    def permission(self, name: str) -> PermissionInfo | None:
+        """Exact name first, then app-specific patterns (``*.permission.MIPUSH_RECEIVE``)."""
+        info = self.permissions.get(name)
+        if info is not None:
+            return info
+        return next((p for p in self.permissions.values() if p.match != "exact" and p.matches(name)), None)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def sdk(self, sdk_id: str) -> TrackerSignature:
+        return self._sdk_by_id[sdk_id]
+
+    def category(self, key: str) -> AppCategory:
+        """Look up an app type by slug (``short_video``) or rule id (``NPI2021-29``)."""
+        if key in self.categories:
+            return self.categories[key]
+        for cat in self.categories.values():
+            if cat.npi == key:
+                return cat
+        raise KeyError(key)
+
+    def sdk_for_class(self, class_name: str) -> TrackerSignature | None:
+        """Longest matching package prefix wins; regex signatures are the fallback."""
+        name = class_name
+        while name:
+            hit = self._prefix_index.get(name)
+            if hit is not None:
+                return hit
+            name = name.rpartition(".")[0]
+        return next((s for s in self._regex_sdks if s._code_re and s._code_re.search(class_name)), None)
