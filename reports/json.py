@@ -17,6 +17,8 @@ def to_dict(audit: Audit) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.IntEnum):  # severities: written by name, ordered in code
+        return value.name.lower()
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):

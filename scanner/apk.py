@@ -16,10 +16,12 @@ from loguru import logger
 from .errors import ManifestError
 from .inputs import MANIFEST, AppArchive
 from .manifest_model import ManifestFacts, read_manifest
+from .netconfig import NetworkSecurityConfig, read_network_security_config
 
 logger.disable("androguard")
 
 from androguard.core.apk import APK  # noqa: E402  (after silencing its logger)
+from androguard.core.axml import AXMLPrinter  # noqa: E402
 
 _LIB = re.compile(r"^lib/([^/]+)/([^/]+\.so)$")
 _SHORT_NAMES = {
@@ -60,6 +62,8 @@ class ApkFacts:
     native_libs: tuple[NativeLib, ...]
     assets: tuple[str, ...]
     files: tuple[str, ...]  # every entry of every APK, "<apk>!<entry>" for splits
+    resource_strings: tuple[str, ...]  # the resource table's string pool (labels, URLs, config values)
+    network_security_config: NetworkSecurityConfig | None
 
 
 def read_apk_facts(archive: AppArchive) -> ApkFacts:
@@ -89,7 +93,35 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
+        resource_strings=_resource_strings(apk),
+        network_security_config=_network_security_config(apk, manifest.network_security_config),
     )
+
+
+def _resource_strings(apk: APK) -> tuple[str, ...]:
+    try:
+        table = apk.get_android_resources()
+        pool = table.stringpool_main if table else None
+        return tuple(s for s in pool if isinstance(s, str)) if pool else ()
+    except Exception:  # a damaged resource table hides its strings; the rest of the app still counts
+        return ()
+
+
+def _network_security_config(apk: APK, reference: str | None) -> NetworkSecurityConfig | None:
+    """Resolve ``@xml/…`` through the resource table and parse the binary XML it names."""
+    if not reference or not reference.startswith("@"):
+        return None
+    try:
+        table = apk.get_android_resources()
+        res_id, _ = table.parse_id(reference)
+        paths = {path for _, path in table.get_resolved_res_configs(res_id) if isinstance(path, str)}
+        for path in sorted(paths):
+            printer = AXMLPrinter(apk.get_file(path))
+            if printer.is_valid():
+                return read_network_security_config(printer.get_xml_obj(), path)
+    except Exception:
+        return None
+    return None
 
 
 def _label(apk: APK) -> str:

@@ -86,6 +86,42 @@ class DexSet:
                 out.append(ClassInfo(name, f.superclass(i), f.interfaces(i), flags[i], f.name))
         return out
 
+    def code_size_by_class(self) -> dict[str, int]:
+        """Code units per class (0: no method has code) — tells a real SDK from a stub."""
+        sizes: dict[str, int] = {}
+        for f in self.files:
+            m = f.methods
+            totals = np.bincount(m.class_def, weights=m.insns_size, minlength=len(f.class_defs))
+            for name, units in zip(f.class_names, totals.tolist(), strict=True):
+                sizes.setdefault(name, int(units))
+        return sizes
+
+    @cached_property
+    def superclasses(self) -> dict[str, str | None]:
+        table: dict[str, str | None] = {}
+        for f in self.files:
+            for i, name in enumerate(f.class_names):
+                table.setdefault(name, f.superclass(i))
+        return table
+
+    def resolve(self, ref: str) -> str | None:
+        """The defined method a call to ``ref`` runs: its own class first, then up the superclasses."""
+        if ref in self._defined:
+            return ref
+        m = _METHOD_REF.match(ref)
+        if not m:
+            return None
+        cls, seen = self.superclasses.get(m.group(1)), 0
+        while cls and seen < 64:  # bounded: hostile dex files can make cycles
+            candidate = f"{cls}->{m.group(2)}{m.group(3)}"
+            if candidate in self._defined:
+                return candidate
+            cls, seen = self.superclasses.get(cls), seen + 1
+        return None
+
+    def is_defined(self, ref: str) -> bool:
+        return ref in self._defined
+
     def strings(self) -> list[str]:
         """Distinct strings of all dex files, sorted."""
         return sorted({s for f in self.files for s in f.strings})

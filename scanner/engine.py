@@ -7,9 +7,14 @@ an error entry of that app while the others still run.
 
 from __future__ import annotations
 
+import signatures
+
 from .detectors import ALL as DETECTORS
+from .detectors import Context, Results
+from .detectors.index import build_index
+from .detectors.targets import api_targets
 from .errors import ScanFailure
-from .facts import AppFacts, gather
+from .facts import gather
 from .inputs import open_app
 from .model import Audit, InputInfo, ScanError, Status
 from .options import ScanOptions
@@ -24,20 +29,21 @@ def scan(path: str, options: ScanOptions | None = None) -> Audit:
     except ScanFailure as exc:
         return error_audit(InputInfo(path, None, None, None), exc)
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
+    kb = signatures.load()
     try:
         facts = gather(archive)
+        index = build_index(facts, api_targets(kb))
     except ScanFailure as exc:
         return error_audit(info, exc)
     except Exception as exc:  # a parser bug must not end a batch; report it as this app's error
         return error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}"))
     problems = list(facts.problems)
+    found = Results()
     for detector in DETECTORS:
         try:
-            detector.detect(facts)
+            found = found.merge(detector.detect(Context(facts, kb, index, options.category, found)))
         except Exception as exc:
-            problems.append(ScanError("detector-failed", f"{detector.id}: {exc!r}"))
+            problems.append(ScanError("detector-failed", f"{path}: detector {detector.ID} failed: {exc!r}"))
+    problems += found.incomplete
     status = Status.PARTIAL if problems else Status.OK
-    return build_audit(info, facts, status, tuple(sorted(problems)))
-
-
-__all__ = ["scan", "AppFacts"]
+    return build_audit(info, facts, status, tuple(sorted(set(problems))), found, options.category)

@@ -15,6 +15,7 @@ from .dexfile import DexFile
 from .errors import DexFormatError
 from .inputs import AppArchive
 from .model import ScanError
+from .urls import FoundUrl, find_urls
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,11 @@ class AppFacts:
     dex_files: tuple[str, ...]  # "<apk>!classesN.dex" for splits, in load order
     ignored_dex: tuple[str, ...]
     problems: tuple[ScanError, ...]  # parts that could not be read; the rest was analysed
+    urls: tuple[FoundUrl, ...]  # URLs in dex strings and resource values
+
+    @property
+    def package(self) -> str:
+        return self.apk.manifest.package
 
 
 def gather(archive: AppArchive) -> AppFacts:
@@ -48,4 +54,6 @@ def gather(archive: AppArchive) -> AppFacts:
                 if files and files[-1].name == label:
                     files.pop()
                 problems.append(ScanError(exc.code, exc.reason))
-    return AppFacts(archive, apk, DexSet(files), tuple(names), tuple(ignored), tuple(problems))
+    dex = DexSet(files)
+    urls = find_urls(dex.strings(), "dex") + find_urls(apk.resource_strings, "resource")
+    return AppFacts(archive, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls))

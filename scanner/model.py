@@ -120,11 +120,108 @@ class DexInfo:
     methods: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Evidence:
     part: str  # manifest | dex | resource | certificate | native | asset
     path: str
     symbol: str
+
+
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+class Confidence(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class SdkHit:
+    """An embedded SDK, with every signal that revealed it."""
+
+    id: str
+    name: str
+    vendor: str
+    legal_entity: str
+    country: str
+    categories: tuple[str, ...]
+    confidence: Confidence
+    stub: bool  # classes present but (nearly) no code: a leftover, not a working SDK
+    classes: int
+    bundled_by: tuple[str, ...]  # embedding SDKs that were found too
+    pi_collected: tuple[str, ...]  # what the vendor documents it collects
+    website: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One method whose code reads personal information through a catalogued API."""
+
+    api: str  # Dalvik method/field reference, or the string constant
+    api_id: str
+    pi_category: str
+    caller: str
+    sdk: str | None  # the SDK whose package holds the caller; None for first-party code
+    pre_consent: bool
+    pre_consent_path: tuple[str, ...]  # entry point … caller, when pre_consent
+    hidden: bool  # reached through reflection
+    resolved: bool  # the deciding argument was seen (argument-dependent APIs)
+    dex: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    url: str  # a URL, or a bare host from the network security config
+    host: str
+    scheme: str
+    sdk: str | None
+    source: str  # dex | resource | network_security_config
+    cleartext: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    category: str  # the rule's area: sdk, permission, pi, consent, manifest…
+    message: str  # what was found in this app, in one sentence
+    pi_categories: tuple[str, ...]
+    sdk: str | None
+    evidence: tuple[Evidence, ...]
+    refs: tuple[str, ...]
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRow:
+    """One line of the third-party SDK list regulators ask apps to publish."""
+
+    sdk: str
+    name: str
+    vendor: str
+    legal_entity: str
+    purpose: tuple[str, ...]
+    pi_read: tuple[str, ...]  # categories its code reads in this APK
+    permissions: tuple[str, ...]  # requested permissions those reads rely on
+    pre_consent: bool
+    documented: tuple[str, ...]  # what the vendor says it collects
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +240,10 @@ class Audit:
     components: tuple[ComponentEntry, ...] = ()
     files: FilesInfo | None = None
     dex: DexInfo | None = None
-    sdks: tuple[dict, ...] = ()
-    api_calls: tuple[dict, ...] = ()
-    endpoints: tuple[dict, ...] = ()
-    findings: tuple[dict, ...] = ()
+    sdks: tuple[SdkHit, ...] = ()
+    api_calls: tuple[ApiCall, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    disclosure: tuple[DisclosureRow, ...] = ()
+    category: str | None = None  # the app type compared against, when one was given
     schema: str = field(default=SCHEMA)

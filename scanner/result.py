@@ -7,6 +7,7 @@ from dataclasses import asdict
 import signatures
 
 from . import __version__
+from .detectors import Results
 from .errors import ScanFailure
 from .facts import AppFacts
 from .model import (
@@ -16,6 +17,7 @@ from .model import (
     ComponentEntry,
     DexInfo,
     FilesInfo,
+    Finding,
     InputInfo,
     KnowledgeBaseInfo,
     ManifestInfo,
@@ -38,7 +40,8 @@ def error_audit(info: InputInfo, failure: ScanFailure) -> Audit:
     return Audit(TOOL, knowledge_base_info(), info, Status.ERROR, (ScanError(failure.code, str(failure)),))
 
 
-def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tuple[ScanError, ...]) -> Audit:
+def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tuple[ScanError, ...],
+                found: Results, category: str | None) -> Audit:
     kb = signatures.load()
     m = facts.apk.manifest
     permissions = []
@@ -77,4 +80,15 @@ def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tupl
                               for lib in facts.apk.native_libs),
                         facts.apk.assets, tuple(s.name for s in facts.archive.splits)),
         dex=DexInfo(facts.dex_files, facts.ignored_dex, facts.dex.class_count, facts.dex.method_count),
+        sdks=found.sdks,
+        api_calls=found.api_calls,
+        endpoints=found.endpoints,
+        findings=tuple(sorted(found.findings, key=_finding_order)),
+        disclosure=found.disclosure,
+        category=category,
     )
+
+
+def _finding_order(f: Finding) -> tuple[int, str, str]:
+    """Most severe first; then by rule and fingerprint, so the order is stable."""
+    return (-int(f.severity), f.rule_id, f.fingerprint)

@@ -170,7 +170,7 @@ def api(entry: Entry) -> ApiSignature:
 
 def constant(entry: Entry) -> StringConstant:
     item = StringConstant(entry.text("value"), entry.text("category"), entry.source(),
-                          entry.flag("verified", True))
+                          entry.flag("verified", True), entry.flag("argument_only", False))
     entry.done()
     return item
 

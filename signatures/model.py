@@ -222,12 +222,18 @@ class ApiSignature:
 
 @dataclass(frozen=True, slots=True)
 class StringConstant:
-    """A const-string that by itself points to personal-information access."""
+    """A const-string that points to personal-information access.
+
+    ``argument_only`` constants ("gps", "android_id", "wlan0") are everywhere in
+    ordinary code; they count only as the argument of a catalogued API in the same
+    method, never on their own.
+    """
 
     value: str
     category: str
     source: tuple[str, ...]
     verified: bool = True
+    argument_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,11 +320,25 @@ class KnowledgeBase:
     _sdk_by_id: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _prefix_index: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _regex_sdks: tuple[TrackerSignature, ...] = field(default=(), repr=False)
+    _markers: Mapping[str, Mapping[str, tuple[TrackerSignature, ...]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sdk_by_id", {s.id: s for s in self.sdks})
         object.__setattr__(self, "_prefix_index", {p: s for s in self.sdks for p in s.prefixes})
         object.__setattr__(self, "_regex_sdks", tuple(s for s in self.sdks if s._code_re is not None))
+        markers: dict[str, dict[str, list[TrackerSignature]]] = {
+            "component": {}, "suffix": {}, "meta_data": {}, "library": {}, "domain": {}}
+        for s in self.sdks:
+            for name in s.components:
+                kind, key = ("suffix", name[1:]) if name.startswith("*") else ("component", name)
+                markers[kind].setdefault(key, []).append(s)
+            for key in s.meta_data:
+                markers["meta_data"].setdefault(key, []).append(s)
+            for key in s.libraries:
+                markers["library"].setdefault(key, []).append(s)
+            for key in s.domains:
+                markers["domain"].setdefault(key.lower(), []).append(s)
+        object.__setattr__(self, "_markers", {k: {n: tuple(v) for n, v in d.items()} for k, d in markers.items()})
 
     def permission(self, name: str) -> PermissionInfo | None:
         """Exact name first, then app-specific patterns (``*.permission.MIPUSH_RECEIVE``)."""
@@ -341,6 +361,35 @@ class KnowledgeBase:
             if cat.npi == key:
                 return cat
         raise KeyError(key)
+
+    def sdk_with_prefix(self, name: str) -> TrackerSignature | None:
+        """The SDK whose prefix is exactly ``name`` (a class-level signature), if any."""
+        return self._prefix_index.get(name)
+
+    def sdks_for_component(self, class_name: str) -> tuple[TrackerSignature, ...]:
+        """SDKs whose manifest component this is (``*.wxapi.WXEntryActivity`` matches any package)."""
+        hits = list(self._markers["component"].get(class_name, ()))
+        for suffix, sdks in self._markers["suffix"].items():
+            if class_name.endswith(suffix):
+                hits += sdks
+        return tuple(dict.fromkeys(hits))
+
+    def sdks_for_meta_data(self, key: str) -> tuple[TrackerSignature, ...]:
+        return self._markers["meta_data"].get(key, ())
+
+    def sdks_for_library(self, file_name: str) -> tuple[TrackerSignature, ...]:
+        return self._markers["library"].get(file_name, ())
+
+    def sdks_for_host(self, host: str) -> tuple[TrackerSignature, ...]:
+        """Exact domain or a parent domain first; the Exodus network regexes only when that finds none."""
+        host = host.lower().rstrip(".")
+        domains = self._markers["domain"]
+        name = host
+        while name:
+            if name in domains:
+                return domains[name]
+            name = name.partition(".")[2]
+        return tuple(s for s in self.sdks if s._net_re and s._net_re.search(host))
 
     def sdk_for_class(self, class_name: str) -> TrackerSignature | None:
         """Longest matching package prefix wins; regex signatures are the fallback."""
