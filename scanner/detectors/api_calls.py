@@ -90,7 +90,7 @@ def detect(context: Context) -> Results:
                 hidden=hidden, resolved=resolved, dex=dex)
         for api, api_id, category, caller, hidden, resolved, dex in _reads(context)
     }, key=lambda c: (c.pi_category, c.sdk or "", c.caller, c.api))
-    findings = (_pi_findings(kb, facts.package, calls) + _sdk_init_findings(kb, facts.package, reach)
+    findings = (_pi_findings(kb, facts.package, calls) + _sdk_init_findings(kb, facts.package, reach, calls)
                 + _code_findings(context))
     return Results(api_calls=tuple(calls), findings=tuple(findings))
 
@@ -158,15 +158,21 @@ def _code_findings(context: Context) -> list[Finding]:
     return out
 
 
-def _sdk_init_findings(kb: KnowledgeBase, package: str, reach: PreConsent) -> list[Finding]:
-    """SDK code entered from first-party launch code: the SDK starts before consent."""
+def _sdk_init_findings(kb: KnowledgeBase, package: str, reach: PreConsent, calls: list[ApiCall]) -> list[Finding]:
+    """SDK code entered from first-party launch code: the app starts the SDK before consent.
+
+    An SDK's own provider is started by Android itself; that counts only when the SDK then
+    reads personal information at launch (many providers are plain FileProviders).
+    """
+    reading_early = {c.sdk for c in calls if c.pre_consent and c.sdk}
     first: dict[str, tuple[str, str]] = {}
     for method, parent in sorted(reach.parents.items()):
         owner = _owner(kb, method)
         if owner is None:
             continue
-        if parent is None:  # the SDK's own provider or application hook: Android starts it
-            first.setdefault(owner, (method, method))
+        if parent is None:
+            if owner in reading_early:
+                first.setdefault(owner, (method, method))
         elif _owner(kb, parent) is None:
             first.setdefault(owner, (parent, method))
     out = []

@@ -1,0 +1,92 @@
+"""Personal-information call sites: exact (caller, API, category, SDK, pre-consent) sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.detectors.conftest import audit_of, rules
+
+GET_DEVICE_ID = "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
+SECURE_GET = ("Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;"
+              "Ljava/lang/String;)Ljava/lang/String;")
+MAC = "Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;"
+CONN = "Landroid/net/wifi/WifiManager;->getConnectionInfo()Landroid/net/wifi/WifiInfo;"
+INSTALLED = "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
+LAST_LOCATION = "Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;"
+CLIP = "Landroid/content/ClipboardManager;->getPrimaryClip()Landroid/content/ClipData;"
+
+SDKS = "Lorg/appaudit/fixture/sdks/"
+PRE = "Lorg/appaudit/fixture/preconsent/"
+JPUSH_MAC = "Lcn/jpush/android/api/JPushInterface;->getMacAddress(Landroid/content/Context;)Ljava/lang/String;"
+UMENG_INIT = "Lcom/umeng/commonsdk/UMConfigure;->init(Landroid/content/Context;Ljava/lang/String;Ljava/lang/String;ILjava/lang/String;)V"
+COLLECT = PRE + "DeviceInfo;->collect(Landroid/content/Context;)Ljava/lang/String;"
+TRACK = "Lorg/appaudit/fixture/multidex/extra/Tracker;->track(Landroid/content/Context;)Ljava/lang/String;"
+
+EXPECTED = {
+    "clean.apk": set(),
+    "sdks.apk": {
+        (SDKS + "MainActivity;->onCreate(Landroid/os/Bundle;)V", CLIP, "clipboard", None, False),
+        ("Lcom/bytedance/sdk/openadsdk/TTAdSdk;->getAndroidId(Landroid/content/Context;)Ljava/lang/String;",
+         SECURE_GET, "device_id.android_id", "pangle", False),
+        ("Lcom/umeng/analytics/MobclickAgent;->getDeviceId(Landroid/content/Context;)Ljava/lang/String;",
+         GET_DEVICE_ID, "device_id.imei", "umeng-analytics", False),
+        (JPUSH_MAC, "02:00:00:00:00:00", "device_id.mac", "jiguang-jpush", False),
+        (JPUSH_MAC, MAC, "device_id.mac", "jiguang-jpush", False),
+        (JPUSH_MAC, CONN, "network_info.wifi", "jiguang-jpush", False),
+        ("Lcom/tencent/bugly/crashreport/CrashReport;->collectInstalledApps(Landroid/content/Context;)I",
+         INSTALLED, "installed_apps", "tencent-bugly", False),
+        ("Lcom/qq/e/comm/managers/GDTAdSdk;->getLastLocation(Landroid/content/Context;)Landroid/location/Location;",
+         LAST_LOCATION, "location.precise", "tencent-gdt", False),
+    },
+    "preconsent.apk": {
+        (COLLECT, SECURE_GET, "device_id.android_id", None, True),
+        (COLLECT, GET_DEVICE_ID, "device_id.imei", None, True),
+        (UMENG_INIT, MAC, "device_id.mac", "umeng-analytics", True),
+        (UMENG_INIT, CONN, "network_info.wifi", "umeng-analytics", True),
+        (PRE + "InitProvider;->onCreate()Z", INSTALLED, "installed_apps", None, True),
+        (PRE + "ConsentActivity;->onAgree()V", LAST_LOCATION, "location.coarse", None, False),
+    },
+    "multidex.apk": {
+        (TRACK, SECURE_GET, "device_id.android_id", None, False),
+        (TRACK, GET_DEVICE_ID, "device_id.imei", None, False),
+    },
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_call_sites_exact(fixture: str) -> None:
+    calls = audit_of(fixture).api_calls
+    assert {(c.caller, c.api, c.pi_category, c.sdk, c.pre_consent) for c in calls} == EXPECTED[fixture]
+
+
+def test_pre_consent_paths_start_at_launch_hooks() -> None:
+    for call in audit_of("preconsent.apk").api_calls:
+        if call.pre_consent:
+            assert call.pre_consent_path[0] in (PRE + "App;->onCreate()V", PRE + "InitProvider;->onCreate()Z")
+            assert call.pre_consent_path[-1] == call.caller
+        else:
+            assert call.pre_consent_path == ()
+
+
+def test_pre_consent_findings() -> None:
+    findings = [f for f in audit_of("preconsent.apk").findings if f.rule_id.startswith("consent.")]
+    assert {(f.rule_id, f.sdk, f.pi_categories) for f in findings} == {
+        ("consent.pi_before_consent", None, ("device_id.android_id",)),
+        ("consent.pi_before_consent", None, ("device_id.imei",)),
+        ("consent.pi_before_consent", None, ("installed_apps",)),
+        ("consent.pi_before_consent", "umeng-analytics", ("device_id.mac",)),
+        ("consent.pi_before_consent", "umeng-analytics", ("network_info.wifi",)),
+        ("consent.sdk_init_before_consent", "umeng-analytics", ()),
+    }
+    assert all(f.severity.label == "high" for f in findings)
+
+
+def test_argument_decides_the_category() -> None:
+    """getLastKnownLocation with "gps" is precise, with "network" coarse; nothing else is guessed."""
+    cats = {c.pi_category for c in audit_of("sdks.apk").api_calls if c.api == LAST_LOCATION}
+    assert cats == {"location.precise"}
+    assert all(c.resolved for c in audit_of("preconsent.apk").api_calls)
+
+
+def test_no_pi_rules_for_a_clean_app() -> None:
+    assert not {r for r in rules(audit_of("clean.apk")) if r.startswith(("pi.", "consent.", "sdk."))}

@@ -1,0 +1,45 @@
+"""Compliance: the SDK disclosure table always; necessary-information checks for an app type."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.detectors.conftest import audit_of
+
+
+def test_disclosure_rows_for_sdks() -> None:
+    rows = {r.sdk: r for r in audit_of("sdks.apk").disclosure}
+    assert set(rows) == {"jiguang-jpush", "pangle", "tencent-bugly", "tencent-gdt", "umeng-analytics"}
+    assert rows["umeng-analytics"].pi_read == ("device_id.imei",)
+    assert rows["umeng-analytics"].permissions == ("android.permission.READ_PHONE_STATE",)
+    assert rows["tencent-gdt"].pi_read == ("location.precise",)
+    assert rows["tencent-gdt"].legal_entity and rows["tencent-gdt"].vendor == "Tencent"
+    assert not any(r.pre_consent for r in rows.values())
+
+
+def test_disclosure_marks_pre_consent() -> None:
+    rows = {r.sdk: r for r in audit_of("preconsent.apk").disclosure}
+    assert rows["umeng-analytics"].pre_consent
+    assert rows["umeng-analytics"].pi_read == ("device_id.mac", "network_info.wifi")
+
+
+@pytest.mark.parametrize(("category", "expected_rule", "expected_pi"), [
+    ("short_video", "category.no_pi_needed",
+     {"clipboard", "device_id.android_id", "device_id.imei", "device_id.mac", "installed_apps",
+      "location.precise", "network_info.wifi"}),
+    ("map_navigation", "category.beyond_necessary",
+     {"clipboard", "device_id.android_id", "device_id.imei", "device_id.mac", "installed_apps",
+      "network_info.wifi"}),
+])
+def test_necessary_information(category: str, expected_rule: str, expected_pi: set[str]) -> None:
+    audit = audit_of("sdks.apk", category)
+    assert audit.category == category
+    beyond = {f.pi_categories[0] for f in audit.findings if f.rule_id == expected_rule}
+    assert beyond == expected_pi
+    perms = {f.evidence[0].symbol for f in audit.findings if f.rule_id == "permission.beyond_necessary"}
+    location = {"android.permission.ACCESS_FINE_LOCATION"}
+    assert location <= perms if category == "short_video" else not location & perms
+
+
+def test_no_category_no_necessary_findings() -> None:
+    assert not any(f.rule_id.startswith("category.") for f in audit_of("sdks.apk").findings)
