@@ -12,13 +12,15 @@ SECURE_GET = ("Landroid/provider/Settings$Secure;->getString(Landroid/content/Co
 MAC = "Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;"
 CONN = "Landroid/net/wifi/WifiManager;->getConnectionInfo()Landroid/net/wifi/WifiInfo;"
 INSTALLED = "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
-LAST_LOCATION = "Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;"
+LAST_LOCATION = ("Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)"
+                 "Landroid/location/Location;")
 CLIP = "Landroid/content/ClipboardManager;->getPrimaryClip()Landroid/content/ClipData;"
 
 SDKS = "Lorg/appaudit/fixture/sdks/"
 PRE = "Lorg/appaudit/fixture/preconsent/"
 JPUSH_MAC = "Lcn/jpush/android/api/JPushInterface;->getMacAddress(Landroid/content/Context;)Ljava/lang/String;"
-UMENG_INIT = "Lcom/umeng/commonsdk/UMConfigure;->init(Landroid/content/Context;Ljava/lang/String;Ljava/lang/String;ILjava/lang/String;)V"
+UMENG_INIT = ("Lcom/umeng/commonsdk/UMConfigure;->init(Landroid/content/Context;Ljava/lang/String;"
+              "Ljava/lang/String;ILjava/lang/String;)V")
 COLLECT = PRE + "DeviceInfo;->collect(Landroid/content/Context;)Ljava/lang/String;"
 TRACK = "Lorg/appaudit/fixture/multidex/extra/Tracker;->track(Landroid/content/Context;)Ljava/lang/String;"
 
