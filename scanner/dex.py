@@ -106,21 +106,24 @@ class DexSet:
 
     def resolve(self, ref: str) -> str | None:
         """The defined method a call to ``ref`` runs: its own class first, then up the superclasses."""
-        if ref in self._defined:
-            return ref
         m = _METHOD_REF.match(ref)
         if not m:
             return None
-        cls, seen = self.superclasses.get(m.group(1)), 0
+        cls, name, proto = m.groups()
+        seen = 0
         while cls and seen < 64:  # bounded: hostile dex files can make cycles
-            candidate = f"{cls}->{m.group(2)}{m.group(3)}"
-            if candidate in self._defined:
-                return candidate
+            if self._locate(cls, name, proto) is not None:
+                return f"{cls}->{name}{proto}"
             cls, seen = self.superclasses.get(cls), seen + 1
         return None
 
-    def is_defined(self, ref: str) -> bool:
-        return ref in self._defined
+    def _locate(self, cls: str, name: str, proto: str) -> tuple[DexFile, int] | None:
+        """The dex and row of a method with code; the first dex wins, as in Android."""
+        for f in self.files:
+            row = f.method_with_code(cls, name, proto)
+            if row is not None:
+                return f, row
+        return None
 
     def strings(self) -> list[str]:
         """Distinct strings of all dex files, sorted."""
@@ -139,7 +142,8 @@ class DexSet:
         """The methods each given caller invokes directly (for reachability), sorted."""
         edges: dict[str, tuple[str, ...]] = {}
         for caller in callers:
-            located = self._defined.get(caller)
+            m = _METHOD_REF.match(caller)
+            located = self._locate(*m.groups()) if m else None
             if located is None:
                 continue
             f, row = located
@@ -151,16 +155,6 @@ class DexSet:
                     targets.add(f.method_ref(ref[1]))
             edges[caller] = tuple(sorted(targets))
         return edges
-
-    @cached_property
-    def _defined(self) -> dict[str, tuple[DexFile, int]]:
-        """Defined methods with code by reference; the first dex wins, as in Android."""
-        table: dict[str, tuple[DexFile, int]] = {}
-        for f in self.files:
-            m = f.methods
-            for row in np.flatnonzero(m.insns_size).tolist():
-                table.setdefault(f.method_ref(int(m.method_idx[row])), (f, row))
-        return table
 
 
 def _indices(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],

@@ -185,6 +185,31 @@ class DexFile:
         return read_defined_methods(self)
 
     @cached_property
+    def proto_index(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.protos)}
+
+    @cached_property
+    def _code_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted (class, proto, name) keys of methods with code, and their rows: a vectorised table."""
+        m = self.methods
+        rows = np.flatnonzero(m.insns_size)
+        ids = self.method_ids[m.method_idx[rows]]
+        keys = (ids["cls"].astype(np.uint64) << np.uint64(48)) | (ids["proto"].astype(np.uint64) << np.uint64(32)) \
+            | ids["name"].astype(np.uint64)
+        order = np.argsort(keys, kind="stable")
+        return keys[order], rows[order]
+
+    def method_with_code(self, cls: str, name: str, proto: str) -> int | None:
+        """Row in ``methods`` of the method with code this dex defines under that name, if any."""
+        t, n, p = self.type_index.get(cls), self.string_index.get(name), self.proto_index.get(proto)
+        if t is None or n is None or p is None:
+            return None
+        keys, rows = self._code_keys
+        key = np.uint64((t << 48) | (p << 32) | n)
+        at = int(np.searchsorted(keys, key))
+        return int(rows[at]) if at < len(keys) and keys[at] == key else None
+
+    @cached_property
     def units(self) -> np.ndarray:
         """The whole file as little-endian 16-bit code units (code is 2-byte aligned)."""
         return np.frombuffer(self.data, dtype="<u2", count=len(self.data) // 2)

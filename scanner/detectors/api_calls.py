@@ -40,9 +40,15 @@ def _owner(kb: KnowledgeBase, method: str) -> str | None:
     return _class_owner(kb, method.partition("->")[0])
 
 
-@lru_cache(maxsize=1 << 16)
 def _class_owner(kb: KnowledgeBase, descriptor: str) -> str | None:
-    sdk = kb.sdk_for_class(dotted(descriptor))
+    cls = dotted(descriptor)
+    exact = kb.sdk_with_prefix(cls)  # a class-level signature; otherwise the package decides
+    return exact.id if exact else _package_owner(kb, cls.rpartition(".")[0])
+
+
+@lru_cache(maxsize=1 << 16)
+def _package_owner(kb: KnowledgeBase, package: str) -> str | None:
+    sdk = kb.sdk_for_class(package) if package else None
     return sdk.id if sdk else None
 
 

@@ -22,7 +22,8 @@ def _exercise(data: bytes) -> None:
     dexes.classes()
     dexes.call_sites(["Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"],
                      ["Landroid/os/Build;->SERIAL:Ljava/lang/String;"], ["android_id"])
-    dexes.invoke_edges(list(dexes._defined)[:20])
+    dexes.invoke_edges([dex.method_ref(int(i)) for i in dex.methods.method_idx[:20]])
+    dexes.resolve("Lcom/umeng/analytics/MobclickAgent;->onResume(Landroid/content/Context;)V")
 
 
 @pytest.mark.parametrize("data", [b"", b"dex\n035\x00", b"\x00" * 200, b"PK\x03\x04" + b"\x00" * 200,
