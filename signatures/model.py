@@ -6,6 +6,7 @@ between detectors and worker processes without anyone changing it by accident.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -378,7 +379,11 @@ class KnowledgeBase:
         return self._markers["meta_data"].get(key, ())
 
     def sdks_for_library(self, file_name: str) -> tuple[TrackerSignature, ...]:
-        return self._markers["library"].get(file_name, ())
+        """Exact file name, or an fnmatch pattern (``libjcore*.so``: the version is part of the name)."""
+        exact = self._markers["library"].get(file_name, ())
+        patterns = tuple(s for pattern, sdks in self._markers["library"].items()
+                         if "*" in pattern and fnmatch.fnmatchcase(file_name, pattern) for s in sdks)
+        return tuple(dict.fromkeys(exact + patterns))
 
     def sdks_for_host(self, host: str) -> tuple[TrackerSignature, ...]:
         """Exact domain or a parent domain first; the Exodus network regexes only when that finds none."""

@@ -170,16 +170,15 @@ def _sdk_init_findings(kb: KnowledgeBase, package: str, reach: PreConsent, calls
     An SDK's own provider is started by Android itself; that counts only when the SDK then
     reads personal information at launch (many providers are plain FileProviders).
     """
-    reading_early = {c.sdk for c in calls if c.pre_consent and c.sdk}
     first: dict[str, tuple[str, str]] = {}
+    for call in calls:  # entry points of the SDK's own on the way to its early reads
+        if call.pre_consent and call.sdk and _owner(kb, call.pre_consent_path[0]) == call.sdk:
+            first.setdefault(call.sdk, (call.pre_consent_path[0], call.pre_consent_path[0]))
     for method, parent in sorted(reach.parents.items()):
         owner = _owner(kb, method)
-        if owner is None:
+        if owner is None or parent is None:
             continue
-        if parent is None:
-            if owner in reading_early:
-                first.setdefault(owner, (method, method))
-        elif _owner(kb, parent) is None:
+        if _owner(kb, parent) is None:
             first.setdefault(owner, (parent, method))
     out = []
     for sdk, (caller, callee) in sorted(first.items()):

@@ -33,11 +33,11 @@ def detect(context: Context) -> Results:
     requested = {p.name for p in facts.apk.manifest.permissions}
     targets = api_targets(kb)
     used_by_code: dict[str, list[str]] = defaultdict(list)  # permission -> catalogued refs in code
-    for site in context.index.sites:
-        api = targets.by_ref.get(site.target)
+    for ref in [s.target for s in context.index.sites] + [c.api for c in context.found.api_calls if c.hidden]:
+        api = targets.by_ref.get(ref)
         if api:
             for need in api.permissions:
-                used_by_code[need.name].append(site.target)
+                used_by_code[need.name].append(ref)
     out: list[Finding] = []
     for p in facts.apk.manifest.permissions:
         info = kb.permission(p.name)

@@ -61,7 +61,9 @@ def _by_manifest(context: Context, signals: dict[str, _Signals]) -> None:
     kb = context.kb
     m = context.facts.apk.manifest
     for c in m.components:
-        for sdk in kb.sdks_for_component(c.name):
+        # a named marker, or any component inside an SDK's package (Android needs the real name)
+        owner = kb.sdk_for_class(c.name)
+        for sdk in (*kb.sdks_for_component(c.name), *((owner,) if owner else ())):
             signals.setdefault(sdk.id, _Signals()).other.add(Evidence("manifest", c.type, c.name))
     for item in m.meta_data:
         for sdk in kb.sdks_for_meta_data(item.name):

@@ -24,6 +24,9 @@ UMENG_INIT = ("Lcom/umeng/commonsdk/UMConfigure;->init(Landroid/content/Context;
 COLLECT = PRE + "DeviceInfo;->collect(Landroid/content/Context;)Ljava/lang/String;"
 TRACK = "Lorg/appaudit/fixture/multidex/extra/Tracker;->track(Landroid/content/Context;)Ljava/lang/String;"
 
+GDT = "Lcom/qq/e/comm/managers/GDTAdSdk;->"
+HIDDEN = "Lorg/appaudit/fixture/reflection/Hidden;->deviceId(Landroid/content/Context;)Ljava/lang/String;"
+
 EXPECTED = {
     "clean.apk": set(),
     "sdks.apk": {
@@ -47,6 +50,19 @@ EXPECTED = {
         (UMENG_INIT, CONN, "network_info.wifi", "umeng-analytics", True),
         (PRE + "InitProvider;->onCreate()Z", INSTALLED, "installed_apps", None, True),
         (PRE + "ConsentActivity;->onAgree()V", LAST_LOCATION, "location.coarse", None, False),
+    },
+    "obfuscated.apk": {  # renamed SDK code cannot be attributed: it counts as the app's own
+        ("La/a/b;->a(Landroid/content/Context;)Ljava/lang/String;", GET_DEVICE_ID, "device_id.imei", None, False),
+        ("La/b/a;->a(Landroid/content/Context;)Ljava/lang/String;", MAC, "device_id.mac", None, False),
+        ("La/b/a;->a(Landroid/content/Context;)Ljava/lang/String;", CONN, "network_info.wifi", None, False),
+    },
+    "stub_sdk.apk": set(),
+    "packed.apk": set(),
+    "reflection.apk": {(HIDDEN, GET_DEVICE_ID, "device_id.imei", None, False)},
+    "provider_init.apk": {
+        (GDT + "init(Landroid/content/Context;)V", GET_DEVICE_ID, "device_id.imei", "tencent-gdt", True),
+        (GDT + "init(Landroid/content/Context;)V", LAST_LOCATION, "location.coarse", "tencent-gdt", True),
+        (GDT + "loadAd()V", SECURE_GET, "device_id.android_id", "tencent-gdt", False),
     },
     "multidex.apk": {
         (TRACK, SECURE_GET, "device_id.android_id", None, False),
@@ -92,3 +108,21 @@ def test_argument_decides_the_category() -> None:
 
 def test_no_pi_rules_for_a_clean_app() -> None:
     assert not {r for r in rules(audit_of("clean.apk")) if r.startswith(("pi.", "consent.", "sdk."))}
+
+
+def test_reflection_is_hidden_access() -> None:
+    audit = audit_of("reflection.apk")
+    assert [c.hidden for c in audit.api_calls] == [True]
+    hidden = [f for f in audit.findings if f.rule_id == "code.hidden_access"]
+    assert len(hidden) == 1 and hidden[0].pi_categories == ("device_id.imei",)
+    # the permission the hidden call needs is in use, not excessive
+    assert not [f for f in audit.findings if f.rule_id == "permission.possibly_excessive"]
+
+
+def test_sdk_started_by_its_own_provider() -> None:
+    audit = audit_of("provider_init.apk")
+    early = [f for f in audit.findings if f.rule_id == "consent.sdk_init_before_consent"]
+    assert [(f.sdk, f.evidence[0].path) for f in early] == [
+        ("tencent-gdt", "Lcom/qq/e/comm/GDTInitProvider;->onCreate()Z")]
+    paths = {c.pre_consent_path for c in audit.api_calls if c.pre_consent}
+    assert paths == {("Lcom/qq/e/comm/GDTInitProvider;->onCreate()Z", GDT + "init(Landroid/content/Context;)V")}

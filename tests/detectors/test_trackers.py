@@ -15,6 +15,12 @@ HIGH, MEDIUM, LOW = "high", "medium", "low"
                   ("tencent-gdt", HIGH, False), ("umeng-analytics", HIGH, False)}),
     ("multidex.apk", {("tencent-bugly", HIGH, False)}),
     ("split.apks", set()),
+    # renamed code: only what Android must find by name is left (components, meta-data, the .so)
+    ("obfuscated.apk", {("jiguang-jpush", MEDIUM, False), ("jiguang-jcore", MEDIUM, False)}),
+    ("stub_sdk.apk", {("umeng-analytics", LOW, True)}),
+    ("provider_init.apk", {("tencent-gdt", HIGH, False)}),
+    ("reflection.apk", set()),
+    ("packed.apk", set()),
 ])
 def test_sdk_sets(fixture: str, expected: set) -> None:
     audit = audit_of(fixture)
@@ -44,3 +50,16 @@ def test_tracker_and_embedded_findings_follow_categories() -> None:
             by_rule.setdefault(f.rule_id, set()).add(f.sdk or "")
     assert by_rule == {"sdk.tracker": {"pangle", "umeng-analytics", "tencent-gdt"},
                        "sdk.embedded": {"jiguang-jpush", "tencent-bugly"}}
+
+
+def test_stub_sdk_is_no_tracker() -> None:
+    audit = audit_of("stub_sdk.apk")
+    assert not [f for f in audit.findings if f.rule_id.startswith("sdk.")]
+    assert audit.disclosure == ()
+
+
+def test_obfuscated_sdk_evidence() -> None:
+    sdks = {s.id: s for s in audit_of("obfuscated.apk").sdks}
+    assert {(e.part, e.symbol) for e in sdks["jiguang-jcore"].evidence} == {("native", "libjcore330.so")}
+    jpush = {(e.part, e.symbol) for e in sdks["jiguang-jpush"].evidence}
+    assert {("manifest", "cn.jpush.android.service.PushService"), ("manifest", "JPUSH_APPKEY")} <= jpush
