@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .base import Writer
 from .json import JsonWriter
+from .sarif import SarifWriter
 
-WRITERS: dict[str, Writer] = {"json": JsonWriter()}
+WRITERS: dict[str, Writer] = {"json": JsonWriter(), "sarif": SarifWriter()}
 
 
 def get_writer(name: str) -> Writer:

@@ -1,23 +1,15 @@
-"""Command line: the only place that reads argv, prints, and picks exit codes.
-
-Exit codes: 0 analysed; 2 usage, configuration or data error; 3 an input could
-not be analysed (its result is still written, with ``status: "error"``).
-"""
+"""Command line: the only place that reads argv, prints, and picks exit codes (see ``gate.py``)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from . import __version__
-from .engine import scan
-from .inputs import expand
-from .model import Audit, Status
+from .gate import EXIT_USAGE
+from .model import Severity
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+SEVERITIES = [s.label for s in Severity]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,17 +19,48 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _scan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--category", metavar="TYPE", help="app type to check necessary information against "
+                   "(one of the 39 types, e.g. short_video or NPI2021-29; default: from appaudit.toml)")
+    p.add_argument("--config", metavar="FILE", help="policy file (default: ./appaudit.toml if present)")
+    p.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in this baseline file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="appaudit", description="Static privacy audit of Android apps.")
     parser.add_argument("--version", action="version", version=f"appaudit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    scan_p = commands.add_parser("scan", help="audit APKs and split bundles (XAPK, APKS, APKM)")
-    scan_p.add_argument("paths", nargs="+", metavar="PATH",
-                        help="APK, split bundle, folder (searched recursively) or a .txt list of paths")
-    scan_p.add_argument("-o", "--output", default="appaudit-reports", metavar="DIR",
-                        help="folder for results, or - for standard output (default: %(default)s)")
-    scan_p.add_argument("-f", "--format", default="json", metavar="FORMATS",
-                        help="comma-separated output formats (default: %(default)s)")
+
+    scan = commands.add_parser("scan", help="audit APKs and split bundles (XAPK, APKS, APKM)")
+    scan.add_argument("paths", nargs="+", metavar="PATH",
+                      help="APK, split bundle, folder (searched recursively) or a .txt list of paths")
+    scan.add_argument("-o", "--output", default="appaudit-reports", metavar="DIR",
+                      help="folder for results, or - for standard output (default: %(default)s)")
+    scan.add_argument("-f", "--format", default=None, metavar="FORMATS",
+                      help="comma-separated: json, html, sarif, md (default: json,html)")
+    _scan_options(scan)
+    scan.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding at or above this severity "
+                      "is not accepted by the policy or baseline")
+    scan.add_argument("--fail-on-new", action="store_true",
+                      help="exit 1 for findings the baseline does not hold (needs --baseline)")
+
+    base = commands.add_parser("baseline", help="accept the current findings of an app")
+    base_commands = base.add_subparsers(dest="baseline_command", required=True, parser_class=_Parser)
+    create = base_commands.add_parser("create", help="write a baseline of every finding of APK")
+    create.add_argument("path", metavar="APK")
+    create.add_argument("-o", "--output", required=True, metavar="FILE")
+    create.add_argument("--reason", default="accepted when the baseline was created",
+                        help="the reason recorded with each finding")
+    _scan_options(create)
+
+    diff = commands.add_parser("diff", help="what changed in the privacy footprint between two builds")
+    diff.add_argument("old", metavar="OLD", help="APK or an earlier JSON result")
+    diff.add_argument("new", metavar="NEW", help="APK or a JSON result")
+    diff.add_argument("-f", "--format", default="md", metavar="FORMATS", help="md, json, html (default: md)")
+    diff.add_argument("-o", "--output", default="-", metavar="DIR", help="folder, or - (default: standard output)")
+    diff.add_argument("--fail-on-new", action="store_true", help="exit 1 when the footprint grew")
+    _scan_options(diff)
+
     try:
         from signatures.cli import register
     except ImportError:  # the knowledge-base commands are optional to the scanner
@@ -49,74 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from . import commands
+
     if args.command == "scan":
-        return _scan(args)
+        return commands.scan(args)
+    if args.command == "baseline":
+        return commands.baseline_create(args)
+    if args.command == "diff":
+        return commands.diff(args)
     from signatures.cli import run
 
     return run(args)
-
-
-def _scan(args: argparse.Namespace) -> int:
-    from reports import WRITERS
-
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in WRITERS]
-    if unknown or not formats:
-        print(f"appaudit: unknown format {', '.join(unknown) or '(none)'}; "
-              f"available: {', '.join(sorted(WRITERS))}", file=sys.stderr)
-        return EXIT_USAGE
-    paths = expand(args.paths)
-    if not paths:
-        print("appaudit: no APK, XAPK, APKS or APKM found in the given paths", file=sys.stderr)
-        return EXIT_USAGE
-    to_stdout = args.output == "-"
-    if to_stdout and (len(paths) != 1 or formats != ["json"]):
-        print("appaudit: -o - needs exactly one input and -f json", file=sys.stderr)
-        return EXIT_USAGE
-    failed = 0
-    used: set[str] = set()
-    for path in paths:
-        audit = scan(path)
-        failed += audit.status == Status.ERROR
-        if to_stdout:
-            sys.stdout.write(WRITERS["json"].render(audit))
-            continue
-        written = [_write(Path(args.output), _stem(audit, used), WRITERS[f].suffix, WRITERS[f].render(audit))
-                   for f in formats]
-        _report(audit, written)
-    return EXIT_INPUT if failed else EXIT_OK
-
-
-def _stem(audit: Audit, used: set[str]) -> str:
-    """The input's file stem; a second input with the same stem gets its sha256 prefix added."""
-    stem = Path(audit.input.path).stem or "app"
-    if stem in used:
-        stem = f"{stem}-{(audit.input.sha256 or 'nohash')[:12]}"
-    used.add(stem)
-    return stem
-
-
-def _write(folder: Path, stem: str, suffix: str, text: str) -> Path:
-    """Write atomically, so an interrupted run never leaves a half-written result."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{stem}{suffix}"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _report(audit: Audit, written: list[Path]) -> None:
-    where = ", ".join(str(p) for p in written)
-    if audit.status == Status.ERROR:
-        reason = audit.errors[0].message if audit.errors else "unknown error"
-        print(f"error   {reason} -> {where}", file=sys.stderr)
-    else:
-        app = audit.app
-        name = f"{app.package} {app.version_name or ''}".strip() if app else audit.input.path
-        print(f"{audit.status.value:<7} {audit.input.path} ({name}) -> {where}", file=sys.stderr)

@@ -7,8 +7,11 @@ an error entry of that app while the others still run.
 
 from __future__ import annotations
 
+import dataclasses
+
 import signatures
 
+from .baseline import Accepted, apply_baseline
 from .detectors import ALL as DETECTORS
 from .detectors import Context, Results
 from .detectors.index import build_index
@@ -16,8 +19,9 @@ from .detectors.targets import api_targets
 from .errors import ScanFailure
 from .facts import gather
 from .inputs import open_app
-from .model import Audit, InputInfo, ScanError, Status
+from .model import Audit, Finding, InputInfo, ScanError, Status
 from .options import ScanOptions
+from .policy import apply_policy
 from .result import build_audit, error_audit
 
 
@@ -41,9 +45,20 @@ def scan(path: str, options: ScanOptions | None = None) -> Audit:
     found = Results()
     for detector in DETECTORS:
         try:
-            found = found.merge(detector.detect(Context(facts, kb, index, options.category, found)))
+            found = found.merge(detector.detect(Context(facts, kb, index, options.app_category, found)))
         except Exception as exc:
             problems.append(ScanError("detector-failed", f"{path}: detector {detector.ID} failed: {exc!r}"))
     problems += found.incomplete
     status = Status.PARTIAL if problems else Status.OK
-    return build_audit(info, facts, status, tuple(sorted(set(problems))), found, options.category)
+    findings, fixed = _accept(found.findings, options)
+    found = dataclasses.replace(found, findings=findings)
+    return build_audit(info, facts, status, tuple(sorted(set(problems))), found, options.app_category, fixed)
+
+
+def _accept(findings: tuple[Finding, ...], options: ScanOptions) -> Accepted:
+    """Policy first (it may drop or re-grade), then the baseline (accepted findings, and what was fixed)."""
+    if options.policy:
+        findings = apply_policy(findings, options.policy)
+    if options.baseline:
+        return apply_baseline(findings, options.baseline)
+    return findings, ()

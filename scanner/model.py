@@ -195,6 +195,21 @@ class Endpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Acceptance:
+    """Why a finding does not fail the gate: a policy justification or a baseline entry."""
+
+    by: str  # policy | baseline
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class BaselineEntry:
+    fingerprint: str
+    rule_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     title: str
@@ -207,6 +222,7 @@ class Finding:
     evidence: tuple[Evidence, ...]
     refs: tuple[str, ...]
     fingerprint: str
+    accepted: Acceptance | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,4 +262,5 @@ class Audit:
     findings: tuple[Finding, ...] = ()
     disclosure: tuple[DisclosureRow, ...] = ()
     category: str | None = None  # the app type compared against, when one was given
+    fixed: tuple[BaselineEntry, ...] = ()  # baseline entries this build no longer has
     schema: str = field(default=SCHEMA)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .baseline import Baseline
+from .policy import Policy
 from .safezip import DEFAULT_LIMITS, ZipLimits
 
 
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
     limits: ZipLimits = field(default_factory=lambda: DEFAULT_LIMITS)
-    category: str | None = None
+    category: str | None = None  # app type; overrides the policy's
+    policy: Policy | None = None
+    baseline: Baseline | None = None
+
+    @property
+    def app_category(self) -> str | None:
+        return self.category or (self.policy.category if self.policy else None)

@@ -13,6 +13,7 @@ from .facts import AppFacts
 from .model import (
     AppInfo,
     Audit,
+    BaselineEntry,
     CertificateInfo,
     ComponentEntry,
     DexInfo,
@@ -41,7 +42,7 @@ def error_audit(info: InputInfo, failure: ScanFailure) -> Audit:
 
 
 def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tuple[ScanError, ...],
-                found: Results, category: str | None) -> Audit:
+                found: Results, category: str | None, fixed: tuple[BaselineEntry, ...] = ()) -> Audit:
     kb = signatures.load()
     m = facts.apk.manifest
     permissions = []
@@ -86,6 +87,7 @@ def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tupl
         findings=tuple(sorted(found.findings, key=_finding_order)),
         disclosure=found.disclosure,
         category=category,
+        fixed=fixed,
     )
 
 

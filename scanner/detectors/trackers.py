@@ -119,7 +119,8 @@ def detect(context: Context) -> Results:
 
 
 def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> Finding:
-    where = f"{hit.classes} classes" if hit.classes else "manifest or native-library markers only"
+    where = (f"{hit.classes} class{'es' if hit.classes != 1 else ''}" if hit.classes
+             else "manifest or native-library markers only")
     vendor = f"{hit.vendor} ({hit.legal_entity})" if hit.legal_entity else hit.vendor
     return finding(kb, rule, package, f"{hit.name} by {vendor} is embedded ({where}).", hit.evidence,
                    key=("sdk", hit.id), sdk=hit.id, pi_categories=hit.pi_collected, confidence=hit.confidence)

@@ -1,0 +1,106 @@
+"""SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning and other SARIF viewers).
+
+Every rule of the catalog is listed in ``tool.driver.rules`` so rule indices are
+stable across runs; results point at the APK with logical locations for the
+class/method or manifest element; accepted findings (policy or baseline) carry
+``suppressions`` so viewers show them as reviewed rather than dropping them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import signatures
+from scanner.model import Audit, Evidence, Finding, Severity, Status
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+          Severity.LOW: "note", Severity.INFO: "note"}
+_KINDS = {"manifest": "element", "dex": "function", "native": "module", "certificate": "resource",
+          "resource": "resource", "asset": "resource", "network_security_config": "resource"}
+
+
+def _rule_name(rule_id: str) -> str:
+    """``pi.device_id`` -> ``PiDeviceId``: SARIF names are identifier-like."""
+    return "".join(part.capitalize() for part in rule_id.replace(".", "_").split("_"))
+
+
+def _rules() -> list[dict[str, Any]]:
+    kb = signatures.load()
+    out = []
+    for rule in sorted(kb.rules.values(), key=lambda r: r.id):
+        refs = "; ".join(rule.refs)
+        level = LEVELS[Severity.parse(rule.severity)]
+        out.append({
+            "id": rule.id,
+            "name": _rule_name(rule.id),
+            "shortDescription": {"text": rule.title},
+            "fullDescription": {"text": rule.explanation},
+            "help": {"text": f"{rule.explanation}\n\nReferences: {refs}" if refs else rule.explanation,
+                     "markdown": f"{rule.explanation}\n\n**References:** {refs}" if refs else rule.explanation},
+            "defaultConfiguration": {"level": level},
+            "properties": {"tags": ["privacy", rule.id.split(".", 1)[0]], "regulations": list(rule.refs),
+                           "severity": rule.severity},
+        })
+    return out
+
+
+def _location(audit: Audit, evidence: tuple[Evidence, ...]) -> dict[str, Any]:
+    artifact: dict[str, Any] = {"uri": audit.input.path.replace("\\", "/"), "index": 0}
+    if not audit.input.path.startswith("/"):
+        artifact["uriBaseId"] = "%SRCROOT%"
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact}}
+    logical = []
+    for e in evidence[:5]:
+        name = e.path if e.part == "dex" and "->" in e.path else e.symbol
+        logical.append({"name": name, "fullyQualifiedName": f"{e.part}:{e.path}:{e.symbol}",
+                        "kind": _KINDS.get(e.part, "resource")})
+    if logical:
+        location["logicalLocations"] = logical
+    return location
+
+
+def _result(audit: Audit, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "level": LEVELS[f.severity],
+        "message": {"text": f.message},
+        "locations": [_location(audit, f.evidence)],
+        "partialFingerprints": {"appaudit/v1": f.fingerprint},
+        "properties": {"severity": f.severity.label, "confidence": f.confidence.value,
+                       "piCategories": list(f.pi_categories), "sdk": f.sdk, "regulations": list(f.refs)},
+    }
+    if f.rule_id in index:
+        result["ruleIndex"] = index[f.rule_id]
+    if f.accepted:
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": f"{f.accepted.by}: {f.accepted.reason}"}]
+    return result
+
+
+class SarifWriter:
+    name = "sarif"
+    suffix = ".sarif"
+
+    def render(self, audit: Audit) -> str:
+        rules = _rules()
+        index = {r["id"]: i for i, r in enumerate(rules)}
+        artifact: dict[str, Any] = {"location": {"uri": audit.input.path.replace("\\", "/")}}
+        if audit.input.sha256:
+            artifact["hashes"] = {"sha-256": audit.input.sha256}
+        notifications = [{"level": "error", "message": {"text": e.message}, "descriptor": {"id": e.code}}
+                         for e in audit.errors]
+        run = {
+            "tool": {"driver": {"name": "appaudit", "version": audit.tool.version,
+                                "semanticVersion": audit.tool.version,
+                                "rules": rules,
+                                "properties": {"knowledgeBase": audit.knowledge_base.version}}},
+            "artifacts": [artifact],
+            "invocations": [{"executionSuccessful": audit.status is not Status.ERROR,
+                             "toolExecutionNotifications": notifications}],
+            "results": [_result(audit, f, index) for f in audit.findings],
+            "properties": {"package": audit.app.package if audit.app else None, "status": audit.status.value},
+        }
+        doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
