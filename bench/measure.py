@@ -48,12 +48,12 @@ def facts(path: str) -> dict:
 
     methods, fields, strings = knowledge_base_refs()
     start = time.perf_counter()
-    app = gather(open_app(path))
-    app.dex.strings()
-    app.dex.classes()
-    sites = app.dex.call_sites(methods, fields, strings)
+    _, dex = gather(open_app(path))
+    dex.strings()
+    dex.classes()
+    sites = dex.call_sites(methods, fields, strings)
     return {"references": len(methods) + len(fields) + len(strings), "call_sites": len(sites),
-            "classes": app.dex.class_count, "methods": app.dex.method_count,
+            "classes": dex.class_count, "methods": dex.method_count,
             "inner_wall": time.perf_counter() - start}
 
 

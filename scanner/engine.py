@@ -8,44 +8,69 @@ an error entry of that app while the others still run.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import signatures
+from signatures.model import KnowledgeBase
 
 from .baseline import Accepted, apply_baseline
 from .detectors import ALL as DETECTORS
 from .detectors import Context, Results
-from .detectors.index import build_index
+from .detectors.index import CodeIndex, build_index
 from .detectors.targets import api_targets
 from .errors import ScanFailure
-from .facts import gather
+from .facts import AppFacts, gather
 from .inputs import open_app
 from .model import Audit, Finding, InputInfo, ScanError, Status
 from .options import ScanOptions
 from .policy import apply_policy
+from .reachability import PreConsent, pre_consent
 from .result import build_audit, error_audit
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """An audit with what it was made from, for callers that keep the facts (batch snapshots)."""
+
+    audit: Audit
+    facts: AppFacts | None = None
+    index: CodeIndex | None = None
+    reach: PreConsent | None = None
 
 
 def scan(path: str, options: ScanOptions | None = None) -> Audit:
     """Analyse one APK or split bundle; never raises for bad input."""
+    return analyse(path, options).audit
+
+
+def analyse(path: str, options: ScanOptions | None = None) -> Analysis:
     options = options or ScanOptions()
     try:
         archive = open_app(path, options.limits)
     except ScanFailure as exc:
-        return error_audit(InputInfo(path, None, None, None), exc)
+        return Analysis(error_audit(InputInfo(path, None, None, None), exc))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
     kb = signatures.load()
     try:
-        facts = gather(archive)
-        index = build_index(facts, api_targets(kb))
+        facts, dex = gather(archive)
+        index = build_index(facts, dex, api_targets(kb))
+        reach = pre_consent(dex, facts.apk.manifest)
     except ScanFailure as exc:
-        return error_audit(info, exc)
+        return Analysis(error_audit(info, exc))
     except Exception as exc:  # a parser bug must not end a batch; report it as this app's error
-        return error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}"))
+        return Analysis(error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}")))
+    return Analysis(detect(facts, index, reach, kb, options), facts, index, reach)
+
+
+def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBase, options: ScanOptions) -> Audit:
+    """Run every detector over gathered facts (live, or a batch's stored snapshot)."""
+    path = facts.source.path
+    info = InputInfo(path, facts.source.sha256, facts.source.size, facts.source.format)
     problems = list(facts.problems)
     found = Results()
     for detector in DETECTORS:
         try:
-            found = found.merge(detector.detect(Context(facts, kb, index, options.app_category, found)))
+            found = found.merge(detector.detect(Context(facts, kb, index, reach, options.app_category, found)))
         except Exception as exc:
             problems.append(ScanError("detector-failed", f"{path}: detector {detector.ID} failed: {exc!r}"))
     problems += found.incomplete

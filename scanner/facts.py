@@ -1,13 +1,14 @@
 """AppFacts: everything detectors may read about one app, gathered once.
 
-Detectors never open files; they receive this value. The dex set is a read-only
-query object (call sites, invoke edges) rather than precomputed tables, because
-which references matter is the knowledge base's business, not the reader's.
+Detectors never open files; they receive this value. Code is seen through
+``CodeView`` — the class inventory — so the same detectors run on a live dex
+reader or on the compact snapshot a batch stores for re-matching.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from .apk import ApkFacts, read_apk_facts
 from .dex import DexSet, loaded_dex_names
@@ -18,11 +19,34 @@ from .model import ScanError
 from .urls import FoundUrl, find_urls
 
 
+class CodeView(Protocol):
+    @property
+    def class_count(self) -> int: ...
+
+    @property
+    def method_count(self) -> int: ...
+
+    def code_size_by_class(self) -> dict[str, int]: ...
+
+    def class_names(self) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the facts came from: the input file and the APKs it held."""
+
+    path: str
+    format: str
+    sha256: str
+    size: int
+    splits: tuple[str, ...]  # names of the split APKs beside the base
+
+
 @dataclass(frozen=True, slots=True)
 class AppFacts:
-    archive: AppArchive
+    source: Source
     apk: ApkFacts
-    dex: DexSet
+    dex: CodeView
     dex_files: tuple[str, ...]  # "<apk>!classesN.dex" for splits, in load order
     ignored_dex: tuple[str, ...]
     problems: tuple[ScanError, ...]  # parts that could not be read; the rest was analysed
@@ -33,7 +57,7 @@ class AppFacts:
         return self.apk.manifest.package
 
 
-def gather(archive: AppArchive) -> AppFacts:
+def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     """Read the manifest and every loaded dex of every APK of the app."""
     apk = read_apk_facts(archive)
     files: list[DexFile] = []
@@ -47,13 +71,14 @@ def gather(archive: AppArchive) -> AppFacts:
         for name in loaded:
             label = prefix + name
             try:
-                files.append(DexFile(split.zip.read(name), label, archive.path))
-                files[-1].methods  # noqa: B018  parse class data now, so a bad dex fails here
-                names.append(label)
+                dex_file = DexFile(split.zip.read(name), label, archive.path)
+                dex_file.methods  # noqa: B018  parse class data now, so a bad dex fails here
             except DexFormatError as exc:
-                if files and files[-1].name == label:
-                    files.pop()
                 problems.append(ScanError(exc.code, exc.reason))
+                continue
+            files.append(dex_file)
+            names.append(label)
     dex = DexSet(files)
     urls = find_urls(dex.strings(), "dex") + find_urls(apk.resource_strings, "resource")
-    return AppFacts(archive, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls))
+    source = Source(archive.path, archive.format, archive.sha256, archive.size, tuple(s.name for s in archive.splits))
+    return AppFacts(source, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls)), dex

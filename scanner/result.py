@@ -79,7 +79,7 @@ def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tupl
                          for c in m.components),
         files=FilesInfo(tuple({"abi": lib.abi, "name": lib.name, "path": lib.path}
                               for lib in facts.apk.native_libs),
-                        facts.apk.assets, tuple(s.name for s in facts.archive.splits)),
+                        facts.apk.assets, facts.source.splits),
         dex=DexInfo(facts.dex_files, facts.ignored_dex, facts.dex.class_count, facts.dex.method_count),
         sdks=found.sdks,
         api_calls=found.api_calls,

@@ -16,7 +16,7 @@ from functools import lru_cache
 from signatures.model import ApiSignature, KnowledgeBase
 
 from ..model import ApiCall, Confidence, Evidence, Finding
-from ..reachability import PreConsent, pre_consent
+from ..reachability import PreConsent
 from .base import Context, Results
 from .findings import finding
 from .targets import REFLECTION, api_targets
@@ -89,7 +89,7 @@ def _reads(context: Context) -> list[tuple[str, str, str, str, bool, bool, str]]
 
 def detect(context: Context) -> Results:
     kb, facts = context.kb, context.facts
-    reach = pre_consent(facts.dex, facts.apk.manifest)
+    reach = context.reach
     calls = sorted({
         ApiCall(api=api, api_id=api_id, pi_category=category, caller=caller, sdk=_owner(kb, caller),
                 pre_consent=reach.reached(caller), pre_consent_path=reach.path(caller) if reach.reached(caller) else (),

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from signatures.model import KnowledgeBase
 
     from ..facts import AppFacts
+    from ..reachability import PreConsent
     from .index import CodeIndex
 
 
@@ -38,6 +39,7 @@ class Context:
     facts: AppFacts
     kb: KnowledgeBase
     index: CodeIndex
+    reach: PreConsent
     category: str | None = None  # app type to check necessary information against
     found: Results = field(default_factory=Results)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..dex import CallSite
+from ..dex import CallSite, DexSet
 from ..facts import AppFacts
 from .targets import ApiTargets
 
@@ -23,9 +24,13 @@ class CodeIndex:
         return self.by_caller.get(caller, frozenset())
 
 
-def build_index(facts: AppFacts, targets: ApiTargets) -> CodeIndex:
+def build_index(facts: AppFacts, dex: DexSet, targets: ApiTargets) -> CodeIndex:
     strings = targets.strings | {u.string for u in facts.urls if u.source == "dex"}
-    sites = tuple(facts.dex.call_sites(targets.methods, targets.fields, strings))
+    return index_of(dex.call_sites(targets.methods, targets.fields, strings))
+
+
+def index_of(sites: Iterable[CallSite]) -> CodeIndex:
+    sites = tuple(sites)
     by_target: dict[str, list[CallSite]] = defaultdict(list)
     by_caller: dict[str, set[str]] = defaultdict(set)
     for site in sites:

@@ -37,6 +37,6 @@ def detect(context: Context) -> Results:
         findings.append(finding(kb, "packer.detected", facts.package,
                                 f"Protected by {packer.name} ({packer.vendor}): the real code is encrypted and "
                                 "was not analysed.", evidence, key=("packer", packer.id), confidence=confidence))
-        incomplete.append(ScanError("packed", f"{facts.archive.path}: packed with {packer.name}; the code this "
+        incomplete.append(ScanError("packed", f"{facts.source.path}: packed with {packer.name}; the code this "
                                     "report covers is the packer's loader, not the app"))
     return Results(findings=tuple(findings), incomplete=tuple(incomplete))
