@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -61,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--fail-on-new", action="store_true", help="exit 1 when the footprint grew")
     _scan_options(diff)
 
+    batch = commands.add_parser("batch", help="audit many apps: parallel, resumable, a dataset and a dashboard")
+    batch.add_argument("paths", nargs="*", metavar="PATH", help="APKs, bundles, folders or .txt lists")
+    batch.add_argument("-o", "--output", metavar="OUT", help="output folder (results, dataset/, index.html)")
+    batch.add_argument("-f", "--format", default="json,html", metavar="FORMATS",
+                       help="per-app formats besides the dataset (default: %(default)s)")
+    batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: one per core)")
+    batch.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds per app (default 300)")
+    batch.add_argument("--max-memory", type=int, default=4096, metavar="MB",
+                       help="address space per worker (default 4096)")
+    batch.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (scheduler address, or local)")
+    batch.add_argument("--retry-errors", action="store_true", help="scan again the apps that failed before")
+    batch.add_argument("--rematch", metavar="OUT", help="apply the current knowledge base to a finished batch "
+                       "without re-scanning")
+    batch.add_argument("--category", metavar="TYPE", help="app type for every app (see scan --category)")
+    batch.add_argument("--config", metavar="FILE", help="policy file applied to every app")
+
     try:
         from signatures.cli import register
     except ImportError:  # the knowledge-base commands are optional to the scanner
@@ -80,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         return commands.baseline_create(args)
     if args.command == "diff":
         return commands.diff(args)
+    if args.command == "batch":
+        from .batch_command import batch
+
+        return batch(args)
     from signatures.cli import run
 
     return run(args)

@@ -1,0 +1,143 @@
+"""The batch dataset: per-app JSON results as pandas tables, written as Parquet and CSV.
+
+The only pandas import. Column names are stable (documented in README.md); rows
+are sorted so that the same results always give the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "apps": ("sha256", "path", "paths", "format", "size", "status", "error_code", "error_message", "package",
+             "label", "version_code", "version_name", "min_sdk", "target_sdk", "signer_sha256", "debug_signed",
+             "sdks", "permissions", "api_calls", "pre_consent_calls", "findings", "max_severity",
+             "knowledge_base", "report"),
+    "sdks": ("sha256", "package", "sdk", "name", "vendor", "legal_entity", "country", "categories", "confidence",
+             "stub", "classes", "bundled_by"),
+    "permissions": ("sha256", "package", "permission", "max_sdk", "only_sdk23", "protection_level",
+                    "pi_category", "sensitive"),
+    "api_calls": ("sha256", "package", "api", "api_id", "pi_category", "caller", "sdk", "pre_consent", "hidden",
+                  "resolved"),
+    "findings": ("sha256", "package", "rule_id", "severity", "confidence", "category", "sdk", "pi_categories",
+                 "message", "fingerprint", "accepted"),
+    "errors": ("sha256", "path", "code", "message"),
+}
+
+
+def _app_row(doc: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    app = doc.get("app") or {}
+    certs = (doc.get("signing") or {}).get("certificates") or []
+    errors = doc.get("errors") or []
+    severities = [f["severity"] for f in doc.get("findings", []) if not f.get("accepted")]
+    sha = doc["input"]["sha256"]
+    return {
+        "sha256": sha, "path": paths[0], "paths": len(paths), "format": doc["input"].get("format"),
+        "size": doc["input"].get("size"), "status": doc["status"],
+        "error_code": errors[0]["code"] if errors else None, "error_message": errors[0]["message"] if errors else None,
+        "package": app.get("package"), "label": app.get("label"), "version_code": app.get("version_code"),
+        "version_name": app.get("version_name"), "min_sdk": app.get("min_sdk"), "target_sdk": app.get("target_sdk"),
+        "signer_sha256": certs[0]["sha256"] if certs else None, "debug_signed": any(c["debug"] for c in certs),
+        "sdks": sum(1 for s in doc.get("sdks", []) if not s.get("stub")),
+        "permissions": len(doc.get("permissions", [])), "api_calls": len(doc.get("api_calls", [])),
+        "pre_consent_calls": sum(1 for c in doc.get("api_calls", []) if c["pre_consent"]),
+        "findings": len(severities),
+        "max_severity": max(severities, key=SEVERITY_ORDER.index) if severities else None,
+        "knowledge_base": doc["knowledge_base"]["version"], "report": f"apps/{sha}.html",
+    }
+
+
+def tables(results: Iterable[tuple[dict[str, Any], list[str]]]) -> dict[str, pd.DataFrame]:
+    """(result document, the input paths that had this content) -> one DataFrame per table."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
+    for doc, paths in results:
+        sha = doc["input"]["sha256"]
+        package = (doc.get("app") or {}).get("package")
+        rows["apps"].append(_app_row(doc, paths))
+        for s in doc.get("sdks", []):
+            rows["sdks"].append({"sha256": sha, "package": package, "sdk": s["id"], "name": s["name"],
+                                 "vendor": s["vendor"], "legal_entity": s["legal_entity"], "country": s["country"],
+                                 "categories": ";".join(s["categories"]), "confidence": s["confidence"],
+                                 "stub": s["stub"], "classes": s["classes"], "bundled_by": ";".join(s["bundled_by"])})
+        for p in doc.get("permissions", []):
+            rows["permissions"].append({"sha256": sha, "package": package, "permission": p["name"],
+                                        **{k: p[k] for k in COLUMNS["permissions"][3:]}})
+        for c in doc.get("api_calls", []):
+            rows["api_calls"].append({"sha256": sha, "package": package, **{k: c[k] for k in COLUMNS["api_calls"][2:]}})
+        for f in doc.get("findings", []):
+            rows["findings"].append({"sha256": sha, "package": package, "rule_id": f["rule_id"],
+                                     "severity": f["severity"], "confidence": f["confidence"],
+                                     "category": f["category"], "sdk": f["sdk"],
+                                     "pi_categories": ";".join(f["pi_categories"]), "message": f["message"],
+                                     "fingerprint": f["fingerprint"], "accepted": bool(f.get("accepted"))})
+        for e in doc.get("errors", []):
+            rows["errors"].append({"sha256": sha, "path": paths[0], "code": e["code"], "message": e["message"]})
+    frames = {}
+    for name, columns in COLUMNS.items():
+        frame = pd.DataFrame(rows[name], columns=list(columns))
+        key = [c for c in columns if c not in ("message", "paths")][:4]
+        frames[name] = frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
+    return frames
+
+
+def load_results(out: Path, inputs: dict[str, str]) -> list[tuple[dict[str, Any], list[str]]]:
+    paths_of: dict[str, list[str]] = {}
+    for path, sha in sorted(inputs.items()):
+        paths_of.setdefault(sha, []).append(path)
+    results = []
+    for sha, paths in sorted(paths_of.items()):
+        target = out / "apps" / f"{sha}.json"
+        if target.is_file():
+            results.append((json.loads(target.read_text(encoding="utf-8")), paths))
+    return results
+
+
+def write_dataset(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Parquet and CSV per table; each file is written beside and renamed into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in frames.items():
+        for suffix, write in ((".parquet", lambda f, p: f.to_parquet(p, index=False)),
+                              (".csv", lambda f, p: f.to_csv(p, index=False))):
+            target = folder / f"{name}{suffix}"
+            tmp = folder / f".{name}{suffix}.tmp"
+            write(frame, tmp)
+            tmp.replace(target)
+            written.append(target)
+    return written
+
+
+def summary(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Aggregates for summary.json and the dashboard: prevalence, categories by SDK, consent, failures."""
+    apps, sdks, calls = frames["apps"], frames["sdks"], frames["api_calls"]
+    analysed = apps[apps["status"] != "error"]
+    live = sdks[~sdks["stub"].astype(bool)]
+    n = max(len(analysed), 1)
+    by_sdk = (live.groupby(["sdk", "name", "vendor"]).size().reset_index(name="apps")
+              .sort_values(["apps", "sdk"], ascending=[False, True]))
+    by_vendor = (live.drop_duplicates(["sha256", "vendor"]).groupby("vendor").size().reset_index(name="apps")
+                 .sort_values(["apps", "vendor"], ascending=[False, True]))
+    sdk_calls = calls.assign(sdk=calls["sdk"].fillna("(first party)"))
+    categories = (sdk_calls.drop_duplicates(["sha256", "sdk", "pi_category"]).groupby(["sdk", "pi_category"])
+                  .size().reset_index(name="apps").sort_values(["sdk", "pi_category"]))
+    early_apps = calls[calls["pre_consent"].astype(bool)]["sha256"].nunique()
+    return {
+        "apps": int(len(apps)),
+        "status": {s: int((apps["status"] == s).sum()) for s in ("ok", "partial", "error")},
+        "sdk_prevalence": [{"sdk": r.sdk, "name": r.name, "vendor": r.vendor, "apps": int(r.apps),
+                            "share": round(int(r.apps) / n, 4)} for r in by_sdk.itertuples()],
+        "vendor_prevalence": [{"vendor": r.vendor, "apps": int(r.apps), "share": round(int(r.apps) / n, 4)}
+                              for r in by_vendor.itertuples()],
+        "pi_categories_by_sdk": [{"sdk": r.sdk, "pi_category": r.pi_category, "apps": int(r.apps)}
+                                 for r in categories.itertuples()],
+        "pre_consent": {"apps": int(early_apps), "share": round(early_apps / n, 4)},
+        "failures": [{"path": r.path, "code": r.code, "message": r.message}
+                     for r in frames["errors"][frames["errors"]["code"] != "packed"].itertuples()],
+    }
