@@ -64,6 +64,33 @@ def detectors(path: str) -> dict:
     return {"status": audit.status.value, "api_calls": len(audit.api_calls), "sdks": len(audit.sdks)}
 
 
+def rematch(path: str) -> dict:
+    """Re-matching one stored app (its facts snapshot) against the knowledge base."""
+    global _REMATCH_OUT
+    from scanner.options import ScanOptions
+    from scanner.rematch import rematch as run
+
+    rows = run(_REMATCH_OUT, ("json",), ScanOptions())
+    return {"apps": len(rows)}
+
+
+_REMATCH_OUT = ""
+
+
+def _prepare_rematch(path: str) -> None:
+    """Not timed: scan the app once into a batch folder, as a batch run would have."""
+    import hashlib
+    import tempfile
+
+    from scanner.appjob import Job, run_job
+
+    global _REMATCH_OUT
+    _REMATCH_OUT = tempfile.mkdtemp(prefix="appaudit-bench-")
+    with open(path, "rb") as fh:
+        sha = hashlib.sha256(fh.read()).hexdigest()
+    run_job(Job(path, sha, _REMATCH_OUT, ("json",)))
+
+
 def androguard(path: str) -> dict:
     from loguru import logger
 
@@ -76,7 +103,8 @@ def androguard(path: str) -> dict:
 
 def main() -> None:
     mode, path = sys.argv[1], sys.argv[2]
-    run = {"floor": floor, "facts": facts, "detectors": detectors, "androguard": androguard}[mode]
+    run = {"floor": floor, "facts": facts, "detectors": detectors, "rematch": rematch,
+           "androguard": androguard}[mode]
     if mode != "floor":  # imports and the knowledge base load once per process, not per app: not timed
         from androguard.core import apk  # noqa: F401
 
@@ -84,6 +112,8 @@ def main() -> None:
         import signatures
 
         signatures.load()
+    if mode == "rematch":
+        _prepare_rematch(path)
     start = time.perf_counter()
     extra = run(path)
     wall = time.perf_counter() - start

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from .base import Writer
+from .html import HtmlWriter
 from .json import JsonWriter
+from .markdown import MarkdownWriter
 from .sarif import SarifWriter
 
-WRITERS: dict[str, Writer] = {"json": JsonWriter(), "sarif": SarifWriter()}
+WRITERS: dict[str, Writer] = {"json": JsonWriter(), "html": HtmlWriter(), "sarif": SarifWriter(),
+                              "md": MarkdownWriter()}
 
 
 def get_writer(name: str) -> Writer:

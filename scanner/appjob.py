@@ -59,13 +59,23 @@ def is_done(out: str | Path, sha256: str) -> bool:
     return result_path(out, sha256).is_file()
 
 
-def write_audit(job: Job, audit: Audit) -> None:
+def write_audit(job: Job, audit: Audit, only_if_changed: bool = False) -> None:
     """Write every requested format; JSON last, because its presence marks the app as done."""
     from reports import WRITERS
 
     for fmt in sorted(job.formats, key=lambda f: f == "json"):
         if fmt in WRITERS:
-            write_atomic(result_path(job.out, job.sha256, WRITERS[fmt].suffix), WRITERS[fmt].render(audit))
+            target, text = result_path(job.out, job.sha256, WRITERS[fmt].suffix), WRITERS[fmt].render(audit)
+            if only_if_changed and _same(target, text):
+                continue
+            write_atomic(target, text)
+
+
+def _same(target: Path, text: str) -> bool:
+    try:
+        return target.read_text(encoding="utf-8") == text
+    except OSError:
+        return False
 
 
 def run_job(job: Job) -> Row:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class BatchResult:
     apps: int  # distinct by content
     skipped: int  # already done by an earlier run
     rows: tuple[Row, ...]  # the apps scanned in this run
+    startup_s: float = 0.0  # until every worker had loaded the scanner (local runs)
 
     @property
     def failed(self) -> int:
@@ -95,27 +97,35 @@ def run_batch(inputs: dict[str, str], config: BatchConfig,
               on_row: Callable[[Row], None] = lambda row: None, jobs: list[Job] | None = None) -> BatchResult:
     """Scan what is not done yet of ``inputs`` (path -> sha256, from ``plan``)."""
     jobs = prepare(inputs, config) if jobs is None else jobs
+    startup = 0.0
     if config.dask:
         from .cluster import run_on_dask
 
         rows = run_on_dask(jobs, config, on_row)
     else:
-        rows = run_local(jobs, config, on_row)
+        rows, startup = run_local(jobs, config, on_row)
     distinct = len(set(inputs.values()))
-    return BatchResult(len(inputs), distinct, distinct - len(jobs), tuple(rows))
+    return BatchResult(len(inputs), distinct, distinct - len(jobs), tuple(rows), startup)
 
 
-def run_local(jobs: list[Job], config: BatchConfig, on_row: Callable[[Row], None]) -> list[Row]:
-    """N threads, each feeding its own isolated worker process."""
+def run_local(jobs: list[Job], config: BatchConfig, on_row: Callable[[Row], None]) -> tuple[list[Row], float]:
+    """N threads, each feeding its own isolated worker process; (rows, seconds until all workers were up)."""
     queue: Queue[Job] = Queue()
     for job in jobs:
         queue.put(job)
     rows: list[Row] = []
     lock = threading.Lock()
+    count = max(1, min(config.workers, len(jobs)))
+    ready = threading.Barrier(count)
+    started = time.monotonic()
+    startup = [0.0]
 
     def work() -> None:
         scanner = IsolatedScanner(config.timeout, config.max_memory, config.worker_command)
         try:
+            scanner.start()
+            if ready.wait() == 0:
+                startup[0] = time.monotonic() - started
             while True:
                 try:
                     job = queue.get_nowait()
@@ -128,12 +138,12 @@ def run_local(jobs: list[Job], config: BatchConfig, on_row: Callable[[Row], None
         finally:
             scanner.close()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(config.workers, len(jobs))))]
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sorted(rows, key=lambda r: r.sha256)
+    return sorted(rows, key=lambda r: r.sha256), startup[0]
 
 
 def finish(out: str) -> dict:

@@ -40,7 +40,7 @@ def batch(args: argparse.Namespace) -> int:
 
         if args.paths or (args.output and args.output != args.rematch):
             raise UsageError("--rematch OUT takes no input paths and no other output folder")
-        rows = rematch(args.rematch, formats, ScanOptions(category=category, policy=policy))
+        rows = rematch(args.rematch, formats, ScanOptions(category=category, policy=policy), args.workers)
         print(f"batch: re-matched {len(rows)} stored apps with knowledge base {signatures.load().version}",
               file=sys.stderr)
         out = args.rematch

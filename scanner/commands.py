@@ -19,7 +19,7 @@ from .options import ScanOptions
 from .output import StemNamer, write_atomic
 from .policy import PolicyError, find_policy, load_policy
 
-DEFAULT_FORMATS = ("json",)
+DEFAULT_FORMATS = ("json", "html")
 
 
 class UsageError(Exception):
@@ -64,8 +64,8 @@ def _guard(run):  # type: ignore[no-untyped-def]
 def scan(args: argparse.Namespace) -> int:
     from reports import WRITERS
 
-    formats = _formats(args.format, WRITERS, DEFAULT_FORMATS)
     to_stdout = args.output == "-"
+    formats = _formats(args.format, WRITERS, ("json",) if to_stdout else DEFAULT_FORMATS)
     if to_stdout and len(formats) != 1:
         raise UsageError("-o - writes one format; pick it with -f")
     if args.fail_on_new and not args.baseline:

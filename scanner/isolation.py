@@ -27,6 +27,10 @@ class IsolatedScanner:
         self.command = [*command, "--max-memory", str(max_memory)]
         self.proc: subprocess.Popen[str] | None = None
 
+    def start(self) -> None:
+        """Start the worker now (it is started on first use otherwise)."""
+        self._start()
+
     def _start(self) -> subprocess.Popen[str]:
         if self.proc is None or self.proc.poll() is not None:
             env = {**os.environ, "PYTHONUNBUFFERED": "1"}

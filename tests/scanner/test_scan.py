@@ -62,7 +62,8 @@ def test_cli_writes_json_per_input_and_keeps_going(tmp_path: Path) -> None:
                    str(FIXTURES / "split.xapk"), "-o", str(out))
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["clean.json", "split.json", "truncated.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "clean.html", "clean.json", "split.html", "split.json", "truncated.html", "truncated.json"]
     bad = json.loads((out / "truncated.json").read_text())
     assert bad["status"] == "error" and bad["errors"][0]["code"] == "truncated-zip"
     good = json.loads((out / "split.json").read_text())
@@ -93,7 +94,7 @@ def test_same_stem_twice_does_not_overwrite(tmp_path: Path) -> None:
     (tmp_path / "a" / "clean.apk").write_bytes((FIXTURES / "multidex.apk").read_bytes())
     proc = run_cli("scan", str(FIXTURES / "clean.apk"), str(tmp_path / "a" / "clean.apk"), "-o", str(tmp_path / "o"))
     assert proc.returncode == 0
-    names = sorted(p.name for p in (tmp_path / "o").iterdir())
+    names = sorted(p.name for p in (tmp_path / "o").iterdir() if p.suffix == ".json")
     assert len(names) == 2 and names[0] == "clean-" + names[0][6:] and "clean.json" in names
 
 

@@ -1,0 +1,315 @@
+"""The self-contained HTML audit report: one file per app, readable offline and from file://.
+
+It is the only jinja2 import. Everything that came from the APK goes through autoescaping;
+the page loads nothing (inline CSS, SVG and one inline script allowed by its hash in a
+strict Content-Security-Policy), and the same Audit always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+import signatures
+from scanner.model import ApiCall, Audit, Finding, Severity, Status
+from signatures.model import KnowledgeBase
+
+ROW_LIMIT = 100  # rows shown per table before "show all"; the rest are in the page, hidden
+FIRST_PARTY = "first-party"
+SEVERITIES = tuple(reversed(Severity))  # critical first
+_PRIMITIVES = {"V": "void", "Z": "boolean", "B": "byte", "S": "short", "C": "char",
+               "I": "int", "J": "long", "F": "float", "D": "double"}
+_BREAK = re.compile(r"(?<=[./$,;])(?=\S)|(?<=[A-Za-z0-9])(?=\([A-Z)\[])")  # after . / $ , ; and before "(Type"
+_MEMBER = re.compile(r"L([^;]+);->([^(:]+)(?:\((.*?)\)(.*)|:(.*))")
+
+
+def _types(desc: str) -> list[str]:
+    """Simple names of a Dalvik parameter list: ``Landroid/content/Context;I`` → Context, int."""
+    out, i, dims = [], 0, 0
+    while i < len(desc):
+        c = desc[i]
+        if c == "[":
+            dims, i = dims + 1, i + 1
+            continue
+        if c == "L":
+            end = desc.find(";", i)
+            end = len(desc) if end < 0 else end
+            name, i = desc[i + 1:end].rsplit("/", 1)[-1], end + 1
+        else:
+            name, i = _PRIMITIVES.get(c, c), i + 1
+        out.append(name + "[]" * dims)
+        dims = 0
+    return out
+
+
+def pretty_member(ref: str) -> str:
+    """A Dalvik method/field reference as a reader expects it: ``pkg.Class.method(Context)``."""
+    m = _MEMBER.fullmatch(ref)
+    if not m:
+        return ref
+    owner = m[1].replace("/", ".")
+    if m[5] is not None:
+        return f"{owner}.{m[2]}"
+    return f"{owner}.{m[2]}({', '.join(_types(m[3]))})"
+
+
+def wbr(text: str) -> Markup:
+    """Escaped text with line-break chances after dots and slashes.
+
+    Long class names and URLs then wrap at sensible places without CSS ``overflow-wrap: anywhere``,
+    which would let tables squeeze their columns to one character.
+    """
+    parts = _BREAK.split(text)
+    return Markup("<wbr>").join(escape(p) for p in parts)
+
+
+def family(pi_category: str) -> str:
+    """The top-level information category (``location.precise`` → ``location``)."""
+    return pi_category.split(".", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Titles for ids, looked up in the knowledge base with the raw id as fallback."""
+
+    kb: KnowledgeBase
+    sdk_names: dict[str, str]
+
+    def pi(self, cat: str) -> str:
+        info = self.kb.pi_categories.get(cat)
+        return info.title if info else cat
+
+    def family(self, fam: str) -> str:
+        return re.sub(r"\s*\(.*\)$", "", self.pi(fam))
+
+    def sensitive(self, cat: str) -> str:
+        info = self.kb.pi_categories.get(cat)
+        return info.sensitive if info else "no"
+
+    def is_information(self, cat: str) -> bool:
+        """False for capabilities such as autostart or posting notifications (no rule reads them)."""
+        info = self.kb.pi_categories.get(cat)
+        return info is None or info.rule is not None
+
+    def sdk(self, sdk_id: str | None) -> str:
+        if sdk_id is None:
+            return "First-party code"
+        return self.sdk_names.get(sdk_id, sdk_id)
+
+    def document(self, ref: str) -> str:
+        return self.kb.documents.get(ref.split("-", 1)[0], "")
+
+    def sdk_category(self, cat: str) -> str:
+        return self.kb.sdk_categories.get(cat, cat)
+
+
+@dataclass(slots=True)
+class Cell:
+    count: int = 0
+    pre: int = 0
+    cats: set[str] = field(default_factory=set)
+
+
+def _names(audit: Audit, kb: KnowledgeBase) -> Names:
+    names = {s.id: s.name for s in audit.sdks}
+    known = {s.id for s in kb.sdks}
+    used = [c.sdk for c in audit.api_calls] + [e.sdk for e in audit.endpoints] + [f.sdk for f in audit.findings]
+    for sid in sorted({s for s in used if s} - set(names)):
+        names[sid] = kb.sdk(sid).name if sid in known else sid
+    return Names(kb, names)
+
+
+def _order(kb: KnowledgeBase, cats: set[str]) -> list[str]:
+    """Categories in knowledge-base order (identifiers, device, location…), unknown ones last."""
+    rank = {c: i for i, c in enumerate(kb.pi_categories)}
+    return sorted(cats, key=lambda c: (rank.get(c, len(rank)), c))
+
+
+def readers(audit: Audit) -> list[str]:
+    """Map columns: first-party code, then each SDK (detected order, then any other reader)."""
+    sdks = [s.id for s in audit.sdks]
+    extra = sorted({c.sdk for c in audit.api_calls if c.sdk and c.sdk not in sdks})
+    return [FIRST_PARTY, *sdks, *extra]
+
+
+def pi_map(audit: Audit, names: Names) -> dict[str, Any]:
+    """Information family × reader matrix of call-site counts, with pre-consent marks."""
+    cells: dict[tuple[str, str], Cell] = {}
+    for call in audit.api_calls:
+        cell = cells.setdefault((family(call.pi_category), call.sdk or FIRST_PARTY), Cell())
+        cell.count += 1
+        cell.pre += call.pre_consent
+        cell.cats.add(call.pi_category)
+    perms: dict[str, list[str]] = {}
+    for p in audit.permissions:
+        if p.pi_category and names.is_information(p.pi_category):
+            perms.setdefault(family(p.pi_category), []).append(p.name.rsplit(".", 1)[-1])
+    fams = _order(names.kb, {f for f, _ in cells} | set(perms))
+    cols = readers(audit)
+    rows = []
+    for fam in fams:
+        subs = _order(names.kb, set().union(*(c.cats for (f, _), c in cells.items() if f == fam)) - {fam})
+        rows.append({"id": fam, "title": names.family(fam), "subs": [names.pi(s) for s in subs],
+                     "sensitive": any(names.sensitive(s) == "yes" for s in [fam, *subs]),
+                     "permissions": sorted(perms.get(fam, [])),
+                     "cells": [cells.get((fam, r)) for r in cols]})
+    totals = [sum(c.count for (_, r), c in cells.items() if r == col) for col in cols]
+    pre = [sum(c.pre for (_, r), c in cells.items() if r == col) for col in cols]
+    return {"columns": [names.sdk(None if c == FIRST_PARTY else c) for c in cols], "rows": rows,
+            "totals": totals, "chart": _bars(list(zip(cols, totals, pre, strict=True)), names)}
+
+
+def _bars(data: list[tuple[str, int, int]], names: Names) -> list[dict[str, Any]]:
+    """Horizontal bar geometry (percent of the widest bar) for the call-sites-by-reader chart."""
+    top = max((n for _, n, _ in data), default=0) or 1
+    return [{"label": names.sdk(None if r == FIRST_PARTY else r), "count": n, "pre": p,
+             "w": round(100 * n / top, 1), "pw": round(100 * p / top, 1)} for r, n, p in data]
+
+
+def severity_counts(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    counts = Counter(f.severity for f in findings)
+    total = sum(counts.values()) or 1
+    x = 0.0
+    out = []
+    for sev in SEVERITIES:
+        w = round(100 * counts[sev] / total, 2)
+        out.append({"sev": sev.label, "count": counts[sev], "x": round(x, 2), "w": w})
+        x += w
+    return out
+
+
+def finding_filters(findings: list[Finding], names: Names) -> dict[str, list[tuple[str, str]]]:
+    """Options of the findings table's severity and source filters: only values that occur."""
+    sevs = [s.label for s in SEVERITIES if any(f.severity == s for f in findings)]
+    sdks = sorted({f.sdk for f in findings if f.sdk}, key=names.sdk)
+    first = [(FIRST_PARTY, names.sdk(None))] if any(f.sdk is None for f in findings) else []
+    return {"sev": [(s, s.capitalize()) for s in sevs], "sdk": first + [(s, names.sdk(s)) for s in sdks]}
+
+
+def is_manifest_finding(f: Finding) -> bool:
+    return f.category == "manifest" or any(e.part == "certificate" for e in f.evidence)
+
+
+def rules_touched(audit: Audit, kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """Each rule the findings touch, once, worst first, with the knowledge base's explanation."""
+    worst: dict[str, Severity] = {}
+    for f in audit.findings:
+        worst[f.rule_id] = max(worst.get(f.rule_id, Severity.INFO), f.severity)
+    out = []
+    for rid in sorted(worst, key=lambda r: (-worst[r], r)):
+        rule = kb.rules.get(rid)
+        out.append({"id": rid, "severity": worst[rid].label, "title": rule.title if rule else rid,
+                    "explanation": rule.explanation if rule else "", "refs": rule.refs if rule else ()})
+    return out
+
+
+def documents(audit: Audit, kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """The regulation texts the findings cite, once each, in the knowledge base's order."""
+    used = {r.split("-", 1)[0] for f in audit.findings for r in f.refs}
+    used |= {r.split("-", 1)[0] for f in audit.findings if f.rule_id in kb.rules for r in kb.rules[f.rule_id].refs}
+    return [(key, title) for key, title in kb.documents.items() if key in used]
+
+
+def sdk_reads(audit: Audit) -> dict[str, list[ApiCall]]:
+    out: dict[str, list[ApiCall]] = {}
+    for call in audit.api_calls:
+        out.setdefault(call.sdk or FIRST_PARTY, []).append(call)
+    return out
+
+
+def excessive(audit: Audit) -> set[str]:
+    return {e.symbol for f in audit.findings if f.rule_id == "permission.possibly_excessive" for e in f.evidence}
+
+
+def permission_groups(audit: Audit, names: Names) -> list[dict[str, Any]]:
+    groups: dict[str, list[Any]] = {}
+    for p in audit.permissions:
+        groups.setdefault(family(p.pi_category) if p.pi_category else "", []).append(p)
+    order = _order(names.kb, set(groups) - {""}) + ([""] if "" in groups else [])
+    return [{"title": names.family(g) if g else "Not in the knowledge base", "perms": groups[g]} for g in order]
+
+
+def summary(audit: Audit, names: Names) -> dict[str, Any]:
+    """The headline figures of the verdict."""
+    calls = audit.api_calls
+    return {
+        "sdks": len([s for s in audit.sdks if not s.stub]),
+        "stubs": len([s for s in audit.sdks if s.stub]),
+        "reads": len(calls),
+        "sdk_reads": sum(1 for c in calls if c.sdk),
+        "families": len({family(c.pi_category) for c in calls}),
+        "pre": sum(1 for c in calls if c.pre_consent),
+        "pre_readers": sorted({names.sdk(c.sdk) for c in calls if c.pre_consent}),
+        "sensitive_perms": sum(1 for p in audit.permissions if p.sensitive == "yes"),
+        "cleartext": sum(1 for e in audit.endpoints if e.cleartext),
+        "hidden": sum(1 for c in calls if c.hidden),
+    }
+
+
+@functools.cache
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("reports", "templates"),
+                      autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["member"] = pretty_member
+    env.filters["wbr"] = wbr
+    return env
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    text = resources.files("reports").joinpath("templates", name).read_text("utf-8")
+    if "</" in text or "<!--" in text:  # would end the inline <script>/<style> block early
+        raise ValueError(f"{name} must not contain '</' or '<!--'")
+    return text
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(script: str, styles: list[str]) -> str:
+    return ("default-src 'none'; img-src data:; style-src " + " ".join(csp_hash(s) for s in styles)
+            + "; script-src " + csp_hash(script) + "; base-uri 'none'; form-action 'none'")
+
+
+class HtmlWriter:
+    """Render one Audit as one self-contained HTML page."""
+
+    name = "html"
+    suffix = ".html"
+
+    def __init__(self, kb: KnowledgeBase | None = None, row_limit: int = ROW_LIMIT) -> None:
+        self._kb = kb
+        self.row_limit = row_limit
+
+    def render(self, audit: Audit) -> str:
+        kb = self._kb or signatures.load()
+        names = _names(audit, kb)
+        reads = sdk_reads(audit)
+        compliance = [f for f in audit.findings if not is_manifest_finding(f)]
+        css, js, noscript = _asset("report.css"), _asset("report.js"), _asset("noscript.css")
+        page = {
+            "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
+            "css": Markup(css), "js": Markup(js), "noscript_css": Markup(noscript),
+            "csp": content_security_policy(js, [css, noscript]),
+            "severities": severity_counts(audit.findings), "summary": summary(audit, names),
+            "pimap": pi_map(audit, names), "reads": reads, "excessive": excessive(audit),
+            "permission_groups": permission_groups(audit, names), "rules": rules_touched(audit, kb),
+            "documents": documents(audit, kb),
+            "compliance": compliance, "finding_filters": finding_filters(compliance, names),
+            "manifest_findings": [f for f in audit.findings if is_manifest_finding(f)],
+            "pi_cats": [(c, names.pi(c)) for c in _order(kb, {c.pi_category for c in audit.api_calls})],
+            "call_readers": [(r, names.sdk(None if r == FIRST_PARTY else r)) for r in readers(audit)
+                             if r in reads],
+        }
+        return _env().get_template("app.html.j2").render(page)

@@ -1,0 +1,128 @@
+"""A short Markdown summary of one Audit, for pull-request comments and terminals.
+
+Everything that came from the APK goes through `md()`: a label such as
+``<script>`` or ``a | b`` must neither inject HTML nor break a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import signatures
+from scanner.model import Audit, Severity, Status
+from signatures.model import KnowledgeBase
+
+from .html import excessive, pretty_member
+
+TOP_FINDINGS = 15
+MAX_TEXT = 160
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MARKUP = re.compile(r"[\\`*\[\]|~]|(?<!\w)_|_(?!\w)")  # md() text never starts a line, so no block markers
+
+
+def md(text: object, limit: int = MAX_TEXT) -> str:
+    """Inline-safe Markdown text: one line, HTML special characters as entities, markup escaped."""
+    s = " ".join(str(text).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    s = "".join(_HTML.get(c, c) for c in s)
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), s)
+
+
+def _pi(kb: KnowledgeBase, cat: str) -> str:
+    info = kb.pi_categories.get(cat)
+    return info.title if info else cat
+
+
+def _sdk_name(audit: Audit, sdk_id: str | None) -> str:
+    if sdk_id is None:
+        return "first-party code"
+    return next((s.name for s in audit.sdks if s.id == sdk_id), sdk_id)
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+class MarkdownWriter:
+    """Render the verdict, SDKs, sensitive permissions, pre-consent reads and top findings."""
+
+    name = "md"
+    suffix = ".md"
+
+    def __init__(self, kb: KnowledgeBase | None = None, top: int = TOP_FINDINGS) -> None:
+        self._kb = kb
+        self.top = top
+
+    def render(self, audit: Audit) -> str:
+        kb = self._kb or signatures.load()
+        out = self._title(audit)
+        if audit.status == Status.ERROR:
+            out += ["", "**Analysis failed: nothing is known about this app. This is not a clean result.**", ""]
+            out += [f"- {md(e.code)}: {md(e.message, 400)}" for e in audit.errors] or ["- no reason recorded"]
+        else:
+            out += self._verdict(audit)
+            out += self._sdks(audit, kb) + self._permissions(audit, kb) + self._pre_consent(audit, kb)
+            out += self._findings(audit)
+        out += ["", f"<sub>{md(audit.tool.name)} {md(audit.tool.version)} · knowledge base "
+                    f"{md(audit.knowledge_base.version)} · input sha256 {md(audit.input.sha256 or 'n/a')}</sub>"]
+        return "\n".join(out) + "\n"
+
+    def _title(self, audit: Audit) -> list[str]:
+        app = audit.app
+        if app is None:
+            return [f"## appaudit: {md(audit.input.path)}"]
+        version = f" {md(app.version_name)}" if app.version_name else ""
+        return [f"## appaudit: {md(app.label or app.package)} ({md(app.package)}{version})"]
+
+    def _verdict(self, audit: Audit) -> list[str]:
+        counts = Counter(f.severity for f in audit.findings)
+        sevs = ", ".join(f"{counts[s]} {s.label}" for s in reversed(Severity))
+        pre = sum(1 for c in audit.api_calls if c.pre_consent)
+        pre_text = f"**{pre} read(s) before consent**" if pre else "no read before consent"
+        lines = ["", f"**Verdict:** {len(audit.findings)} findings ({sevs}) · {len(audit.sdks)} SDK(s) · "
+                     f"{len(audit.api_calls)} personal-information call site(s) · {pre_text}"]
+        if audit.status == Status.PARTIAL:
+            lines += ["", "> **Analysis incomplete**: treat this as a lower bound, not as clean."]
+            lines += [f"> - {md(e.code)}: {md(e.message, 300)}" for e in audit.errors]
+        return lines
+
+    def _sdks(self, audit: Audit, kb: KnowledgeBase) -> list[str]:
+        if not audit.sdks:
+            return ["", "### SDKs", "", "None found."]
+        rows = []
+        for s in audit.sdks:
+            reads = sorted({c.pi_category for c in audit.api_calls if c.sdk == s.id})
+            name = md(s.name) + (" (stub)" if s.stub else "")
+            rows.append([name, md(s.vendor), md(", ".join(_pi(kb, r) for r in reads) or "—", 300)])
+        return ["", "### SDKs", "", *_table(["SDK", "Vendor", "Reads in this app"], rows)]
+
+    def _permissions(self, audit: Audit, kb: KnowledgeBase) -> list[str]:
+        sensitive = [p for p in audit.permissions if p.sensitive == "yes"]
+        if not sensitive:
+            return []
+        extra = excessive(audit)
+        lines = ["", "### Sensitive permissions", ""]
+        for p in sensitive:
+            note = " · possibly excessive" if p.name in extra else ""
+            lines.append(f"- {md(p.name)}: {md(_pi(kb, p.pi_category or ''))}{note}")
+        return lines
+
+    def _pre_consent(self, audit: Audit, kb: KnowledgeBase) -> list[str]:
+        calls = [c for c in audit.api_calls if c.pre_consent]
+        if not calls:
+            return []
+        rows = [[md(_pi(kb, c.pi_category)), md(_sdk_name(audit, c.sdk)), md(pretty_member(c.caller))]
+                for c in calls[: self.top]]
+        more = ["", f"…and {len(calls) - self.top} more."] if len(calls) > self.top else []
+        return ["", "### Read before consent", "", *_table(["Information", "Reader", "Caller"], rows), *more]
+
+    def _findings(self, audit: Audit) -> list[str]:
+        if not audit.findings:
+            return ["", "### Findings", "", "None."]
+        ranked = sorted(audit.findings, key=lambda f: -f.severity)[: self.top]
+        rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk)), md(f.message, 240)]
+                for f in ranked]
+        return ["", f"### Top findings ({len(ranked)} of {len(audit.findings)})", "",
+                *_table(["Severity", "Rule", "Source", "Finding"], rows)]

@@ -1,0 +1,182 @@
+"""The HTML report rendered from real fixtures: structure, escaping, CSP, no external resource, stable bytes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reports.html import HtmlWriter, pretty_member, wbr
+from scanner.model import Audit, Status
+from tests.reports.conftest import HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
+from tests.reports.page import parse, sha256_source
+
+SECTIONS = ["verdict", "pimap", "sdks", "permissions", "calls", "compliance", "disclosure", "endpoints",
+            "manifest", "appendix"]
+WRITER = HtmlWriter()
+
+
+def render(audit: Audit) -> str:
+    return WRITER.render(audit)
+
+
+def test_writer_identity() -> None:
+    assert (HtmlWriter.name, HtmlWriter.suffix) == ("html", ".html")
+
+
+@pytest.mark.parametrize("name", [n for n in REPORTED if "hostile/empty" not in n and "truncated" not in n])
+def test_sections_in_order(audits: dict[str, Audit], name: str) -> None:
+    audit = audits[name]
+    assert audit.status != Status.ERROR, audit.errors
+    page = parse(render(audit))
+    assert page.section_ids() == SECTIONS
+    toc = [a["href"] for a in page.all("a") if (a.get("href") or "").startswith("#")]
+    start = toc.index("#overview") + 1  # the contents list follows the link to the header
+    assert toc[start:start + len(SECTIONS)] == ["#" + s for s in SECTIONS]
+
+
+@pytest.mark.parametrize("name", ["hostile/empty.apk", "hostile/truncated.apk"])
+def test_error_audit_renders_an_error_page(audits: dict[str, Audit], name: str) -> None:
+    audit = audits[name]
+    html = render(audit)
+    page = parse(html)
+    assert page.section_ids() == ["error"]
+    assert "The app could not be analysed" in html and "not</strong> a clean result" in html
+    for error in audit.errors:
+        assert error.code in html
+
+
+def test_partial_audit_shows_incomplete_banner(audits: dict[str, Audit]) -> None:
+    audit = audits["packed.apk"]
+    assert audit.status == Status.PARTIAL
+    html = render(audit)
+    assert "Analysis incomplete." in html and 'role="alert"' in html
+    assert "packed" in html
+
+
+def test_ok_audit_has_no_incomplete_banner(audits: dict[str, Audit]) -> None:
+    assert "Analysis incomplete" not in render(audits["sdks.apk"])
+
+
+def test_hostile_label_is_text(audits: dict[str, Audit]) -> None:
+    audit = audits["hostile/script_label.apk"]
+    assert audit.app is not None and audit.app.label == HOSTILE_LABEL
+    html = render(audit)
+    assert HOSTILE_LABEL not in html
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt; &amp; &#39;quotes&#39;" in html
+    page = parse(html)
+    assert len(page.all("script")) == 1
+    assert HOSTILE_LABEL in "".join(page.text)  # what a reader sees
+
+
+def test_every_apk_string_is_escaped(audits: dict[str, Audit]) -> None:
+    html = render(nasty_audit(audits["sdks.apk"]))
+    page = parse(html)
+    assert [t for t, _ in page.tags if t in ("img", "iframe", "object", "embed", "base", "form")] == []
+    assert len(page.all("script")) == 1 and len(page.scripts) == 1
+    assert page.comments == []
+    assert not [(t, k) for t, attrs in page.tags for k in attrs if k.startswith("on")]
+    assert NASTY not in html
+    assert "".join(page.text).count(NASTY) >= 5  # label, package, meta-data, component, endpoint host…
+
+
+def test_content_security_policy(audits: dict[str, Audit]) -> None:
+    html = render(audits["sdks.apk"])
+    page = parse(html)
+    policy = dict(part.strip().split(" ", 1) for part in page.csp().split(";"))
+    assert policy["default-src"] == "'none'"
+    assert policy["img-src"] == "data:"
+    assert policy["script-src"] == sha256_source(page.scripts[0])
+    assert sorted(policy["style-src"].split()) == sorted(sha256_source(s) for s in page.styles)
+    assert "unsafe" not in page.csp()
+    head = html[: html.index("</head>")]
+    assert head.index("Content-Security-Policy") < head.index("<style>")  # the policy comes first
+    assert not page.all("link") or all((a.get("href") or "").startswith("data:") for a in page.all("link"))
+    assert not [a for _, a in page.tags if "style" in a]  # inline style attributes would need 'unsafe-inline'
+
+
+@pytest.mark.parametrize("name", REPORTED)
+def test_no_external_resources(audits: dict[str, Audit], name: str) -> None:
+    html = render(audits[name])
+    page = parse(html)
+    for _, attrs in page.tags:
+        for key in ("src", "href", "action", "srcset", "poster", "data"):
+            value = (attrs.get(key) or "").strip().lower()
+            assert not value or value.startswith(("#", "data:")), (key, value)
+    css = "".join(page.styles)
+    assert "@import" not in css and not re.search(r"url\(\s*['\"]?(?!data:)", css)
+    assert not re.search(r"\b(fetch|XMLHttpRequest|WebSocket|EventSource|sendBeacon|import\()", page.scripts[0])
+
+
+@pytest.mark.parametrize("name", ["sdks.apk", "preconsent.apk", "hostile/empty.apk", "sdks.apk+short_video"])
+def test_deterministic(audits: dict[str, Audit], name: str) -> None:
+    assert render(audits[name]) == HtmlWriter().render(audits[name])
+
+
+def test_pi_map_marks_pre_consent(audits: dict[str, Audit]) -> None:
+    html = render(audits["preconsent.apk"])
+    table = html[html.index('<table class="map">'): html.index("</table>", html.index('<table class="map">'))]
+    assert table.count('class="hit pre"') == 4  # device ids (app, Umeng), installed apps (app), Wi-Fi (Umeng)
+    assert "First-party code" in table and "Umeng Analytics" in table
+    assert "⚑" in html[html.index('class="legend"'):]  # the legend explains the mark
+
+
+def test_pi_map_columns_are_first_party_then_sdks(audits: dict[str, Audit]) -> None:
+    html = render(audits["sdks.apk"])
+    head = html[html.index('<table class="map">'):]
+    columns = re.findall(r'<th scope="col" class="reader">([^<]+)</th>', head[: head.index("</thead>")])
+    assert columns[0] == "First-party code"
+    assert set(columns[1:]) == {s.name for s in audits["sdks.apk"].sdks}
+
+
+def test_permissions_mark_sensitive_and_possibly_excessive(audits: dict[str, Audit]) -> None:
+    html = render(audits["sdks.apk"])
+    section = html[html.index('id="permissions"'): html.index('id="calls"')]
+    contacts = section[section.index("READ_<wbr>CONTACTS") if "READ_<wbr>CONTACTS" in section
+                       else section.index("READ_CONTACTS"):]
+    row = contacts[: contacts.index("</tr>")]
+    assert "possibly excessive" in row and "Sensitive" in row
+    internet = section[section.index("INTERNET"):]
+    assert "possibly excessive" not in internet[: internet.index("</tr>")]
+
+
+def test_refs_carry_document_titles(audits: dict[str, Audit]) -> None:
+    html = render(audits["sdks.apk"])
+    assert re.search(r'<abbr class="ref" title="[^"]*Personal Information Protection Law[^"]*">PIPL-\d+</abbr>', html)
+    assert 'id="rule-sdk.reads_pi"' in html and "Documents cited" in html
+
+
+def test_category_findings_shown(audits: dict[str, Audit]) -> None:
+    html = render(audits["sdks.apk+short_video"])
+    assert "category.no_pi_needed" in html and "short_video" in html
+
+
+def test_endpoints_mark_cleartext(audits: dict[str, Audit]) -> None:
+    html = render(audits["preconsent.apk"])
+    section = html[html.index('id="endpoints"'): html.index('id="manifest"')]
+    assert "cleartext allowed" in section
+
+
+def test_debug_certificate_flagged(audits: dict[str, Audit]) -> None:
+    header = render(audits["preconsent.apk"]).split("</header>")[0]
+    assert "CN=Android Debug" in header and "debug certificate" in header
+
+
+def test_row_limit_and_size_for_5000_call_sites(audits: dict[str, Audit]) -> None:
+    html = HtmlWriter(row_limit=100).render(big_audit(audits["sdks.apk"]))
+    calls = html[html.index('id="t-calls"'):]
+    calls = calls[: calls.index("</tbody>")]
+    assert calls.count("<tr data-sdk=") == 5000
+    assert calls.count(" hidden>") == 4900
+    assert "Show all 5,000 rows" in html
+    assert len(html.encode()) < 4_000_000
+
+
+def test_pretty_member_and_wbr() -> None:
+    ref = "Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;Ljava/lang/String;)" \
+          "Ljava/lang/String;"
+    assert pretty_member(ref) == "android.provider.Settings$Secure.getString(ContentResolver, String)"
+    assert pretty_member("La/B;->f:[I") == "a.B.f"
+    assert pretty_member("La/B;->m([[JZ)V") == "a.B.m(long[][], boolean)"
+    assert pretty_member("02:00:00:00:00:00") == "02:00:00:00:00:00"
+    assert str(wbr("a.b<c>")) == "a.<wbr>b&lt;c&gt;"
