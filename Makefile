@@ -15,13 +15,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO_APPS := clean.apk sdks.apk preconsent.apk provider_init.apk obfuscated.apk packed.apk split.xapk
+
 demo: install
 	@echo "Auditing the bundled example APKs into $(DEMO_OUT)/ ..."
-	@$(VENV)/bin/appaudit scan tests/fixtures/apks/clean.apk tests/fixtures/apks/sdks.apk \
-		tests/fixtures/apks/preconsent.apk tests/fixtures/apks/multidex.apk \
-		tests/fixtures/apks/split.xapk -o $(DEMO_OUT)
-	@echo "Reports written to $(DEMO_OUT)/:"
-	@ls -1 $(DEMO_OUT)/* | sed 's/^/  /'
+	@rm -rf $(DEMO_OUT)
+	@$(VENV)/bin/appaudit scan $(addprefix tests/fixtures/apks/,$(DEMO_APPS)) -o $(DEMO_OUT) -f json,html,md
+	@echo
+	@echo "Reports (open the .html files in a browser; .json is the machine-readable result):"
+	@ls -1 $(DEMO_OUT)/*.html | sed 's/^/  /'
 
 test: install
 	$(PY) -m pytest -q -n 2
