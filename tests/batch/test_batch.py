@@ -99,7 +99,6 @@ def test_kill_9_then_resume_gives_the_same_dataset(tmp_path: Path) -> None:
 
 
 def test_dask_local_cluster_gives_the_same_dataset(tmp_path: Path) -> None:
-    pytest.importorskip("dask.distributed")
     apps = corpus(tmp_path / "in")
     _batch([apps], tmp_path / "local")
     _batch([apps], tmp_path / "dask", dask="local")
