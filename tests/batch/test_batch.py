@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from reports.dataset import COLUMNS
 from scanner.batch import BatchConfig, finish, plan, run_batch
