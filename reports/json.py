@@ -20,15 +20,18 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 @functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """Field names of a dataclass type, None for any other type (cached: asked once per type)."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
 
 def _plain(value: Any) -> Any:
-    if type(value) in _SCALARS:  # the common case first: most values are strings
+    kind = type(value)
+    if kind in _SCALARS:  # the common case first: most values are strings
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    names = _field_names(kind)
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, enum.IntEnum):  # severities: written by name, ordered in code
         return value.name.lower()
     if isinstance(value, enum.Enum):

@@ -2,6 +2,7 @@
 
 Used for the facts snapshots a batch keeps; small on purpose: it knows the shapes
 our dataclasses use (nested dataclasses, tuples, optionals, dicts, str enums).
+Converters are built once per type, since re-matching reads thousands of snapshots.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -26,29 +28,34 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def from_plain(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+    return _converter(hint)(value)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@cache
+def _converter(hint: Any) -> Callable[[Any], Any]:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return from_plain(options[0], value)
+        inner = _converter(next(a for a in typing.get_args(hint) if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
     if origin is tuple:
         args = typing.get_args(hint)
-        item = args[0] if args else Any
-        return tuple(from_plain(item, v) for v in value)
+        item = _converter(args[0]) if args else _identity
+        if item is _identity:
+            return tuple
+        return lambda v: tuple(item(x) for x in v)
     if origin is dict:
-        _, item = typing.get_args(hint)
-        return {k: from_plain(item, v) for k, v in value.items()}
+        convert = _converter(typing.get_args(hint)[1])
+        return lambda v: {k: convert(x) for k, x in v.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _hints(hint)
-        return hint(**{f.name: from_plain(hints[f.name], value[f.name])
-                       for f in dataclasses.fields(hint) if f.name in value})
+        hints = typing.get_type_hints(hint)
+        fields = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(hint)]
+        cls = hint
+        return lambda v: cls(**{name: convert(v[name]) for name, convert in fields if name in v})
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(value)
-    return value
+        return hint
+    return _identity
