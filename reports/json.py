@@ -20,7 +20,7 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 @functools.cache
-def _field_names(cls: type) -> tuple[str, ...] | None:
+def _field_names(cls: Any) -> tuple[str, ...] | None:
     """Field names of a dataclass type, None for any other type (cached: asked once per type)."""
     return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
