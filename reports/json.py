@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-from collections.abc import Hashable
 from typing import Any
 
 import orjson
@@ -27,7 +26,7 @@ def _field_names(cls: Any) -> tuple[str, ...] | None:
 
 
 def _plain(value: Any) -> Any:
-    kind: Hashable = type(value)
+    kind: Any = type(value)
     if kind in _SCALARS:  # the common case first: most values are strings
         return value
     names = _field_names(kind)
