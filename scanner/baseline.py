@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Acceptance, Audit, BaselineEntry, Finding
+from .serial import read_json
 
 SCHEMA = "appaudit-baseline/1"
 
@@ -45,14 +46,7 @@ def create(audit: Audit, reason: str) -> str:
 
 def load(path: Path) -> Baseline:
     label = str(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(label, f"cannot be read: {exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BaselineError(label, f"is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise BaselineError(label, f"not a baseline file (expected \"schema\": \"{SCHEMA}\")")
+    doc = read_json(path, SCHEMA, BaselineError)
     entries = {}
     for i, item in enumerate(doc.get("findings") or []):
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item.get(k)

@@ -7,12 +7,11 @@ read that runs before consent is a pre-consent change, not also a new call site.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .model import SCHEMA
+from .serial import read_json
 
 
 class DiffInputError(Exception):
@@ -61,15 +60,7 @@ class AuditDiff:
 
 
 def load_result(path: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DiffInputError(path, f"cannot be read: {exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DiffInputError(path, f"is not a JSON result: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise DiffInputError(path, f"is not an appaudit result (expected \"schema\": \"{SCHEMA}\")")
-    return doc
+    return read_json(path, SCHEMA, DiffInputError)
 
 
 def _build(doc: dict[str, Any]) -> BuildInfo:

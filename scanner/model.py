@@ -9,7 +9,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from . import manifest_model
+
 SCHEMA = "appaudit/1"
+
+Component = manifest_model.Component
 
 
 class Status(enum.StrEnum):
@@ -78,18 +82,6 @@ class PermissionEntry:
     protection_level: str | None  # None: not a permission the knowledge base knows
     pi_category: str | None
     sensitive: str | None  # yes | context | no (PIPL sensitive personal information)
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentEntry:
-    type: str
-    name: str
-    exported: bool
-    exported_explicit: bool
-    enabled: bool
-    permission: str | None
-    intent_actions: tuple[str, ...]
-    authorities: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +245,7 @@ class Audit:
     signing: SigningInfo | None = None
     manifest: ManifestInfo | None = None
     permissions: tuple[PermissionEntry, ...] = ()
-    components: tuple[ComponentEntry, ...] = ()
+    components: tuple[Component, ...] = ()  # as the manifest reader saw them
     files: FilesInfo | None = None
     dex: DexInfo | None = None
     sdks: tuple[SdkHit, ...] = ()

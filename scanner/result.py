@@ -15,7 +15,6 @@ from .model import (
     Audit,
     BaselineEntry,
     CertificateInfo,
-    ComponentEntry,
     DexInfo,
     FilesInfo,
     Finding,
@@ -74,9 +73,7 @@ def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tupl
             queries=asdict(m.queries),
         ),
         permissions=tuple(permissions),
-        components=tuple(ComponentEntry(c.type, c.name, c.exported, c.exported_explicit, c.enabled,
-                                        c.permission, c.intent_actions, c.authorities)
-                         for c in m.components),
+        components=m.components,
         files=FilesInfo(tuple({"abi": lib.abi, "name": lib.name, "path": lib.path}
                               for lib in facts.apk.native_libs),
                         facts.apk.assets, facts.source.splits),

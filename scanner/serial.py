@@ -9,16 +9,33 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import types
 import typing
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@cache
+def _field_names(cls: Any) -> tuple[str, ...] | None:
+    """Field names of a dataclass type, None for any other type (asked once per type)."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
 
 def to_plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """JSON-ready values; int enums (severities) by lower-case name, other enums by value."""
+    kind: Any = type(value)
+    if kind in _SCALARS:  # the common case first: most values are strings
+        return value
+    names = _field_names(kind)
+    if names is not None:
+        return {name: to_plain(getattr(value, name)) for name in names}
+    if isinstance(value, enum.IntEnum):
+        return value.name.lower()
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):
@@ -56,6 +73,22 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
         fields = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(hint)]
         cls = hint
         return lambda v: cls(**{name: convert(v[name]) for name, convert in fields if name in v})
+    if isinstance(hint, type) and issubclass(hint, enum.IntEnum):
+        return lambda v: hint[v.upper()]
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint
     return _identity
+
+
+def read_json(path: str | Path, schema: str, error: Callable[[str, str], Exception]) -> dict[str, Any]:
+    """A JSON document with the expected ``schema`` key, or ``error(path, reason)`` raised."""
+    label = str(path)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(label, f"cannot be read: {exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error(label, f"is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema") != schema:
+        raise error(label, f"is not the expected kind of file (its \"schema\" should be \"{schema}\")")
+    return doc

@@ -37,7 +37,7 @@ def test_fixed_findings_are_reported(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "words"), [
     ("{not json", "not valid JSON"),
-    ('{"schema": "other/1"}', "not a baseline file"),
+    ('{"schema": "other/1"}', "not the expected kind of file"),
     ('{"schema": "appaudit-baseline/1", "findings": [{"fingerprint": "x"}]}', "findings[0] needs"),
 ])
 def test_bad_baselines(tmp_path: Path, text: str, words: str) -> None:

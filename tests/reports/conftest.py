@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import scanner
-from scanner.model import ApiCall, Audit, ComponentEntry, Endpoint, Status
+from scanner.model import ApiCall, Audit, Component, Endpoint, Status
 from tests.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,8 @@ def nasty_audit(base: Audit) -> Audit:
     app = dataclasses.replace(base.app, label=NASTY, package="org.x" + NASTY, version_name=NASTY)
     manifest = dataclasses.replace(base.manifest, meta_data=({"name": NASTY, "value": NASTY},),
                                    network_security_config=NASTY)
-    comp = ComponentEntry("activity", NASTY, True, True, True, NASTY, (NASTY,), (NASTY,))
+    comp = Component(type="activity", name=NASTY, exported=True, exported_explicit=True, enabled=True,
+                     permission=NASTY, intent_actions=(NASTY,), authorities=(NASTY,))
     call = dataclasses.replace(base.api_calls[0], caller=f"La/{NASTY};->m()V", api=NASTY, pre_consent=True,
                                pre_consent_path=(NASTY,))
     endpoint = Endpoint("http://" + NASTY, NASTY, "http", None, "dex", True)
