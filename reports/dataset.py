@@ -95,7 +95,10 @@ def load_results(out: Path, inputs: dict[str, str]) -> list[tuple[dict[str, Any]
     for sha, paths in sorted(paths_of.items()):
         target = out / "apps" / f"{sha}.json"
         if target.is_file():
-            results.append((json.loads(target.read_text(encoding="utf-8")), paths))
+            doc = json.loads(target.read_text(encoding="utf-8"))
+            if not doc["input"].get("sha256"):  # an input that could not be read: keyed by what the batch used
+                doc["input"]["sha256"] = sha
+            results.append((doc, paths))
     return results
 
 
