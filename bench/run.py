@@ -56,11 +56,10 @@ def main() -> int:
     if "androguard" in figures:
         speedup = figures["androguard"]["wall"] / facts["wall"]
         checks.append((f"facts {speedup:.0f}x faster than androguard AnalyzeAPK (target >= 20x)", speedup >= 20))
-    sys.path.insert(0, str(HERE))
-    import batch_bench
-
     print("\nbatch of fixture-like apps (steady state, after the workers have loaded the scanner):")
-    b = batch_bench.main()
+    out = subprocess.run([sys.executable, str(HERE / "batch_bench.py")], capture_output=True, text=True,
+                         check=True).stdout  # its own process: peak RSS of its workers alone
+    b = json.loads(out.strip().splitlines()[-1])
     print(f"  {b['apps']} apps: {b['apps_per_min_1']:.0f} apps/min with 1 worker, {b['apps_per_min_2']:.0f} with 2; "
           f"worker start-up {b['worker_startup_s']:.2f} s; dataset and summary {b['finish_s']:.2f} s; "
           f"peak worker RSS {b['worker_peak_rss_mb']:.0f} MB")

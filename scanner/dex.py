@@ -126,8 +126,14 @@ class DexSet:
         return None
 
     def strings(self) -> list[str]:
-        """Distinct strings of all dex files, sorted."""
-        return sorted({s for f in self.files for s in f.strings})
+        """Distinct strings of all dex files, sorted (computed once)."""
+        return self._strings
+
+    @cached_property
+    def _strings(self) -> list[str]:
+        if len(self.files) == 1:
+            return sorted(set(self.files[0].strings))
+        return sorted(set().union(*(f.strings for f in self.files)))
 
     def call_sites(self, methods: Iterable[str] = (), fields: Iterable[str] = (),
                    strings: Iterable[str] = (), types: Iterable[str] = ()) -> list[CallSite]:
