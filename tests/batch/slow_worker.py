@@ -1,7 +1,9 @@
-"""A scan worker that hangs on apps whose file name contains "hang": tests the batch's timeout."""
+"""A scan worker that misbehaves on cue, to test the batch's limits: it hangs on apps whose file
+name contains "hang", allocates without bound on "hog", and dies outright on "crash"."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,8 +14,14 @@ _real = appjob.run_job
 
 
 def _slow(job):  # type: ignore[no-untyped-def]
-    if "hang" in Path(job.path).name:
+    name = Path(job.path).name
+    if "hang" in name:
         time.sleep(3600)
+    if "hog" in name:
+        hoard = [bytearray(256 << 20) for _ in range(64)]  # 16 GiB: past any --max-memory
+        del hoard
+    if "crash" in name:
+        os._exit(9)
     return _real(job)
 
 

@@ -46,6 +46,42 @@ def test_hostile_corpus_and_a_hanging_app(tmp_path: Path) -> None:
     assert result.failed == len(BAD) + 1 and summary["status"]["error"] == len(BAD) + 1
 
 
+def test_memory_limit_and_worker_crash_are_error_rows(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, source in (("hog.apk", "clean.apk"), ("crash.apk", "sdks.apk"), ("fine.apk", "multidex.apk")):
+        shutil.copyfile(FIXTURES / source, folder / name)
+    result, _ = _batch([folder], tmp_path / "out", workers=1, max_memory=1024, worker_command=SLOW_WORKER)
+    codes = dict(zip(_tables(tmp_path / "out")["apps"]["path"].map(lambda p: Path(p).name),
+                     _tables(tmp_path / "out")["apps"]["error_code"], strict=True))
+    assert codes["hog.apk"] == "out-of-memory" and codes["crash.apk"] == "worker-crashed"
+    assert pd.isna(codes["fine.apk"])  # the next app got a fresh worker and was scanned
+
+
+def test_a_worker_outlives_no_coordinator(tmp_path: Path) -> None:
+    from scanner.isolation import IsolatedScanner
+
+    scanner = IsolatedScanner(30, 1024)
+    scanner.start()
+    assert scanner.proc is not None and scanner.proc.stdin is not None
+    scanner.proc.stdin.close()  # what a killed coordinator leaves: end of input
+    assert scanner.proc.wait(timeout=30) == 0
+
+
+def test_plain_progress_lines(tmp_path: Path) -> None:
+    import io
+
+    from scanner.appjob import Row
+    from scanner.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(3, stream=stream, every=0)
+    for status in ("ok", "error", "ok"):
+        progress.update(Row("x", "x.apk", status))
+    lines = stream.getvalue().splitlines()
+    assert lines[-1].startswith("batch: 3/3 apps, 1 failed") and "apps/min" in lines[-1]
+
+
 def test_dataset_matches_the_per_app_results(tmp_path: Path) -> None:
     _batch([corpus(tmp_path / "in")], tmp_path / "out")
     frames = _tables(tmp_path / "out")

@@ -103,6 +103,10 @@ def test_same_stem_twice_does_not_overwrite(tmp_path: Path) -> None:
     (["scan", "x.apk", "-f", "pdf"], "unknown format pdf"),
     (["scan", "a.apk", "b.apk", "-o", "-"], "exactly one input"),
     (["frobnicate"], "invalid choice"),
+    (["batch"], "batch needs input paths"),
+    (["batch", ".", "-o", "out", "--workers", "0"], "--workers must be at least 1"),
+    (["batch", "--rematch", "out", "x.apk"], "takes no input paths"),
+    (["signatures", "show", "no-such-id"], "no-such-id"),
 ])
 def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
     proc = run_cli(*args, cwd=tmp_path)
@@ -113,3 +117,8 @@ def test_missing_input_is_an_error_result(tmp_path: Path) -> None:
     proc = run_cli("scan", str(tmp_path / "gone.apk"), "-o", str(tmp_path))
     assert proc.returncode == 3
     assert json.loads((tmp_path / "gone.json").read_text())["errors"][0]["code"] == "input-not-found"
+
+
+def test_knowledge_base_commands_are_wired() -> None:
+    proc = run_cli("signatures", "show", "pangle")
+    assert proc.returncode == 0 and "com.bytedance.sdk.openadsdk" in proc.stdout
