@@ -72,7 +72,10 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
             label = prefix + name
             try:
                 dex_file = DexFile(split.zip.read(name), label, archive.path)
-                dex_file.methods  # noqa: B018  parse class data now, so a bad dex fails here
+                # parse class data and names now, so a damaged dex is dropped here (the app is partial)
+                # rather than failing the whole app later, in a query
+                dex_file.methods  # noqa: B018
+                dex_file.protos  # noqa: B018
             except DexFormatError as exc:
                 problems.append(ScanError(exc.code, exc.reason))
                 continue
