@@ -89,10 +89,19 @@ class DexFile:
         if (where >= len(nuls)).any():
             raise DexFormatError(self.label, f"{self.name}: a string runs past the end of the file")
         ends = nuls[where]
-        data = self.data
-        out = []
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            raw = data[s:e]
+        # Most strings are ASCII: decode the whole area once as Latin-1 (byte = character) and
+        # slice it; only strings holding a byte >= 0x80 are decoded one by one, as (M)UTF-8.
+        hi = int(ends.max())
+        area = self.data[lo:hi]
+        text = area.decode("latin-1")
+        high = np.concatenate(([0], np.cumsum(u8[lo:hi] >= 0x80)))
+        wide = (high[ends - lo] - high[starts - lo]) > 0
+        data, out = self.data, []
+        for s, e, w in zip((starts - lo).tolist(), (ends - lo).tolist(), wide.tolist(), strict=True):
+            if not w:
+                out.append(text[s:e])
+                continue
+            raw = data[lo + s:lo + e]
             try:
                 out.append(raw.decode("utf-8"))
             except UnicodeDecodeError:

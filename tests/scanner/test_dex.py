@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -67,6 +68,35 @@ def test_invoke_edges_match_dexdump(dex_pair) -> None:
 def test_unknown_references_find_nothing(dex_pair) -> None:
     ours, _ = dex_pair
     assert DexSet([ours]).call_sites(["Lno/such/Cls;->m()V"], ["Lno/such/Cls;->f:I"], ["no such string"]) == []
+
+
+def test_strings_match_androguard(dex_pair) -> None:
+    """The string table, decoded independently by androguard's DEX parser."""
+    from loguru import logger
+
+    logger.disable("androguard")
+    from androguard.core.dex import DEX
+
+    ours, _ = dex_pair
+    assert ours.strings == list(DEX(ours.data).get_strings())
+
+
+def test_non_ascii_and_modified_utf8_strings(tmp_path: Path) -> None:
+    smali = tmp_path / "smali" / "a"
+    smali.mkdir(parents=True)
+    texts = ["h\\u00e9llo", "\\u4e2d\\u6587", "nul\\u0000inside", "\\ud83d\\ude00 emoji", "plain"]
+    body = "\n".join(f'    const-string v0, "{t}"' for t in texts)
+    (smali / "S.smali").write_text(f""".class public La/S;
+.super Ljava/lang/Object;
+.method public static m()V
+    .registers 1
+{body}
+    return-void
+.end method
+""")
+    subprocess.run(["smali", "assemble", "-o", str(tmp_path / "classes.dex"), str(tmp_path / "smali")], check=True)
+    strings = DexFile((tmp_path / "classes.dex").read_bytes(), "classes.dex", "t").strings
+    assert {"héllo", "中文", "nul\x00inside", "😀 emoji", "plain"} <= set(strings)
 
 
 def test_strings_are_sorted_and_complete(dex_pair) -> None:
