@@ -23,7 +23,7 @@ from scanner.batch import BatchConfig, finish, plan, run_batch  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "apks"
 KINDS = ("clean.apk", "sdks.apk", "preconsent.apk", "multidex.apk", "split.xapk", "provider_init.apk")
-COPIES = 34  # 6 kinds x 34 = 204 apps
+COPIES = 68  # 6 kinds x 68 = 408 apps: long enough runs for a steady rate
 
 
 def make_corpus(folder: Path) -> list[str]:

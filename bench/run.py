@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 APK = HERE / "cache" / "big.apk"
-RUNS = {"floor": 5, "facts": 5, "detectors": 3, "rematch": 3, "androguard": 1}
+RUNS = {"floor": 5, "facts": 5, "detectors": 5, "job": 3, "rematch": 3, "androguard": 1}
 
 
 def measure(mode: str, runs: int) -> dict:
@@ -25,7 +25,9 @@ def measure(mode: str, runs: int) -> dict:
                              capture_output=True, text=True, check=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     best = dict(results[0])
-    best["wall"] = statistics.median(r["wall"] for r in results)
+    for key in ("wall", "facts_s", "detect_s"):
+        if key in best:
+            best[key] = statistics.median(r[key] for r in results)
     best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in results)
     return best
 
@@ -48,11 +50,12 @@ def main() -> int:
         ("facts <= 3x floor", facts["wall"] <= 3 * floor["wall"]),
         (f"facts peak RSS <= 2x dex + 150 MB ({2 * dex_mb + 150:.0f} MB)",
          facts["peak_rss_mb"] <= 2 * dex_mb + 150),
-        (f"detectors add {100 * (detect['wall'] / facts['wall'] - 1):.0f}% to facts (target <= 50%)",
-         detect["wall"] <= 1.5 * facts["wall"]),
+        (f"detectors add {100 * detect['detect_s'] / detect['facts_s']:.0f}% to reading the facts in the same "
+         "scan (target <= 50%)", detect["detect_s"] <= 0.5 * detect["facts_s"]),
     ]
-    checks.append((f"re-match of the stored app takes {100 * figures['rematch']['wall'] / detect['wall']:.0f}% "
-                   "of its scan (target <= 10%)", figures["rematch"]["wall"] <= 0.1 * detect["wall"]))
+    rematch_share = figures["rematch"]["wall"] / figures["job"]["wall"]
+    checks.append((f"re-match of the stored app takes {100 * rematch_share:.0f}% of its batch scan, which "
+                   "writes the same JSON (target <= 10%)", rematch_share <= 0.1))
     if "androguard" in figures:
         speedup = figures["androguard"]["wall"] / facts["wall"]
         checks.append((f"facts {speedup:.0f}x faster than androguard AnalyzeAPK (target >= 20x)", speedup >= 20))

@@ -79,7 +79,7 @@ def write_snapshot(job: Job, audit: Audit, facts: AppFacts | None, index: CodeIn
         "reach": {"entries": list(reach.entries), "parents": reach.parents},
     }
     data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    write_atomic_bytes(snapshot_path(job.out, job.sha256), gzip.compress(data, mtime=0))
+    write_atomic_bytes(snapshot_path(job.out, job.sha256), gzip.compress(data, compresslevel=6, mtime=0))
 
 
 def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
