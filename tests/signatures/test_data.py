@@ -124,8 +124,7 @@ def test_all_dangerous_permissions(kb: KnowledgeBase) -> None:
 
 def test_permission_fields(kb: KnowledgeBase) -> None:
     fine = kb.permission("android.permission.ACCESS_FINE_LOCATION")
-    assert fine is not None
-    assert (fine.group, fine.pi_category, fine.sensitive) == ("LOCATION", "location.precise", "yes")
+    assert fine and (fine.group, fine.pi_category, fine.sensitive) == ("LOCATION", "location.precise", "yes")
     bg = kb.permission("android.permission.ACCESS_BACKGROUND_LOCATION")
     assert bg is not None and bg.api_added == 29 and bg.rule == "permission.background_location"
     qap = kb.permission("android.permission.QUERY_ALL_PACKAGES")
