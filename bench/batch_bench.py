@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from scanner.batch import BatchConfig, finish, plan, run_batch  # noqa: E402
+from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "apks"
 KINDS = ("clean.apk", "sdks.apk", "preconsent.apk", "multidex.apk", "split.xapk", "provider_init.apk")
@@ -53,8 +53,8 @@ def timed_batch(corpus: Path, out: Path, workers: int) -> dict:
 
 
 def timed_rematch(out: Path, workers: int) -> float:
-    from scanner.options import ScanOptions
-    from scanner.rematch import rematch
+    from scanner.analysis.options import ScanOptions
+    from scanner.batch.rematch import rematch
 
     start = time.perf_counter()
     rematch(str(out), ("json",), ScanOptions(), workers)

@@ -43,8 +43,8 @@ def knowledge_base_refs() -> tuple[list[str], list[str], list[str]]:
 
 
 def facts(path: str) -> dict:
-    from scanner.facts import gather
-    from scanner.inputs import open_app
+    from scanner.analysis.facts import gather
+    from scanner.input.archive import open_app
 
     methods, fields, strings = knowledge_base_refs()
     start = time.perf_counter()
@@ -60,13 +60,13 @@ def facts(path: str) -> dict:
 def detectors(path: str) -> dict:
     """A whole scan, split into its two phases: reading facts and running the detectors."""
     import signatures
-    from scanner.detectors.index import build_index
-    from scanner.detectors.targets import api_targets
-    from scanner.engine import detect
-    from scanner.facts import gather
-    from scanner.inputs import open_app
-    from scanner.options import ScanOptions
-    from scanner.reachability import pre_consent
+    from scanner.analysis.engine import detect
+    from scanner.analysis.facts import gather
+    from scanner.analysis.index import build_index
+    from scanner.analysis.options import ScanOptions
+    from scanner.analysis.reachability import pre_consent
+    from scanner.analysis.targets import api_targets
+    from scanner.input.archive import open_app
 
     kb = signatures.load()
     start = time.perf_counter()
@@ -84,7 +84,7 @@ def job(path: str) -> dict:
     import hashlib
     import tempfile
 
-    from scanner.appjob import Job, run_job
+    from scanner.batch.job import Job, run_job
 
     with open(path, "rb") as fh:
         sha = hashlib.sha256(fh.read()).hexdigest()
@@ -95,8 +95,8 @@ def job(path: str) -> dict:
 def rematch(path: str) -> dict:
     """Re-matching one stored app (its facts snapshot) against the knowledge base."""
     global _REMATCH_OUT
-    from scanner.options import ScanOptions
-    from scanner.rematch import rematch as run
+    from scanner.analysis.options import ScanOptions
+    from scanner.batch.rematch import rematch as run
 
     rows = run(_REMATCH_OUT, ("json",), ScanOptions())
     return {"apps": len(rows)}
@@ -110,7 +110,7 @@ def _prepare_rematch(path: str) -> None:
     import hashlib
     import tempfile
 
-    from scanner.appjob import Job, run_job
+    from scanner.batch.job import Job, run_job
 
     global _REMATCH_OUT
     _REMATCH_OUT = tempfile.mkdtemp(prefix="appaudit-bench-")
@@ -136,7 +136,7 @@ def main() -> None:
     if mode != "floor":  # imports and the knowledge base load once per process, not per app: not timed
         from androguard.core import apk  # noqa: F401
 
-        import scanner.engine  # noqa: F401
+        import scanner.analysis.engine  # noqa: F401
         import signatures
 
         signatures.load()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Writer
-from .html import HtmlWriter
-from .json import JsonWriter
-from .markdown import MarkdownWriter
-from .sarif import SarifWriter
+from reports.base import Writer
+from reports.html import HtmlWriter
+from reports.json import JsonWriter
+from reports.markdown import MarkdownWriter
+from reports.sarif import SarifWriter
 
 WRITERS: dict[str, Writer] = {"json": JsonWriter(), "html": HtmlWriter(), "sarif": SarifWriter(),
                               "md": MarkdownWriter()}

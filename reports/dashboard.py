@@ -16,9 +16,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-import scanner
 import signatures
 from reports.html import ROW_LIMIT, SEVERITIES, Names, _asset, _env, _order, content_security_policy
+from scanner.version import __version__
 from signatures.model import KnowledgeBase
 
 TOP = 30  # bars per prevalence chart; the full list is a table below it
@@ -200,7 +200,7 @@ def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: Kn
     sdk_prevalence = list(summary.get("sdk_prevalence", []))
     vendor_prevalence = list(summary.get("vendor_prevalence", []))
     page = {
-        "limit": row_limit, "n": names, "tool": {"name": "appaudit", "version": scanner.__version__},
+        "limit": row_limit, "n": names, "tool": {"name": "appaudit", "version": __version__},
         "css": Markup(css + extra), "js": Markup(js), "noscript_css": Markup(noscript),
         "csp": content_security_policy(js, [css + extra, noscript]),
         "total": total, "status": status, "status_bar": status_bar, "analysed": analysed,

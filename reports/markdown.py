@@ -10,10 +10,9 @@ import re
 from collections import Counter
 
 import signatures
+from reports.html import excessive, pretty_member
 from scanner.model import Audit, Severity, Status
 from signatures.model import KnowledgeBase
-
-from .html import excessive, pretty_member
 
 TOP_FINDINGS = 15
 MAX_TEXT = 160

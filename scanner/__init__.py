@@ -1,14 +1,28 @@
 """appaudit: static privacy audit of Android apps.
 
-Public API: ``scan(path, options) -> Audit``.
+Public API: ``scan(path, options, kb=None) -> Audit``. The names are resolved on
+first use, so that ``import scanner`` (and ``appaudit --help``) stays cheap: the
+analysis pulls in androguard and NumPy.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from .engine import scan  # noqa: E402
-from .model import Audit  # noqa: E402
-from .options import ScanOptions  # noqa: E402
+from scanner.version import __version__
 
-__all__ = ["scan", "Audit", "ScanOptions", "__version__"]
+if TYPE_CHECKING:
+    from scanner.analysis.engine import scan
+    from scanner.analysis.options import ScanOptions
+    from scanner.model import Audit
+
+__all__ = ["Audit", "ScanOptions", "__version__", "scan"]
+_LAZY = {"scan": "scanner.analysis.engine", "ScanOptions": "scanner.analysis.options", "Audit": "scanner.model"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'scanner' has no attribute {name!r}")

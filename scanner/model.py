@@ -9,11 +9,21 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from . import manifest_model
-
 SCHEMA = "appaudit/1"
 
-Component = manifest_model.Component
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A manifest component as the package manager reads it (exported defaults applied)."""
+
+    type: str  # activity | activity-alias | service | receiver | provider
+    name: str
+    exported: bool
+    exported_explicit: bool
+    permission: str | None
+    intent_actions: tuple[str, ...]
+    enabled: bool
+    authorities: tuple[str, ...] = ()
 
 
 class Status(enum.StrEnum):

@@ -12,8 +12,8 @@ import logging
 import os
 from pathlib import Path
 
-from .loader import bundled_dir, load_dir
-from .model import (
+from signatures.loader import bundled_dir, load_dir
+from signatures.model import (
     ApiSignature,
     AppCategory,
     KnowledgeBase,

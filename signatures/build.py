@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .fields import Entry
-from .model import (
+from signatures.fields import Entry
+from signatures.model import (
     SENSITIVITIES,
     SEVERITIES,
     ApiSignature,

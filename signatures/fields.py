@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .model import KnowledgeBaseError
+from signatures.model import KnowledgeBaseError
 
 
 class Entry:

@@ -16,10 +16,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from . import build
-from .fields import Entry
-from .model import KnowledgeBase, KnowledgeBaseError, TrackerSignature
-from .validate import validate
+from signatures import build
+from signatures.fields import Entry
+from signatures.model import KnowledgeBase, KnowledgeBaseError, TrackerSignature
+from signatures.validate import validate
 
 T = TypeVar("T")
 TRACKERS_FILE = "trackers.toml"

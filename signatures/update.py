@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 import httpx
 
-from . import cache_dir, exodus
-from .loader import CACHE_SCHEMA, bundled_dir, load_dir, read_toml
-from .model import KnowledgeBaseError
+from signatures import cache_dir, exodus
+from signatures.loader import CACHE_SCHEMA, bundled_dir, load_dir, read_toml
+from signatures.model import KnowledgeBaseError
 
 DEFAULT_URL = "https://reports.exodus-privacy.eu.org/api/trackers"
 CACHE_FILE = "trackers.json"
@@ -141,7 +141,7 @@ def update(url: str = DEFAULT_URL, *, cache: Path | None = None, timeout: float 
         return UpdateResult("failed", f"update failed: {exc}; {kept}")
     except OSError as exc:
         return UpdateResult("failed", f"update failed: cannot write {folder}: {exc.strerror or exc}")
-    from . import _load_default  # the process-wide cache must see the new list
+    from signatures import _load_default
 
     _load_default.cache_clear()
     conflicts = tuple(notes) + kb.merge_notes

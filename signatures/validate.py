@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .model import KnowledgeBase, KnowledgeBaseError
+from signatures.model import KnowledgeBase, KnowledgeBaseError
 
 # Regulation and policy references rules.toml may cite.
 REF_PATTERN = re.compile(

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from scanner import appjob, worker
+from scanner.batch import job as appjob
+from scanner.batch import worker
 
 _real = appjob.run_job
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.dataset import COLUMNS
-from scanner.batch import BatchConfig, finish, plan, run_batch
+from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch
 from tests.batch.conftest import BAD, GOOD, corpus
 from tests.conftest import FIXTURES
 
@@ -59,7 +59,7 @@ def test_memory_limit_and_worker_crash_are_error_rows(tmp_path: Path) -> None:
 
 
 def test_a_worker_outlives_no_coordinator(tmp_path: Path) -> None:
-    from scanner.isolation import IsolatedScanner
+    from scanner.batch.isolation import IsolatedScanner
 
     scanner = IsolatedScanner(30, 1024)
     scanner.start()
@@ -71,8 +71,8 @@ def test_a_worker_outlives_no_coordinator(tmp_path: Path) -> None:
 def test_plain_progress_lines(tmp_path: Path) -> None:
     import io
 
-    from scanner.appjob import Row
-    from scanner.progress import Progress
+    from scanner.batch.job import Row
+    from scanner.batch.progress import Progress
 
     stream = io.StringIO()
     progress = Progress(3, stream=stream, every=0)

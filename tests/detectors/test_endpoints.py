@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.detectors.endpoints import cleartext_allowed
-from scanner.netconfig import DomainRule, NetworkSecurityConfig
+from scanner.analysis.detectors.endpoints import cleartext_allowed
+from scanner.android.netconfig import DomainRule, NetworkSecurityConfig
 from tests.detectors.conftest import audit_of, rules
 
 

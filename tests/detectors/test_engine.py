@@ -7,7 +7,7 @@ import pkgutil
 
 import pytest
 
-import scanner.detectors as detectors
+import scanner.analysis.detectors as detectors
 from scanner import scan
 from scanner.model import Status
 from tests.conftest import FIXTURES
@@ -15,12 +15,12 @@ from tests.conftest import FIXTURES
 
 def test_all_is_exhaustive() -> None:
     modules = {name for _, name, _ in pkgutil.iter_modules(detectors.__path__)}
-    with_detect = {m for m in modules if hasattr(importlib.import_module(f"scanner.detectors.{m}"), "detect")}
+    with_detect = {m for m in modules if hasattr(importlib.import_module(f"scanner.analysis.detectors.{m}"), "detect")}
     assert {d.__name__.rsplit(".", 1)[1] for d in detectors.ALL} == with_detect
 
 
 def test_detector_crash_is_an_error_of_that_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scanner.detectors import manifest
+    from scanner.analysis.detectors import manifest
 
     def boom(context):  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")

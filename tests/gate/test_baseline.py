@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner import ScanOptions, scan
-from scanner.baseline import BaselineError, create, load
+from scanner.gate.baseline import BaselineError, create, load
 from tests.gate.conftest import V1, V2, appaudit
 
 

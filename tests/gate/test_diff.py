@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reports.json import to_dict
 from scanner import scan
-from scanner.diff import diff
+from scanner.gate.diff import diff
 from tests.gate.conftest import V1, V2, appaudit
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import signatures
 from scanner import ScanOptions, scan
-from scanner.policy import PolicyError, load_policy
+from scanner.gate.policy import PolicyError, load_policy
 from tests.gate.conftest import V2, appaudit
 
 

@@ -20,7 +20,7 @@ import pytest
 import signatures
 from reports import dataset
 from reports.dashboard import pct, render_dashboard, report_link
-from scanner.batch import BatchConfig, finish, plan, run_batch
+from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch
 from tests.conftest import FIXTURES
 from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY
 from tests.reports.page import parse, sha256_source

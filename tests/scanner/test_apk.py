@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.apk import read_apk_facts
-from scanner.inputs import open_app
+from scanner.android.apk import read_apk_facts
+from scanner.input.archive import open_app
 from tests.conftest import APPS, BUNDLES, FIXTURES, HOSTILE
 
 CASES = [*APPS, *BUNDLES, "hostile/script_label.apk"]

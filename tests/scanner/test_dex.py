@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.dex import DexSet, loaded_dex_names
-from scanner.dexfile import DexFile
+from scanner.dex.dexset import DexSet, loaded_dex_names
+from scanner.dex.file import DexFile
 from tests.conftest import APPS, FIXTURES
 from tests.scanner.dexdump import dexdump
 

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from scanner.dex import DexSet
-from scanner.dexfile import DexFile
+from scanner.dex.dexset import DexSet
+from scanner.dex.file import DexFile
 from scanner.errors import DexFormatError
 from tests.conftest import FIXTURES
 

@@ -18,8 +18,8 @@ from scanner.errors import (
     TruncatedZip,
     ZipLimitExceeded,
 )
-from scanner.inputs import expand, open_app
-from scanner.safezip import SafeZip, ZipLimits
+from scanner.input.archive import expand, open_app
+from scanner.input.safezip import SafeZip, ZipLimits
 from tests.conftest import FIXTURES, HOSTILE
 
 

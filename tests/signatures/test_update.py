@@ -154,11 +154,11 @@ def test_corrupt_cache_falls_back_to_bundled(isolated_cache: Path) -> None:
 
 def test_cli_update_against_loopback(server: Server, isolated_cache: Path) -> None:
     env = dict(os.environ, XDG_CACHE_HOME=str(isolated_cache.parent), PYTHONPATH=str(ROOT))
-    ok = subprocess.run([sys.executable, "-m", "signatures.cli", "update", "--url", server.url("/trackers")],
+    ok = subprocess.run([sys.executable, "-m", "scanner", "signatures", "update", "--url", server.url("/trackers")],
                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert "stored 433 trackers" in ok.stdout and "ours win:" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "signatures.cli", "update", "--url", server.url("/error"),
+    bad = subprocess.run([sys.executable, "-m", "scanner", "signatures", "update", "--url", server.url("/error"),
                           "--retries", "0"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert bad.returncode == 2
     assert "server error HTTP 500" in bad.stderr

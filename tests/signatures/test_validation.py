@@ -223,10 +223,10 @@ def test_missing_file(data_copy: Path) -> None:
 
 
 def test_cli_validate_reports_broken_folder(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from signatures.cli import main
+    from scanner.cli.main import main
 
-    assert main(["validate", str(data_copy)]) == 0
+    assert main(["signatures", "validate", str(data_copy)]) == 0
     append(data_copy / "sdks.toml", sdk(prefixes='"testsdk"'))
-    assert main(["validate", str(data_copy)]) == 2
+    assert main(["signatures", "validate", str(data_copy)]) == 2
     err = capsys.readouterr().err
     assert "sdks.toml: test-sdk" in err and "over-broad" in err

@@ -1,0 +1,188 @@
+"""Where code reads personal information, who owns that code, and whether it runs before consent.
+
+A call site is the catalogued API (or field, or revealing constant) plus the method
+that uses it. Argument-dependent APIs take their category from the constant seen
+in the same method (``Settings.Secure.getString`` with ``"android_id"``); when no
+deciding constant is there, the catalogue's fallback category is used and the call
+is marked unresolved. Reflection that names a catalogued class and member in one
+method, next to a reflection call, is reported as hidden access.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+
+from scanner.analysis.detectors.base import Context, Results
+from scanner.analysis.detectors.trackers import dotted
+from scanner.analysis.findings import finding
+from scanner.analysis.reachability import PreConsent
+from scanner.analysis.targets import REFLECTION, api_targets
+from scanner.model import ApiCall, Confidence, Evidence, Finding
+from signatures.model import ApiSignature, KnowledgeBase
+
+ID = "api_calls"
+_EVIDENCE_MAX = 12
+
+
+def _categories(api: ApiSignature, uses: frozenset[str]) -> list[tuple[str, bool]]:
+    """(category, resolved) pairs for one call of ``api`` in a method using ``uses``."""
+    if not api.argument_rules:
+        return [(api.category, True)]
+    matched = sorted({r.category for r in api.argument_rules
+                      if r.kind in ("string", "field", "method") and str(r.value) in uses})
+    return [(c, True) for c in matched] or [(api.category, False)]
+
+
+def _owner(kb: KnowledgeBase, method: str) -> str | None:
+    """The SDK whose package holds this method (longest prefix), None for first-party code."""
+    return _class_owner(kb, method.partition("->")[0])
+
+
+def _class_owner(kb: KnowledgeBase, descriptor: str) -> str | None:
+    cls = dotted(descriptor)
+    exact = kb.sdk_with_prefix(cls)  # a class-level signature; otherwise the package decides
+    return exact.id if exact else _package_owner(kb, cls.rpartition(".")[0])
+
+
+@lru_cache(maxsize=1 << 16)
+def _package_owner(kb: KnowledgeBase, package: str) -> str | None:
+    sdk = kb.sdk_for_class(package) if package else None
+    return sdk.id if sdk else None
+
+
+def code_rule(kb: KnowledgeBase, api: ApiSignature) -> str | None:
+    """The ``code.*`` rule of an entry that flags a code behaviour (loading code, shell) rather than a read."""
+    info = kb.pi_categories.get(api.category)
+    rule = api.rule or (info.rule if info else None)
+    return rule if rule and rule.startswith("code.") else None
+
+
+def _reads(context: Context) -> list[tuple[str, str, str, str, bool, bool, str]]:
+    """(api, api_id, category, caller, hidden, resolved, dex) for every read found."""
+    kb, index = context.kb, context.index
+    targets = api_targets(kb)
+    reads = []
+    for site in index.sites:
+        if site.kind in ("method", "field") and (api := targets.by_ref.get(site.target)):
+            if code_rule(kb, api):  # behaviours, not reads: see _code_findings; bare reflection is everywhere
+                continue
+            for category, resolved in _categories(api, index.uses(site.caller)):
+                reads.append((site.target, api.id, category, site.caller, False, resolved, site.dex))
+        elif site.kind == "string" and (const := targets.constants.get(site.target)) and not const.argument_only:
+            reads.append((site.target, f"constant:{site.target}", const.category, site.caller, False, True, site.dex))
+    for api in targets.string_apis:  # entries recognised by several strings together in one method
+        callers = set.intersection(*(set(s.caller for s in index.callers_of(x)) for x in api.strings))
+        for caller in callers:
+            reads.append((api.strings[0], api.id, api.category, caller, False, True, ""))
+    reflective = {s.caller: s.dex for r in REFLECTION for s in index.callers_of(r)}
+    for caller, dex in reflective.items():
+        uses = index.uses(caller)
+        for cls in uses & targets.reflected.keys():
+            for member in sorted(uses & targets.reflected[cls].keys()):
+                ref = targets.reflected[cls][member]
+                api = targets.by_ref[ref]
+                reads.append((ref, api.id, api.category, caller, True, True, dex))
+    return reads
+
+
+def detect(context: Context) -> Results:
+    kb, facts = context.kb, context.facts
+    reach = context.reach
+    calls = sorted({
+        ApiCall(api=api, api_id=api_id, pi_category=category, caller=caller, sdk=_owner(kb, caller),
+                pre_consent=reach.reached(caller), pre_consent_path=reach.path(caller) if reach.reached(caller) else (),
+                hidden=hidden, resolved=resolved, dex=dex)
+        for api, api_id, category, caller, hidden, resolved, dex in _reads(context)
+    }, key=lambda c: (c.pi_category, c.sdk or "", c.caller, c.api))
+    findings = (_pi_findings(kb, facts.package, calls) + _sdk_init_findings(kb, facts.package, reach, calls)
+                + _code_findings(context))
+    return Results(api_calls=tuple(calls), findings=tuple(findings))
+
+
+def _phrase(title: str) -> str:
+    """Lower-case a title for use mid-sentence, but keep acronyms (IMEI, MAC)."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
+
+
+def _evidence(calls: list[ApiCall]) -> list[Evidence]:
+    return [Evidence("dex", c.caller, c.api) for c in calls[:_EVIDENCE_MAX]]
+
+
+def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall]) -> list[Finding]:
+    """One finding per (category, code owner) for reads, pre-consent reads and hidden access."""
+    groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
+    for c in calls:
+        groups[(c.pi_category, c.sdk)].append(c)
+    out = []
+    for (category, sdk), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        info = kb.pi_categories.get(category)
+        title = _phrase(info.title if info else category)
+        who = f"SDK {kb.sdk(sdk).name}" if sdk else "first-party code"
+        resolved = any(c.resolved for c in group)
+        confidence = Confidence.HIGH if resolved else Confidence.LOW
+        rule = info.rule if info and info.rule else "pi.device_info"
+        out.append(finding(kb, rule, package, f"{who} reads {title} in {len(group)} place(s).",
+                           _evidence(group), key=("pi", f"{category}|{sdk or ''}"), sdk=sdk,
+                           pi_categories=[category], confidence=confidence))
+        if sdk:
+            out.append(finding(kb, "sdk.reads_pi", package, f"{who} reads {title}.", _evidence(group),
+                               key=("sdk-pi", f"{category}|{sdk}"), sdk=sdk, pi_categories=[category],
+                               confidence=confidence))
+        early = [c for c in group if c.pre_consent]
+        if early:
+            path = " → ".join(early[0].pre_consent_path)
+            out.append(finding(kb, "consent.pi_before_consent", package,
+                               f"{who} reads {title} at launch, before consent can be asked (via {path}).",
+                               _evidence(early), key=("pre-consent", f"{category}|{sdk or ''}"), sdk=sdk,
+                               pi_categories=[category], confidence=confidence))
+        hidden = [c for c in group if c.hidden]
+        if hidden:
+            out.append(finding(kb, "code.hidden_access", package,
+                               f"{who} reaches {title} through reflection.", _evidence(hidden),
+                               key=("hidden", f"{category}|{sdk or ''}"), sdk=sdk, pi_categories=[category]))
+    return out
+
+
+def _code_findings(context: Context) -> list[Finding]:
+    """Loading code at run time, shell commands, JavaScript bridges: one finding per rule and code owner."""
+    kb, targets = context.kb, api_targets(context.kb)
+    groups: dict[tuple[str, str | None], list[Evidence]] = defaultdict(list)
+    for site in context.index.sites:
+        api = targets.by_ref.get(site.target)
+        rule = code_rule(kb, api) if api and api.id != "reflection" else None
+        if rule:
+            groups[(rule, _owner(kb, site.caller))].append(Evidence("dex", site.caller, site.target))
+    out = []
+    for (rule, sdk), evidence in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        who = f"SDK {kb.sdk(sdk).name}" if sdk else "First-party code"
+        out.append(finding(kb, rule, context.facts.package,
+                           f"{who}: {kb.rule(rule).title.lower()} ({len(evidence)} place(s)).",
+                           evidence[:_EVIDENCE_MAX],
+                           key=("code", f"{rule}|{sdk or ''}"), sdk=sdk, confidence=Confidence.MEDIUM))
+    return out
+
+
+def _sdk_init_findings(kb: KnowledgeBase, package: str, reach: PreConsent, calls: list[ApiCall]) -> list[Finding]:
+    """SDK code entered from first-party launch code: the app starts the SDK before consent.
+
+    An SDK's own provider is started by Android itself; that counts only when the SDK then
+    reads personal information at launch (many providers are plain FileProviders).
+    """
+    first: dict[str, tuple[str, str]] = {}
+    for call in calls:  # entry points of the SDK's own on the way to its early reads
+        if call.pre_consent and call.sdk and _owner(kb, call.pre_consent_path[0]) == call.sdk:
+            first.setdefault(call.sdk, (call.pre_consent_path[0], call.pre_consent_path[0]))
+    for method, parent in sorted(reach.parents.items()):
+        owner = _owner(kb, method)
+        if owner is None or parent is None:
+            continue
+        if _owner(kb, parent) is None:
+            first.setdefault(owner, (parent, method))
+    out = []
+    for sdk, (caller, callee) in sorted(first.items()):
+        path = " → ".join(reach.path(callee))
+        out.append(finding(kb, "consent.sdk_init_before_consent", package,
+                           f"{kb.sdk(sdk).name} is started at launch, before consent can be asked (via {path}).",
+                           [Evidence("dex", caller, callee)], key=("sdk-init", sdk), sdk=sdk))
+    return out

@@ -1,0 +1,49 @@
+"""What detectors see and what they return.
+
+A detector is a module with an ``ID`` and a pure ``detect(context) -> Results``.
+Detectors run in the order of ``ALL``; each sees what earlier ones found (the
+API-call detector's SDK attribution, the compliance detector's inputs), and
+the engine records a crash as an error of that app while the others still run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from scanner.model import ApiCall, DisclosureRow, Endpoint, Finding, ScanError, SdkHit
+
+if TYPE_CHECKING:
+    from scanner.analysis.facts import AppFacts
+    from scanner.analysis.index import CodeIndex
+    from scanner.analysis.reachability import PreConsent
+    from signatures.model import KnowledgeBase
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    sdks: tuple[SdkHit, ...] = ()
+    api_calls: tuple[ApiCall, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    disclosure: tuple[DisclosureRow, ...] = ()
+    incomplete: tuple[ScanError, ...] = ()  # why the analysis cannot be complete (packed…)
+
+    def merge(self, other: Results) -> Results:
+        return Results(*(getattr(self, f) + getattr(other, f) for f in self.__slots__))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    facts: AppFacts
+    kb: KnowledgeBase
+    index: CodeIndex
+    reach: PreConsent
+    category: str | None = None  # app type to check necessary information against
+    found: Results = field(default_factory=Results)
+
+
+class Detector(Protocol):
+    ID: str
+
+    def detect(self, context: Context) -> Results: ...

@@ -1,0 +1,29 @@
+"""Build findings from the rules catalog, so titles, severities and references live in one place."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from scanner.model import Confidence, Evidence, Finding, Severity
+from signatures.model import KnowledgeBase
+
+
+def fingerprint(rule_id: str, package: str, part: str, symbol: str) -> str:
+    """v1: sha256(rule | package | part | symbol); no version or dex index, so it survives rebuilds."""
+    return hashlib.sha256("|".join((rule_id, package, part, symbol)).encode("utf-8")).hexdigest()
+
+
+def finding(kb: KnowledgeBase, rule_id: str, package: str, message: str, evidence: Iterable[Evidence], *,
+            key: tuple[str, str], sdk: str | None = None, pi_categories: Iterable[str] = (),
+            confidence: Confidence = Confidence.HIGH, severity: Severity | None = None) -> Finding:
+    """``key`` is the (part, symbol) that identifies what the finding is about across builds."""
+    rule = kb.rule(rule_id)  # KeyError for an uncatalogued id: a bug, caught by the tests
+    items = tuple(sorted(set(evidence)))
+    return Finding(
+        rule_id=rule_id, title=rule.title,
+        severity=severity if severity is not None else Severity.parse(rule.severity),
+        confidence=confidence, category=rule_id.split(".", 1)[0], message=message,
+        pi_categories=tuple(sorted(set(pi_categories))), sdk=sdk, evidence=items, refs=rule.refs,
+        fingerprint=fingerprint(rule_id, package, *key),
+    )

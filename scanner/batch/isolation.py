@@ -1,0 +1,99 @@
+"""Run jobs in a worker process with a wall-time limit; replace the worker when it fails.
+
+Used by the local pool (one per worker thread) and on Dask workers (one per process),
+so both enforce the same limits. A timeout, a worker killed by the kernel or a
+MemoryError becomes that app's error result; the next job gets a fresh worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from scanner.batch.job import Job, Row, failure_row
+
+WORKER = (sys.executable, "-m", "scanner.batch.worker")
+STARTUP_TIMEOUT = 120.0  # importing the scanner and loading the knowledge base
+
+
+class IsolatedScanner:
+    def __init__(self, timeout: float, max_memory: int, command: Sequence[str] = WORKER) -> None:
+        self.timeout = timeout
+        self.command = [*command, "--max-memory", str(max_memory)]
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        """Start the worker now (it is started on first use otherwise)."""
+        self._start()
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self.proc is None or self.proc.poll() is not None:
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, text=True, bufsize=1, env=env)
+            ready = self._read_line(self.proc, time.monotonic() + STARTUP_TIMEOUT)
+            if not ready:
+                self._kill()
+                raise RuntimeError(f"the scan worker did not start: {' '.join(self.command)}")
+        return self.proc
+
+    def run(self, job: Job) -> Row:
+        proc = self._start()
+        assert proc.stdin and proc.stdout
+        try:
+            proc.stdin.write(job.to_json() + "\n")
+            proc.stdin.flush()
+        except BrokenPipeError:
+            self._kill()
+            return failure_row(job, "worker-crashed", "the scan worker exited before taking the app")
+        line = self._read_line(proc, time.monotonic() + self.timeout)
+        if line is None:
+            self._kill()
+            return failure_row(job, "timeout", f"scan exceeded the time limit of {self.timeout:g} s")
+        if not line:
+            code = self._kill()
+            how = "ran out of memory or was killed" if code and code < 0 else f"exited with code {code}"
+            return failure_row(job, "worker-crashed", f"the scan worker {how}")
+        reply = json.loads(line)
+        if reply["status"] == "memory":
+            self._kill()  # its heap may be fragmented past use: start clean
+            return failure_row(job, "out-of-memory", "scan exceeded the memory limit")
+        if reply["status"] == "crash":
+            return failure_row(job, "internal-error", f"internal error: {reply['error']}")
+        return Row(reply["sha256"], reply["path"], reply["status"], reply["error"], reply.get("extra") or {})
+
+    @staticmethod
+    def _read_line(proc: subprocess.Popen[str], deadline: float) -> str | None:
+        """A line, "" when the worker died, None when the deadline passed first."""
+        assert proc.stdout
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not sel.select(remaining):
+                return None
+        return proc.stdout.readline()
+
+    def _kill(self) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.kill()
+        code = self.proc.wait()
+        self.proc = None
+        return code
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            assert self.proc.stdin
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None

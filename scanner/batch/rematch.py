@@ -1,0 +1,43 @@
+"""Apply the current knowledge base to every app a batch stored, without re-scanning.
+
+Each app's facts snapshot is re-run through the detectors: SDK attribution, categories,
+rules and compliance all follow the new knowledge base. References it adds that were
+not searched at scan time are not looked for — that needs a re-scan. Results that come
+out the same are left untouched, so a re-match rewrites only what the update changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from scanner.analysis.options import ScanOptions
+from scanner.batch.job import Job, Row, write_audit
+from scanner.batch.snapshot import FACTS_DIR
+
+
+def rematch_one(path: Path, out: str, formats: tuple[str, ...], options: ScanOptions) -> Row:
+    import signatures
+    from scanner.analysis.engine import detect
+    from scanner.batch.snapshot import read_snapshot
+
+    sha = path.name.removesuffix(".json.gz")
+    facts, index, reach = read_snapshot(path)
+    audit = detect(facts, index, reach, signatures.load(), options)
+    write_audit(Job(facts.source.path, sha, out, formats), audit, only_if_changed=True)
+    return Row(sha, facts.source.path, audit.status.value, audit.errors[0].message if audit.errors else None)
+
+
+def rematch(out: str, formats: tuple[str, ...], options: ScanOptions, workers: int = 1,
+            on_row: Callable[[Row], None] = lambda row: None) -> list[Row]:
+    snapshots = sorted((Path(out) / FACTS_DIR).glob("*.json.gz"))
+    if workers <= 1 or len(snapshots) < 2 * workers:
+        rows = [rematch_one(p, out, formats, options) for p in snapshots]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            rows = list(pool.map(rematch_one, snapshots, [out] * len(snapshots), [formats] * len(snapshots),
+                                 [options] * len(snapshots), chunksize=16))
+    for row in rows:
+        on_row(row)
+    return rows

@@ -1,0 +1,100 @@
+"""Compact facts a batch keeps per app, so a newer knowledge base can be applied without re-scanning.
+
+A snapshot holds what detectors read — manifest, files, URLs, the class inventory with
+code sizes, the call sites of the references searched at scan time, and the methods
+that run before consent. Re-matching re-attributes and re-grades all of that with the
+new knowledge base; references the new knowledge base adds were not searched at scan
+time, so finding those needs a re-scan (``targets`` records what was searched).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner.analysis.facts import AppFacts, Source
+from scanner.analysis.index import CodeIndex, index_of
+from scanner.analysis.reachability import PreConsent
+from scanner.analysis.urls import FoundUrl
+from scanner.android.apk import ApkFacts
+from scanner.atomic import write_atomic_bytes
+from scanner.dex.dexset import CallSite
+from scanner.model import ScanError
+from scanner.serial import from_plain, to_plain
+
+if TYPE_CHECKING:
+    from scanner.batch.job import Job
+    from scanner.model import Audit
+
+FACTS_DIR = "facts"
+SCHEMA = "appaudit-facts/1"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCode:
+    """The class inventory of a scanned app: a ``CodeView`` without the dex files."""
+
+    sizes: dict[str, int]
+    classes: int
+    methods: int
+
+    @property
+    def class_count(self) -> int:
+        return self.classes
+
+    @property
+    def method_count(self) -> int:
+        return self.methods
+
+    def code_size_by_class(self) -> dict[str, int]:
+        return self.sizes
+
+    def class_names(self) -> list[str]:
+        return list(self.sizes)
+
+
+def snapshot_path(out: str | Path, sha256: str) -> Path:
+    return Path(out) / FACTS_DIR / f"{sha256}.json.gz"
+
+
+def write_snapshot(job: Job, audit: Audit, facts: AppFacts | None, index: CodeIndex | None,
+                   reach: PreConsent | None, knowledge_base: str) -> None:
+    if facts is None or index is None or reach is None:
+        return
+    doc = {
+        "schema": SCHEMA,
+        "knowledge_base": knowledge_base,
+        "source": to_plain(facts.source),
+        # resource strings and the file list are not read by detectors (URLs are kept apart)
+        "apk": to_plain(dataclasses.replace(facts.apk, resource_strings=(), files=())),
+        "code": {"sizes": facts.dex.code_size_by_class(), "classes": facts.dex.class_count,
+                 "methods": facts.dex.method_count},
+        "dex_files": list(facts.dex_files), "ignored_dex": list(facts.ignored_dex),
+        "problems": to_plain(facts.problems), "urls": to_plain(facts.urls),
+        "sites": [[s.caller, s.target, s.kind, s.dex] for s in index.sites],
+        "reach": {"entries": list(reach.entries), "parents": reach.parents},
+    }
+    data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    write_atomic_bytes(snapshot_path(job.out, job.sha256), gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
+    doc: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    if doc.get("schema") != SCHEMA:
+        raise ValueError(f"{path}: not a facts snapshot")
+    facts = AppFacts(
+        source=from_plain(Source, doc["source"]),
+        apk=from_plain(ApkFacts, doc["apk"]),
+        dex=StoredCode(doc["code"]["sizes"], doc["code"]["classes"], doc["code"]["methods"]),
+        dex_files=tuple(doc["dex_files"]), ignored_dex=tuple(doc["ignored_dex"]),
+        problems=from_plain(tuple[ScanError, ...], doc["problems"]),
+        urls=from_plain(tuple[FoundUrl, ...], doc["urls"]),
+    )
+    index = index_of(CallSite(*s) for s in doc["sites"])
+    reach = PreConsent(tuple(doc["reach"]["entries"]), dict(doc["reach"]["parents"]))
+    return facts, index, reach
+

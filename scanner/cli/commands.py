@@ -1,0 +1,150 @@
+"""The work behind each command; errors in what the user gave us become one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import signatures
+from scanner.analysis.engine import scan as scan_app
+from scanner.analysis.options import ScanOptions
+from scanner.atomic import StemNamer, write_atomic
+from scanner.gate import baseline as baselines
+from scanner.gate.diff import DiffInputError, load_result
+from scanner.gate.diff import diff as diff_results
+from scanner.gate.policy import PolicyError, find_policy, load_policy
+from scanner.gate.verdict import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Gate, exit_code
+from scanner.input.archive import expand
+from scanner.model import Audit, Severity, Status
+
+DEFAULT_FORMATS = ("json", "html")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _options(args: argparse.Namespace) -> ScanOptions:
+    kb = signatures.load()
+    config = Path(args.config) if args.config else find_policy(Path.cwd())
+    policy = load_policy(config, kb) if config else None
+    category = None
+    if args.category:
+        try:
+            category = kb.category(args.category).id
+        except KeyError:
+            raise UsageError(f"--category {args.category!r} is not an app type; one of "
+                             f"{', '.join(sorted(kb.categories))}") from None
+    base = baselines.load(Path(args.baseline)) if args.baseline else None
+    return ScanOptions(category=category, policy=policy, baseline=base)
+
+
+def _formats(text: str | None, known: dict, default: tuple[str, ...]) -> list[str]:
+    formats = [f.strip() for f in (text.split(",") if text else default) if f.strip()]
+    unknown = [f for f in formats if f not in known]
+    if unknown or not formats:
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; available: {', '.join(sorted(known))}")
+    return formats
+
+
+def _guard(run):  # type: ignore[no-untyped-def]
+    """Turn configuration and usage problems into one clear line and exit 2."""
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except (UsageError, PolicyError, baselines.BaselineError, DiffInputError) as exc:
+            print(f"appaudit: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    return wrapped
+
+
+@_guard
+def scan(args: argparse.Namespace) -> int:
+    from reports import WRITERS
+
+    to_stdout = args.output == "-"
+    formats = _formats(args.format, WRITERS, ("json",) if to_stdout else DEFAULT_FORMATS)
+    if to_stdout and len(formats) != 1:
+        raise UsageError("-o - writes one format; pick it with -f")
+    if args.fail_on_new and not args.baseline:
+        raise UsageError("--fail-on-new needs --baseline FILE (the findings already accepted)")
+    options = _options(args)
+    paths = expand(args.paths)
+    if not paths:
+        raise UsageError("no APK, XAPK, APKS or APKM found in the given paths")
+    if to_stdout and len(paths) != 1:
+        raise UsageError("-o - needs exactly one input")
+    gate = Gate(Severity.parse(args.fail_on) if args.fail_on else None, args.fail_on_new)
+    audits, names = [], StemNamer()
+    for path in paths:
+        audit = scan_app(path, options)
+        audits.append(audit)
+        if to_stdout:
+            sys.stdout.write(WRITERS[formats[0]].render(audit))
+            continue
+        stem = names(audit.input.path, audit.input.sha256)
+        written = [write_atomic(Path(args.output) / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit))
+                   for f in formats]
+        _report(audit, written, gate)
+    return exit_code(audits, gate)
+
+
+def _report(audit: Audit, written: list[Path], gate: Gate) -> None:
+    where = ", ".join(str(p) for p in written)
+    if audit.status is Status.ERROR:
+        reason = audit.errors[0].message if audit.errors else "unknown error"
+        print(f"error   {reason} -> {where}", file=sys.stderr)
+        return
+    app = audit.app
+    name = f"{app.package} {app.version_name or ''}".strip() if app else audit.input.path
+    open_findings = sum(1 for f in audit.findings if f.accepted is None)
+    line = f"{audit.status.value:<7} {audit.input.path} ({name}): {open_findings} findings"
+    failing = gate.failing(audit)
+    if failing:
+        line += f", {len(failing)} failing the gate"
+    if audit.fixed:
+        line += f", {len(audit.fixed)} baseline entries fixed"
+    print(f"{line} -> {where}", file=sys.stderr)
+
+
+@_guard
+def baseline_create(args: argparse.Namespace) -> int:
+    audit = scan_app(args.path, _options(args))
+    if audit.status is Status.ERROR:
+        print(f"appaudit: {audit.errors[0].message}", file=sys.stderr)
+        return EXIT_INPUT
+    write_atomic(Path(args.output), baselines.create(audit, args.reason))
+    print(f"baseline of {len(audit.findings)} findings -> {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _result(path: str, options: ScanOptions) -> dict:
+    if path.lower().endswith(".json"):
+        return load_result(path)
+    from reports.json import to_dict
+
+    audit = scan_app(path, options)
+    if audit.status is Status.ERROR:
+        raise DiffInputError(path, audit.errors[0].message)
+    return to_dict(audit)
+
+
+@_guard
+def diff(args: argparse.Namespace) -> int:
+    from reports import diff as render
+
+    writers = {"md": (render.to_markdown, ".md"), "json": (render.to_json, ".json"), "html": (render.to_html, ".html")}
+    formats = _formats(args.format, writers, ("md",))
+    if args.output == "-" and len(formats) != 1:
+        raise UsageError("-o - writes one format; pick it with -f")
+    options = _options(args)
+    result = diff_results(_result(args.old, options), _result(args.new, options))
+    for f in formats:
+        fn, suffix = writers[f]
+        if args.output == "-":
+            sys.stdout.write(fn(result))
+        else:
+            target = write_atomic(Path(args.output) / f"diff{suffix}", fn(result))
+            print(f"diff -> {target}", file=sys.stderr)
+    return 1 if args.fail_on_new and result.grew else EXIT_OK

@@ -1,0 +1,111 @@
+"""`appaudit signatures list|show|validate|update`: inspect and refresh the knowledge base.
+
+`register()` plugs the subcommand into the main argparse parser; `run()`
+returns the exit code (0 ok, 2 data or usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from signatures import load
+from signatures.model import KnowledgeBase, KnowledgeBaseError
+from signatures.update import DEFAULT_URL, update
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("signatures", help="inspect, validate or update the knowledge base")
+    add_commands(parser)
+    return parser
+
+
+def add_commands(parser: argparse.ArgumentParser) -> None:
+    """The list/show/validate/update subcommands, on `appaudit signatures` or a standalone parser."""
+    parser.set_defaults(func=run)
+    sub = parser.add_subparsers(dest="signatures_command", required=True)
+    p_list = sub.add_parser("list", help="list SDKs and trackers")
+    p_list.add_argument("--category", help="only SDKs of this category (e.g. push, advertisement)")
+    p_show = sub.add_parser("show", help="show one SDK, rule, permission, API, app type or packer")
+    p_show.add_argument("id")
+    p_val = sub.add_parser("validate", help="validate a data folder (default: the bundled data)")
+    p_val.add_argument("path", nargs="?", type=Path)
+    p_up = sub.add_parser("update", help="refresh the tracker list from Exodus into the user cache")
+    p_up.add_argument("--url", default=DEFAULT_URL)
+    p_up.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p_up.add_argument("--retries", type=int, default=3, help="retries after the first attempt (default 3)")
+    p_up.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
+
+
+def _print_list(kb: KnowledgeBase, category: str | None, out: TextIO) -> int:
+    if category and category not in kb.sdk_categories:
+        print(f"unknown category {category!r}; known: {', '.join(sorted(kb.sdk_categories))}", file=sys.stderr)
+        return 2
+    rows = [s for s in kb.sdks if not category or category in s.categories]
+    for sdk in sorted(rows, key=lambda s: s.id):
+        print(f"{sdk.id:40} {sdk.name[:40]:40} {','.join(sdk.categories)}", file=out)
+    print(f"{len(rows)} SDKs (knowledge base {kb.version})", file=out)
+    return 0
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_fmt(v) for v in value) if value else "-"
+    if hasattr(value, "__dataclass_fields__"):
+        return "{" + ", ".join(f"{k}={_fmt(getattr(value, k))}" for k in value.__dataclass_fields__
+                               if not k.startswith("_") and getattr(value, k) not in ("", (), None)) + "}"
+    return str(value)
+
+
+def _find(kb: KnowledgeBase, ident: str) -> Any:
+    lookups = [
+        lambda: kb.sdk(ident), lambda: kb.rule(ident), lambda: kb.category(ident),
+        lambda: kb.permissions[ident], lambda: kb.pi_categories[ident],
+        lambda: next(a for a in kb.apis if a.id == ident), lambda: next(p for p in kb.packers if p.id == ident),
+    ]
+    for lookup in lookups:
+        try:
+            return lookup()
+        except (KeyError, StopIteration):
+            continue
+    return None
+
+
+def _show(kb: KnowledgeBase, ident: str, out: TextIO) -> int:
+    item = _find(kb, ident)
+    if item is None:
+        print(f"no SDK, rule, permission, API, app type or packer with id {ident!r}", file=sys.stderr)
+        return 2
+    print(type(item).__name__, file=out)
+    for name in item.__dataclass_fields__:
+        value = getattr(item, name)
+        if not name.startswith("_") and value not in ("", (), None):
+            print(f"  {name:20} {_fmt(value)}", file=out)
+    return 0
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    command = args.signatures_command
+    try:
+        if command == "update":
+            result = update(args.url, timeout=args.timeout, retries=args.retries, backoff=args.backoff)
+            print(result.message, file=out if result.ok else sys.stderr)
+            for note in result.conflicts:
+                print(f"  ours win: {note}", file=out)
+            return 0 if result.ok else 2
+        if command == "validate":
+            kb = load(args.path) if args.path else load()
+            print(f"ok: {len(kb.sdks)} SDKs, {len(kb.permissions)} permissions, {len(kb.apis)} APIs "
+                  f"({sum(len(a.refs) for a in kb.apis)} references), {len(kb.categories)} app types, "
+                  f"{len(kb.rules)} rules, {len(kb.packers)} packers (version {kb.version})", file=out)
+            return 0
+        kb = load()
+        if command == "list":
+            return _print_list(kb, args.category, out)
+        return _show(kb, args.id, out)
+    except KnowledgeBaseError as exc:
+        print(f"knowledge base error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""A lean DEX reader: tables as NumPy arrays, class data, and reference sites found in the bytecode."""

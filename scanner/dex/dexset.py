@@ -1,0 +1,232 @@
+"""DEX facts of an app: every loaded ``classes*.dex``, and where code uses given references.
+
+Android loads ``classes.dex``, ``classes2.dex``, ``classes3.dex``… and stops at the
+first missing number, so a ``classes5.dex`` after a gap is never run; it is
+reported as ignored rather than analysed (what Android sees is what counts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from scanner.dex import bytecode
+from scanner.dex.file import DexFile
+
+_METHOD_REF = re.compile(r"^(L[^;]+;)->([^(:]+)(\([^)]*\)\S+)$")
+_FIELD_REF = re.compile(r"^(L[^;]+;)->([^(:]+):(\S+)$")
+_DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CallSite:
+    """A method whose code uses a reference (method invoked, field read or written, string, type)."""
+
+    caller: str  # Lpkg/Cls;->name(args)ret
+    target: str  # a method or field reference, a string constant, or a type descriptor
+    kind: str  # method | field | string | type
+    dex: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    name: str
+    superclass: str | None
+    interfaces: tuple[str, ...]
+    access_flags: int
+    dex: str
+
+
+def _site_key(site: CallSite) -> tuple[str, str, str, str]:
+    return site.caller, site.target, site.kind, site.dex
+
+
+_KIND_NAMES = {bytecode.METHOD: "method", bytecode.FIELD: "field",
+               bytecode.STRING: "string", bytecode.TYPE: "type"}
+
+
+def loaded_dex_names(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(dex entries Android loads, in load order; ``classes*.dex`` entries it ignores)."""
+    present = {n for n in names if _DEX_NAME.match(n)}
+    loaded = []
+    number = 1
+    while (name := "classes.dex" if number == 1 else f"classes{number}.dex") in present:
+        loaded.append(name)
+        number += 1
+    return loaded, sorted(present - set(loaded))
+
+
+class DexSet:
+    """All dex files of one app, queried together."""
+
+    def __init__(self, files: list[DexFile]) -> None:
+        self.files = files
+
+    @property
+    def class_count(self) -> int:
+        return sum(len(f.class_defs) for f in self.files)
+
+    @property
+    def method_count(self) -> int:
+        return sum(len(f.methods) for f in self.files)
+
+    def class_names(self) -> list[str]:
+        return [name for f in self.files for name in f.class_names]
+
+    def classes(self) -> list[ClassInfo]:
+        out = []
+        for f in self.files:
+            flags = f.class_defs["flags"].tolist()
+            for i, name in enumerate(f.class_names):
+                out.append(ClassInfo(name, f.superclass(i), f.interfaces(i), flags[i], f.name))
+        return out
+
+    def code_size_by_class(self) -> dict[str, int]:
+        """Code units per class (0: no method has code) — tells a real SDK from a stub."""
+        sizes: dict[str, int] = {}
+        for f in self.files:
+            m = f.methods
+            totals = np.bincount(m.class_def, weights=m.insns_size, minlength=len(f.class_defs))
+            for name, units in zip(f.class_names, totals.tolist(), strict=True):
+                sizes.setdefault(name, int(units))
+        return sizes
+
+    @cached_property
+    def superclasses(self) -> dict[str, str | None]:
+        table: dict[str, str | None] = {}
+        for f in self.files:
+            for i, name in enumerate(f.class_names):
+                table.setdefault(name, f.superclass(i))
+        return table
+
+    def resolve(self, ref: str) -> str | None:
+        """The defined method a call to ``ref`` runs: its own class first, then up the superclasses."""
+        m = _METHOD_REF.match(ref)
+        if not m:
+            return None
+        cls, name, proto = m.groups()
+        seen = 0
+        while cls and seen < 64:  # bounded: hostile dex files can make cycles
+            if self._locate(cls, name, proto) is not None:
+                return f"{cls}->{name}{proto}"
+            cls, seen = self.superclasses.get(cls), seen + 1
+        return None
+
+    def _locate(self, cls: str, name: str, proto: str) -> tuple[DexFile, int] | None:
+        """The dex and row of a method with code; the first dex wins, as in Android."""
+        for f in self.files:
+            row = f.method_with_code(cls, name, proto)
+            if row is not None:
+                return f, row
+        return None
+
+    def strings(self) -> list[str]:
+        """Distinct strings of all dex files, sorted (computed once)."""
+        return self._strings
+
+    @cached_property
+    def _strings(self) -> list[str]:
+        if len(self.files) == 1:
+            return sorted(set(self.files[0].strings))
+        return sorted(set().union(*(f.strings for f in self.files)))
+
+    def call_sites(self, methods: Iterable[str] = (), fields: Iterable[str] = (),
+                   strings: Iterable[str] = (), types: Iterable[str] = ()) -> list[CallSite]:
+        """Every (caller, target) pair where a caller's bytecode uses one of the targets."""
+        wanted = (tuple(methods), tuple(fields), tuple(strings), tuple(types))
+        found: set[CallSite] = set()
+        for f in self.files:
+            found.update(_scan_file(f, *wanted))
+        return sorted(found, key=_site_key)
+
+    def invoke_edges(self, callers: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The methods each given caller invokes directly (for reachability), sorted."""
+        edges: dict[str, tuple[str, ...]] = {}
+        for caller in callers:
+            m = _METHOD_REF.match(caller)
+            located = self._locate(*m.groups()) if m else None
+            if located is None:
+                continue
+            f, row = located
+            units = f.code_units(row)
+            targets = set()
+            for pc in bytecode.instructions(units):
+                ref = bytecode.reference_at(units, pc)
+                if ref and ref[0] == bytecode.METHOD and ref[1] < len(f.method_ids):
+                    targets.add(f.method_ref(ref[1]))
+            edges[caller] = tuple(sorted(targets))
+        return edges
+
+
+def _indices(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
+             strings: tuple[str, ...], types: tuple[str, ...]) -> dict[int, dict[int, str]]:
+    """Map each wanted reference to its index in this dex (absent ones are skipped)."""
+    out: dict[int, dict[int, str]] = defaultdict(dict)
+    type_index, string_index = f.type_index, f.string_index
+    for kind, refs, pattern, table in ((bytecode.METHOD, methods, _METHOD_REF, f.method_ids),
+                                       (bytecode.FIELD, fields, _FIELD_REF, f.field_ids)):
+        by_class: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+        for ref in refs:
+            m = pattern.match(ref)
+            if m and m.group(1) in type_index:
+                by_class[type_index[m.group(1)]].append((ref, m.group(2), m.group(3)))
+        if not by_class:
+            continue
+        rows = np.flatnonzero(np.isin(table["cls"], list(by_class)))
+        render = f.method_ref if kind == bytecode.METHOD else f.field_ref
+        wanted = {ref for group in by_class.values() for ref, _, _ in group}
+        for row in rows.tolist():
+            ref = render(row)
+            if ref in wanted:
+                out[kind][row] = ref
+    for s in strings:
+        if s in string_index:
+            out[bytecode.STRING][string_index[s]] = s
+    for t in types:
+        if t in type_index:
+            out[bytecode.TYPE][type_index[t]] = t
+    return out
+
+
+def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
+               strings: tuple[str, ...], types: tuple[str, ...]) -> set[CallSite]:
+    targets = _indices(f, methods, fields, strings, types)
+    if not targets:
+        return set()
+    m = f.methods
+    with_code = np.flatnonzero(m.insns_size)
+    if not len(with_code):
+        return set()
+    order = with_code[np.argsort(m.insns_start[with_code], kind="stable")]
+    starts, ends = m.insns_start[order], m.insns_start[order] + m.insns_size[order]
+    lo, hi = int(starts[0]), int(ends.max())
+    positions = bytecode.candidate_positions(f.units[lo:hi], {k: set(v) for k, v in targets.items()}) + lo
+    slot = np.searchsorted(starts, positions, side="right") - 1
+    inside = (slot >= 0) & (positions < ends[np.maximum(slot, 0)])
+    positions, slot = positions[inside], slot[inside]
+    if not len(positions):
+        return set()
+    # confirm candidates against the real instruction boundaries of the methods holding them
+    first = np.r_[True, slot[1:] != slot[:-1]]  # positions are sorted, so slots are too
+    last = np.r_[first[1:], True]
+    hit_slots = slot[first]
+    region = f.units[lo:hi]
+    # walk each method only as far as its last candidate
+    mark = bytecode.instruction_mask(region, starts[hit_slots] - lo, positions[last] + 1 - lo)
+    confirmed = mark[positions - lo]
+    found: set[CallSite] = set()
+    callers: dict[int, str] = {}
+    units = f.units
+    for pos, s in zip(positions[confirmed].tolist(), slot[confirmed].tolist(), strict=True):
+        ref = bytecode.reference_at_array(units, pos, hi)
+        if ref and ref[1] in targets.get(ref[0], {}):
+            row = int(order[s])
+            if row not in callers:
+                callers[row] = f.method_ref(int(m.method_idx[row]))
+            found.add(CallSite(callers[row], targets[ref[0]][ref[1]], _KIND_NAMES[ref[0]], f.name))
+    return found

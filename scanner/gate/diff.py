@@ -1,0 +1,106 @@
+"""What changed in an app's privacy footprint between two builds.
+
+Works on JSON results (``appaudit/1``), so either side may be an APK scanned now or a
+result kept from the last release. Every change lands in exactly one list: a new
+read that runs before consent is a pre-consent change, not also a new call site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.model import SCHEMA
+from scanner.serial import read_json
+
+
+class DiffInputError(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CallChange:
+    pi_category: str
+    sdk: str  # "" for first-party code
+    caller: str
+    api: str
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInfo:
+    path: str
+    package: str | None
+    version_name: str | None
+    version_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditDiff:
+    old: BuildInfo
+    new: BuildInfo
+    sdks_added: tuple[str, ...]
+    sdks_removed: tuple[str, ...]
+    permissions_added: tuple[str, ...]
+    permissions_removed: tuple[str, ...]
+    calls_added: tuple[CallChange, ...]
+    calls_removed: tuple[CallChange, ...]
+    pre_consent_added: tuple[CallChange, ...]  # new reads before consent, or reads that moved there
+    pre_consent_removed: tuple[CallChange, ...]
+    endpoints_added: tuple[str, ...]
+    endpoints_removed: tuple[str, ...]
+    findings_new: tuple[dict[str, Any], ...]  # {rule_id, severity, message, fingerprint, sdk}
+    findings_fixed: tuple[dict[str, Any], ...]
+
+    @property
+    def grew(self) -> bool:
+        """The footprint grew: something was added that a release gate should look at."""
+        return bool(self.sdks_added or self.permissions_added or self.calls_added or self.pre_consent_added
+                    or self.endpoints_added or self.findings_new)
+
+
+def load_result(path: str) -> dict[str, Any]:
+    return read_json(path, SCHEMA, DiffInputError)
+
+
+def _build(doc: dict[str, Any]) -> BuildInfo:
+    app = doc.get("app") or {}
+    return BuildInfo(doc["input"]["path"], app.get("package"), app.get("version_name"), app.get("version_code"))
+
+
+def _calls(doc: dict[str, Any]) -> dict[CallChange, bool]:
+    return {CallChange(c["pi_category"], c["sdk"] or "", c["caller"], c["api"]): bool(c["pre_consent"])
+            for c in doc.get("api_calls", [])}
+
+
+def _live(doc: dict[str, Any]) -> set[str]:
+    return {s["id"] for s in doc.get("sdks", []) if not s.get("stub")}
+
+
+def _brief(f: dict[str, Any]) -> dict[str, Any]:
+    return {k: f.get(k) for k in ("rule_id", "severity", "message", "fingerprint", "sdk")}
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> AuditDiff:
+    old_calls, new_calls = _calls(old), _calls(new)
+    calls_added = sorted(k for k, early in new_calls.items() if k not in old_calls and not early)
+    calls_removed = sorted(k for k, early in old_calls.items() if k not in new_calls and not early)
+    early_added = sorted(k for k, early in new_calls.items() if early and not old_calls.get(k, False))
+    early_removed = sorted(k for k, early in old_calls.items() if early and not new_calls.get(k, False))
+    old_perms = {p["name"] for p in old.get("permissions", [])}
+    new_perms = {p["name"] for p in new.get("permissions", [])}
+    old_eps = {e["url"] for e in old.get("endpoints", [])}
+    new_eps = {e["url"] for e in new.get("endpoints", [])}
+    old_f = {f["fingerprint"]: f for f in old.get("findings", []) if not f.get("accepted")}
+    new_f = {f["fingerprint"]: f for f in new.get("findings", []) if not f.get("accepted")}
+    return AuditDiff(
+        old=_build(old), new=_build(new),
+        sdks_added=tuple(sorted(_live(new) - _live(old))), sdks_removed=tuple(sorted(_live(old) - _live(new))),
+        permissions_added=tuple(sorted(new_perms - old_perms)),
+        permissions_removed=tuple(sorted(old_perms - new_perms)),
+        calls_added=tuple(calls_added), calls_removed=tuple(calls_removed),
+        pre_consent_added=tuple(early_added), pre_consent_removed=tuple(early_removed),
+        endpoints_added=tuple(sorted(new_eps - old_eps)), endpoints_removed=tuple(sorted(old_eps - new_eps)),
+        findings_new=tuple(_brief(new_f[k]) for k in sorted(set(new_f) - set(old_f))),
+        findings_fixed=tuple(_brief(old_f[k]) for k in sorted(set(old_f) - set(new_f))),
+    )

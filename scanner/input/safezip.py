@@ -1,0 +1,115 @@
+"""Zip access with limits, because APKs are hostile input.
+
+The standard library's ``zipfile`` reads the central directory the way Android's
+``libziparchive`` does; what it lacks are the checks Android (or a careful
+scanner) applies on top: duplicate names are rejected (Android refuses to
+install such a package since they let two parsers see different files), and
+inflation is bounded so a zip bomb cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from scanner.errors import CorruptZip, DuplicateEntry, NotAZip, TruncatedZip, ZipLimitExceeded
+
+
+@dataclass(frozen=True, slots=True)
+class ZipLimits:
+    """Bounds for one archive; the defaults admit every real app we have seen."""
+
+    max_entries: int = 100_000
+    max_entry_size: int = 512 << 20  # one inflated entry (a dex or an embedded split)
+    max_total_size: int = 4 << 30  # sum of declared inflated sizes
+    max_ratio: int = 500  # declared inflated/compressed ratio ...
+    ratio_floor: int = 16 << 20  # ... checked for entries at least this large
+
+
+DEFAULT_LIMITS = ZipLimits()
+
+
+class SafeZip:
+    """A zip archive held in memory, validated once, read with bounded inflation."""
+
+    def __init__(self, data: bytes, label: str, limits: ZipLimits = DEFAULT_LIMITS) -> None:
+        self.label = label
+        self.data = data
+        self.limits = limits
+        self._zip = _open(data, label)
+        infos = self._zip.infolist()
+        if len(infos) > limits.max_entries:
+            raise ZipLimitExceeded(label, f"{len(infos)} zip entries, over the limit of {limits.max_entries}")
+        duplicates = sorted(name for name, n in Counter(i.filename for i in infos).items() if n > 1)
+        if duplicates:
+            raise DuplicateEntry(
+                label,
+                f"duplicate zip entry {duplicates[0]!r} (Android rejects packages with duplicate entries)",
+            )
+        _check_declared_sizes(infos, label, limits)
+        self._infos = {i.filename: i for i in infos}
+
+    def names(self) -> list[str]:
+        return list(self._infos)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._infos
+
+    def size(self, name: str) -> int:
+        return self._infos[name].file_size
+
+    def read(self, name: str) -> bytes:
+        """Inflate one entry, never past its declared size or the per-entry limit."""
+        info = self._infos[name]
+        limit = min(info.file_size, self.limits.max_entry_size)
+        if info.file_size > self.limits.max_entry_size:
+            raise ZipLimitExceeded(
+                self.label,
+                f"entry {name!r} inflates to {info.file_size} bytes, over the limit of "
+                f"{self.limits.max_entry_size}",
+            )
+        try:
+            with self._zip.open(info) as stream:
+                data = stream.read(limit + 1)  # one read: zipfile stops at the declared size
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+            raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
+        if len(data) > limit:
+            raise ZipLimitExceeded(
+                self.label, f"entry {name!r} inflates past its declared size of {info.file_size}")
+        return data
+
+
+def _open(data: bytes, label: str) -> zipfile.ZipFile:
+    if not data:
+        raise NotAZip(label, "empty file")
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        if data[:4] == b"PK\x03\x04":
+            raise TruncatedZip(
+                label, f"zip is truncated or damaged: its central directory cannot be read ({exc})"
+            ) from None
+        raise NotAZip(label, "not a zip archive (an APK is a zip file)") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise CorruptZip(label, f"zip cannot be read: {exc}") from None
+
+
+def _check_declared_sizes(infos: list[zipfile.ZipInfo], label: str, limits: ZipLimits) -> None:
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size >= limits.ratio_floor:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                raise ZipLimitExceeded(
+                    label,
+                    f"entry {info.filename!r} declares {info.file_size} bytes from {info.compress_size} "
+                    f"(ratio {ratio:.0f}:1, over the limit of {limits.max_ratio}:1): a zip bomb",
+                )
+    if total > limits.max_total_size:
+        raise ZipLimitExceeded(
+            label, f"entries declare {total} inflated bytes, over the limit of {limits.max_total_size}"
+        )
