@@ -19,7 +19,10 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+import signatures  # noqa: E402
 from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch  # noqa: E402
+
+KB = signatures.load()
 
 FIXTURES = ROOT / "tests" / "fixtures" / "apks"
 KINDS = ("clean.apk", "sdks.apk", "preconsent.apk", "multidex.apk", "split.xapk", "provider_init.apk")
@@ -44,20 +47,20 @@ def timed_batch(corpus: Path, out: Path, workers: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     inputs = plan([str(corpus)])
     start = time.perf_counter()
-    result = run_batch(inputs, BatchConfig(str(out), workers=workers, timeout=120, formats=("json",)))
+    result = run_batch(inputs, BatchConfig(str(out), workers=workers, timeout=120, formats=("json",)), KB)
     scan = time.perf_counter() - start
     start = time.perf_counter()
-    finish(str(out))
+    finish(str(out), KB)
     return {"apps": len(result.rows), "scan_s": scan, "startup_s": result.startup_s,
             "steady_s": scan - result.startup_s, "finish_s": time.perf_counter() - start}
 
 
 def timed_rematch(out: Path, workers: int) -> float:
-    from scanner.analysis.options import ScanOptions
     from scanner.batch.rematch import rematch
+    from scanner.gate.review import ScanOptions
 
     start = time.perf_counter()
-    rematch(str(out), ("json",), ScanOptions(), workers)
+    rematch(str(out), ("json",), ScanOptions(), KB, workers)
     return time.perf_counter() - start
 
 

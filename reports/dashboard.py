@@ -16,7 +16,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-import signatures
 from reports.html import ROW_LIMIT, SEVERITIES, Names, _asset, _env, _order, content_security_policy
 from scanner.version import __version__
 from signatures.model import KnowledgeBase
@@ -178,10 +177,9 @@ def failures(summary: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[dic
              "link": links.get(f.get("path") or "")} for f in summary.get("failures", [])]
 
 
-def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: KnowledgeBase | None = None,
+def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: KnowledgeBase,
                      row_limit: int = ROW_LIMIT) -> str:
     """The whole page, from ``reports.dataset.summary(frames)`` and ``frames["apps"].to_dict("records")``."""
-    kb = kb or signatures.load()
     names = _names(summary, kb)
     rows = app_rows(apps)
     status = {s: int((summary.get("status") or {}).get(s, 0)) for s in STATUSES}

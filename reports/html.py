@@ -19,7 +19,6 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-import signatures
 from scanner.model import ApiCall, Audit, Finding, Severity, Status
 from signatures.model import KnowledgeBase
 
@@ -288,12 +287,10 @@ class HtmlWriter:
     name = "html"
     suffix = ".html"
 
-    def __init__(self, kb: KnowledgeBase | None = None, row_limit: int = ROW_LIMIT) -> None:
-        self._kb = kb
+    def __init__(self, row_limit: int = ROW_LIMIT) -> None:
         self.row_limit = row_limit
 
-    def render(self, audit: Audit) -> str:
-        kb = self._kb or signatures.load()
+    def render(self, audit: Audit, kb: KnowledgeBase) -> str:
         names = _names(audit, kb)
         reads = sdk_reads(audit)
         compliance = [f for f in audit.findings if not is_manifest_finding(f)]

@@ -8,6 +8,7 @@ import orjson
 
 from scanner.model import Audit
 from scanner.serial import to_plain
+from signatures.model import KnowledgeBase
 
 
 def to_dict(audit: Audit) -> dict[str, Any]:
@@ -18,7 +19,8 @@ class JsonWriter:
     name = "json"
     suffix = ".json"
 
-    def render(self, audit: Audit) -> str:
+    def render(self, audit: Audit, kb: KnowledgeBase) -> str:
+        """The result already records which knowledge base made it; ``kb`` is not needed here."""
         return dumps(to_dict(audit))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import signatures
 from reports.html import excessive, pretty_member
 from scanner.model import Audit, Severity, Status
 from signatures.model import KnowledgeBase
@@ -50,12 +49,10 @@ class MarkdownWriter:
     name = "md"
     suffix = ".md"
 
-    def __init__(self, kb: KnowledgeBase | None = None, top: int = TOP_FINDINGS) -> None:
-        self._kb = kb
+    def __init__(self, top: int = TOP_FINDINGS) -> None:
         self.top = top
 
-    def render(self, audit: Audit) -> str:
-        kb = self._kb or signatures.load()
+    def render(self, audit: Audit, kb: KnowledgeBase) -> str:
         out = self._title(audit)
         if audit.status == Status.ERROR:
             out += ["", "**Analysis failed: nothing is known about this app. This is not a clean result.**", ""]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import signatures
 from scanner.model import Audit, Evidence, Finding, Severity, Status
+from signatures.model import KnowledgeBase
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
@@ -26,8 +26,7 @@ def _rule_name(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.replace(".", "_").split("_"))
 
 
-def _rules() -> list[dict[str, Any]]:
-    kb = signatures.load()
+def _rules(kb: KnowledgeBase) -> list[dict[str, Any]]:
     out = []
     for rule in sorted(kb.rules.values(), key=lambda r: r.id):
         refs = "; ".join(rule.refs)
@@ -83,8 +82,8 @@ class SarifWriter:
     name = "sarif"
     suffix = ".sarif"
 
-    def render(self, audit: Audit) -> str:
-        rules = _rules()
+    def render(self, audit: Audit, kb: KnowledgeBase) -> str:
+        rules = _rules(kb)
         index = {r["id"]: i for i, r in enumerate(rules)}
         artifact: dict[str, Any] = {"location": {"uri": audit.input.path.replace("\\", "/")}}
         if audit.input.sha256:

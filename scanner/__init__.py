@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any
 from scanner.version import __version__
 
 if TYPE_CHECKING:
-    from scanner.analysis.engine import scan
-    from scanner.analysis.options import ScanOptions
+    from scanner.gate.review import ScanOptions, scan
     from scanner.model import Audit
 
 __all__ = ["Audit", "ScanOptions", "__version__", "scan"]
-_LAZY = {"scan": "scanner.analysis.engine", "ScanOptions": "scanner.analysis.options", "Audit": "scanner.model"}
+_LAZY = {"scan": "scanner.gate.review", "ScanOptions": "scanner.gate.review", "Audit": "scanner.model"}
 
 
 def __getattr__(name: str) -> Any:

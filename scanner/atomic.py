@@ -1,4 +1,4 @@
-"""Writing results: atomic files (an interrupted run never leaves half a report) and stable names."""
+"""The one way appaudit writes a file: atomically, so an interrupted run never leaves half of one."""
 
 from __future__ import annotations
 
@@ -28,16 +28,3 @@ def write_atomic_bytes(target: Path, data: bytes) -> Path:
         raise
     return target
 
-
-class StemNamer:
-    """The input's file stem; a second input with the same stem gets its sha256 prefix added."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def __call__(self, path: str, sha256: str | None) -> str:
-        stem = Path(path).stem or "app"
-        if stem in self.used:
-            stem = f"{stem}-{(sha256 or 'nohash')[:12]}"
-        self.used.add(stem)
-        return stem

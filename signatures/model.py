@@ -33,6 +33,18 @@ class KnowledgeBaseError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
+class UnknownAppType(KeyError):
+    """A name that is neither the slug nor the NPI2021 id of one of the 39 app types."""
+
+    def __init__(self, key: str, known: tuple[str, ...]) -> None:
+        super().__init__(key)
+        self.key = key
+        self.known = known
+
+    def __str__(self) -> str:
+        return f"{self.key!r} is not an app type; one of {', '.join(self.known)}"
+
+
 @dataclass(frozen=True, slots=True)
 class PiCategory:
     """One kind of personal information (``device_id.imei``, ``location.precise``...)."""
@@ -354,14 +366,14 @@ class KnowledgeBase:
     def sdk(self, sdk_id: str) -> TrackerSignature:
         return self._sdk_by_id[sdk_id]
 
-    def category(self, key: str) -> AppCategory:
-        """Look up an app type by slug (``short_video``) or rule id (``NPI2021-29``)."""
+    def app_type(self, key: str) -> AppCategory:
+        """An app type by slug (``short_video``) or rule id (``NPI2021-29``): the one check every entry point uses."""
         if key in self.categories:
             return self.categories[key]
         for cat in self.categories.values():
             if cat.npi == key:
                 return cat
-        raise KeyError(key)
+        raise UnknownAppType(key, tuple(sorted(self.categories)))
 
     def sdk_with_prefix(self, name: str) -> TrackerSignature | None:
         """The SDK whose prefix is exactly ``name`` (a class-level signature), if any."""

@@ -7,24 +7,21 @@ an error entry of that app while the others still run.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-import signatures
-from scanner.analysis.detectors import ALL as DETECTORS
-from scanner.analysis.detectors import Context, Results
+from scanner.analysis.detectors import Context, Detector, Results, ordered
 from scanner.analysis.facts import AppFacts, gather
 from scanner.analysis.index import CodeIndex, build_index
-from scanner.analysis.options import ScanOptions
+from scanner.analysis.options import AnalysisOptions
 from scanner.analysis.reachability import PreConsent, pre_consent
 from scanner.analysis.result import build_audit, error_audit
 from scanner.analysis.targets import api_targets
 from scanner.errors import ScanFailure
-from scanner.gate.baseline import Accepted, apply_baseline
-from scanner.gate.policy import apply_policy
 from scanner.input.archive import open_app
-from scanner.model import Audit, Finding, InputInfo, ScanError, Status
+from scanner.model import Audit, InputInfo, ScanError, Status
 from signatures.model import KnowledgeBase
+
+DETECTORS: tuple[Detector, ...] = ordered()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,52 +34,55 @@ class Analysis:
     reach: PreConsent | None = None
 
 
-def scan(path: str, options: ScanOptions | None = None) -> Audit:
-    """Analyse one APK or split bundle; never raises for bad input."""
-    return analyse(path, options).audit
-
-
-def analyse(path: str, options: ScanOptions | None = None) -> Analysis:
-    options = options or ScanOptions()
+def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None) -> Analysis:
+    """Analyse one APK or split bundle against ``kb``; never raises for bad input."""
+    options = options or AnalysisOptions()
     try:
         archive = open_app(path, options.limits)
     except ScanFailure as exc:
-        return Analysis(error_audit(InputInfo(path, None, None, None), exc))
+        return Analysis(error_audit(InputInfo(path, None, None, None), exc, kb))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
-    kb = signatures.load()
     try:
         facts, dex = gather(archive)
         index = build_index(facts, dex, api_targets(kb))
         reach = pre_consent(dex, facts.apk.manifest)
     except ScanFailure as exc:
-        return Analysis(error_audit(info, exc))
-    except Exception as exc:  # a parser bug must not end a batch; report it as this app's error
-        return Analysis(error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}")))
-    return Analysis(detect(facts, index, reach, kb, options), facts, index, reach)
+        return Analysis(error_audit(info, exc, kb))
+    except Exception as exc:  # noqa: BLE001 -- a reader bug must not end a batch: it becomes this app's error
+        return Analysis(error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}"), kb))
+    return Analysis(detect(facts, index, reach, kb, options.category), facts, index, reach)
 
 
-def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBase, options: ScanOptions) -> Audit:
-    """Run every detector over gathered facts (live, or a batch's stored snapshot)."""
+def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBase, category: str | None) -> Audit:
+    """Run every detector over gathered facts (live, or a batch's stored snapshot).
+
+    A detector sees only the results of the detectors it needs; one whose prerequisite
+    failed is skipped, and both are recorded as errors of this app.
+    """
     path = facts.source.path
     info = InputInfo(path, facts.source.sha256, facts.source.size, facts.source.format)
     problems = list(facts.problems)
-    found = Results()
+    results: dict[str, Results] = {}
+    missing: dict[str, str] = {}  # detector id -> why it has no results
     for detector in DETECTORS:
+        absent = [n for n in detector.NEEDS if n in missing]
+        if absent:
+            missing[detector.ID] = f"needs {', '.join(absent)}"
+            problems.append(ScanError("detector-skipped", f"{path}: detector {detector.ID} was skipped: it needs "
+                                      f"{', '.join(absent)}, which did not run to completion"))
+            continue
+        found = Results()
+        for need in detector.NEEDS:
+            found = found.merge(results[need])
         try:
-            found = found.merge(detector.detect(Context(facts, kb, index, reach, options.app_category, found)))
-        except Exception as exc:
+            results[detector.ID] = detector.detect(Context(facts, kb, index, reach, category, found))
+        except Exception as exc:  # noqa: BLE001 -- a detector bug is recorded as this app's error; others still run
+            missing[detector.ID] = "failed"
             problems.append(ScanError("detector-failed", f"{path}: detector {detector.ID} failed: {exc!r}"))
-    problems += found.incomplete
+    everything = Results()
+    for detector in DETECTORS:
+        if detector.ID in results:
+            everything = everything.merge(results[detector.ID])
+    problems += everything.incomplete
     status = Status.PARTIAL if problems else Status.OK
-    findings, fixed = _accept(found.findings, options)
-    found = dataclasses.replace(found, findings=findings)
-    return build_audit(info, facts, status, tuple(sorted(set(problems))), found, options.app_category, fixed)
-
-
-def _accept(findings: tuple[Finding, ...], options: ScanOptions) -> Accepted:
-    """Policy first (it may drop or re-grade), then the baseline (accepted findings, and what was fixed)."""
-    if options.policy:
-        findings = apply_policy(findings, options.policy)
-    if options.baseline:
-        return apply_baseline(findings, options.baseline)
-    return findings, ()
+    return build_audit(kb, info, facts, status, tuple(sorted(set(problems))), everything, category)

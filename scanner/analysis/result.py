@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-import signatures
 from scanner.analysis.detectors import Results
 from scanner.analysis.facts import AppFacts
 from scanner.errors import ScanFailure
 from scanner.model import (
     AppInfo,
     Audit,
-    BaselineEntry,
     CertificateInfo,
     DexInfo,
     FilesInfo,
@@ -26,22 +24,19 @@ from scanner.model import (
     ToolInfo,
 )
 from scanner.version import __version__
+from signatures.model import KnowledgeBase
 
 TOOL = ToolInfo("appaudit", __version__)
 
 
-def knowledge_base_info() -> KnowledgeBaseInfo:
-    kb = signatures.load()
-    return KnowledgeBaseInfo(kb.version, kb.date)
+def error_audit(info: InputInfo, failure: ScanFailure, kb: KnowledgeBase) -> Audit:
+    """The result of an app that could not be analysed: the input and the reason."""
+    return Audit(TOOL, KnowledgeBaseInfo(kb.version, kb.date), info, Status.ERROR,
+                 (ScanError(failure.code, str(failure)),))
 
 
-def error_audit(info: InputInfo, failure: ScanFailure) -> Audit:
-    return Audit(TOOL, knowledge_base_info(), info, Status.ERROR, (ScanError(failure.code, str(failure)),))
-
-
-def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tuple[ScanError, ...],
-                found: Results, category: str | None, fixed: tuple[BaselineEntry, ...] = ()) -> Audit:
-    kb = signatures.load()
+def build_audit(kb: KnowledgeBase, info: InputInfo, facts: AppFacts, status: Status,
+                problems: tuple[ScanError, ...], found: Results, category: str | None) -> Audit:
     m = facts.apk.manifest
     permissions = []
     for p in m.permissions:
@@ -80,13 +75,12 @@ def build_audit(info: InputInfo, facts: AppFacts, status: Status, problems: tupl
         sdks=found.sdks,
         api_calls=found.api_calls,
         endpoints=found.endpoints,
-        findings=tuple(sorted(found.findings, key=_finding_order)),
+        findings=tuple(sorted(found.findings, key=finding_order)),
         disclosure=found.disclosure,
         category=category,
-        fixed=fixed,
     )
 
 
-def _finding_order(f: Finding) -> tuple[int, str, str]:
+def finding_order(f: Finding) -> tuple[int, str, str]:
     """Most severe first; then by rule and fingerprint, so the order is stable."""
     return (-int(f.severity), f.rule_id, f.fingerprint)

@@ -16,11 +16,13 @@ _local = threading.local()
 
 
 def _scanner(timeout: float, max_memory: int, command: Sequence[str]):  # type: ignore[no-untyped-def]
+    import signatures
     from scanner.batch.isolation import IsolatedScanner
 
     scanner = getattr(_local, "scanner", None)
     if scanner is None or (scanner.timeout, scanner.command[:-2]) != (timeout, list(command)):
-        scanner = _local.scanner = IsolatedScanner(timeout, max_memory, command)
+        # a Dask worker is an entry point of its own: it loads the knowledge base once
+        scanner = _local.scanner = IsolatedScanner(signatures.load(), timeout, max_memory, command)
     return scanner
 
 

@@ -24,6 +24,7 @@ from scanner.atomic import write_atomic
 from scanner.batch.isolation import WORKER, IsolatedScanner
 from scanner.batch.job import Job, Row, is_done
 from scanner.input.archive import expand
+from signatures.model import KnowledgeBase
 
 INPUTS_FILE = "inputs.json"
 
@@ -93,7 +94,7 @@ def prepare(inputs: dict[str, str], config: BatchConfig) -> list[Job]:
     return [Job(first_path[sha], sha, config.out, config.formats, config.category, config.config) for sha in todo]
 
 
-def run_batch(inputs: dict[str, str], config: BatchConfig,
+def run_batch(inputs: dict[str, str], config: BatchConfig, kb: KnowledgeBase,
               on_row: Callable[[Row], None] = lambda row: None, jobs: list[Job] | None = None) -> BatchResult:
     """Scan what is not done yet of ``inputs`` (path -> sha256, from ``plan``)."""
     jobs = prepare(inputs, config) if jobs is None else jobs
@@ -103,12 +104,13 @@ def run_batch(inputs: dict[str, str], config: BatchConfig,
 
         rows = run_on_dask(jobs, config, on_row)
     else:
-        rows, startup = run_local(jobs, config, on_row)
+        rows, startup = run_local(jobs, config, kb, on_row)
     distinct = len(set(inputs.values()))
     return BatchResult(len(inputs), distinct, distinct - len(jobs), tuple(rows), startup)
 
 
-def run_local(jobs: list[Job], config: BatchConfig, on_row: Callable[[Row], None]) -> tuple[list[Row], float]:
+def run_local(jobs: list[Job], config: BatchConfig, kb: KnowledgeBase,
+              on_row: Callable[[Row], None]) -> tuple[list[Row], float]:
     """N threads, each feeding its own isolated worker process; (rows, seconds until all workers were up)."""
     queue: Queue[Job] = Queue()
     for job in jobs:
@@ -121,7 +123,7 @@ def run_local(jobs: list[Job], config: BatchConfig, on_row: Callable[[Row], None
     startup = [0.0]
 
     def work() -> None:
-        scanner = IsolatedScanner(config.timeout, config.max_memory, config.worker_command)
+        scanner = IsolatedScanner(kb, config.timeout, config.max_memory, config.worker_command)
         try:
             scanner.start()
             if ready.wait() == 0:
@@ -146,7 +148,7 @@ def run_local(jobs: list[Job], config: BatchConfig, on_row: Callable[[Row], None
     return sorted(rows, key=lambda r: r.sha256), startup[0]
 
 
-def finish(out: str) -> dict:
+def finish(out: str, kb: KnowledgeBase) -> dict:
     """Rebuild the dataset, summary.json and the dashboard from every stored result."""
     from reports import dataset
 
@@ -156,9 +158,7 @@ def finish(out: str) -> dict:
     dataset.write_dataset(frames, folder / "dataset")
     summary = dataset.summary(frames)
     write_atomic(folder / "summary.json", json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    try:
-        from reports.dashboard import render_dashboard
-    except ImportError:
-        return summary
-    write_atomic(folder / "index.html", render_dashboard(summary, frames["apps"].to_dict("records")))
+    from reports.dashboard import render_dashboard
+
+    write_atomic(folder / "index.html", render_dashboard(summary, frames["apps"].to_dict("records"), kb))
     return summary

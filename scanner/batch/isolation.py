@@ -16,13 +16,15 @@ import time
 from collections.abc import Sequence
 
 from scanner.batch.job import Job, Row, failure_row
+from signatures.model import KnowledgeBase
 
 WORKER = (sys.executable, "-m", "scanner.batch.worker")
 STARTUP_TIMEOUT = 120.0  # importing the scanner and loading the knowledge base
 
 
 class IsolatedScanner:
-    def __init__(self, timeout: float, max_memory: int, command: Sequence[str] = WORKER) -> None:
+    def __init__(self, kb: KnowledgeBase, timeout: float, max_memory: int, command: Sequence[str] = WORKER) -> None:
+        self.kb = kb  # names the knowledge base in the results of apps whose worker failed
         self.timeout = timeout
         self.command = [*command, "--max-memory", str(max_memory)]
         self.proc: subprocess.Popen[str] | None = None
@@ -50,21 +52,21 @@ class IsolatedScanner:
             proc.stdin.flush()
         except BrokenPipeError:
             self._kill()
-            return failure_row(job, "worker-crashed", "the scan worker exited before taking the app")
+            return failure_row(job, "worker-crashed", "the scan worker exited before taking the app", self.kb)
         line = self._read_line(proc, time.monotonic() + self.timeout)
         if line is None:
             self._kill()
-            return failure_row(job, "timeout", f"scan exceeded the time limit of {self.timeout:g} s")
+            return failure_row(job, "timeout", f"scan exceeded the time limit of {self.timeout:g} s", self.kb)
         if not line:
             code = self._kill()
             how = "ran out of memory or was killed" if code and code < 0 else f"exited with code {code}"
-            return failure_row(job, "worker-crashed", f"the scan worker {how}")
+            return failure_row(job, "worker-crashed", f"the scan worker {how}", self.kb)
         reply = json.loads(line)
         if reply["status"] == "memory":
             self._kill()  # its heap may be fragmented past use: start clean
-            return failure_row(job, "out-of-memory", "scan exceeded the memory limit")
+            return failure_row(job, "out-of-memory", "scan exceeded the memory limit", self.kb)
         if reply["status"] == "crash":
-            return failure_row(job, "internal-error", f"internal error: {reply['error']}")
+            return failure_row(job, "internal-error", f"internal error: {reply['error']}", self.kb)
         return Row(reply["sha256"], reply["path"], reply["status"], reply["error"], reply.get("extra") or {})
 
     @staticmethod

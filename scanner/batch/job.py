@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.analysis.options import ScanOptions
 from scanner.atomic import write_atomic
 from scanner.errors import ScanFailure
 from scanner.model import Audit, InputInfo, Status
+from signatures.model import KnowledgeBase
 
 APPS_DIR = "apps"
 
@@ -59,13 +59,13 @@ def is_done(out: str | Path, sha256: str) -> bool:
     return result_path(out, sha256).is_file()
 
 
-def write_audit(job: Job, audit: Audit, only_if_changed: bool = False) -> None:
+def write_audit(job: Job, audit: Audit, kb: KnowledgeBase, only_if_changed: bool = False) -> None:
     """Write every requested format; JSON last, because its presence marks the app as done."""
     from reports import WRITERS
 
     for fmt in sorted(job.formats, key=lambda f: f == "json"):
         if fmt in WRITERS:
-            target, text = result_path(job.out, job.sha256, WRITERS[fmt].suffix), WRITERS[fmt].render(audit)
+            target, text = result_path(job.out, job.sha256, WRITERS[fmt].suffix), WRITERS[fmt].render(audit, kb)
             if only_if_changed and _same(target, text):
                 continue
             write_atomic(target, text)
@@ -78,30 +78,29 @@ def _same(target: Path, text: str) -> bool:
         return False
 
 
-def run_job(job: Job) -> Row:
+def run_job(job: Job, kb: KnowledgeBase) -> Row:
     """Scan one app in this process; never raises for a bad app."""
-    import signatures
     from scanner.analysis.engine import analyse
     from scanner.batch.snapshot import write_snapshot
     from scanner.gate.policy import load_policy
+    from scanner.gate.review import ScanOptions, review
 
-    kb = signatures.load()
     options = ScanOptions(category=job.category, policy=load_policy(Path(job.config), kb) if job.config else None)
-    analysis = analyse(job.path, options)
-    audit = analysis.audit
+    analysis = analyse(job.path, kb, options.analysis)
+    audit = review(analysis.audit, options)
     write_snapshot(job, audit, analysis.facts, analysis.index, analysis.reach, kb.version)
-    write_audit(job, audit)
+    write_audit(job, audit, kb)
     return Row(job.sha256, job.path, audit.status.value, audit.errors[0].message if audit.errors else None)
 
 
-def failure_row(job: Job, code: str, reason: str) -> Row:
+def failure_row(job: Job, code: str, reason: str, kb: KnowledgeBase) -> Row:
     """Record an app whose worker timed out, ran out of memory or crashed, as its error result."""
     from scanner.analysis.result import error_audit
 
     failure = ScanFailure(job.path, reason)
     failure.code = code
-    audit = error_audit(InputInfo(job.path, job.sha256, _size(job.path), None), failure)
-    write_audit(job, audit)
+    audit = error_audit(InputInfo(job.path, job.sha256, _size(job.path), None), failure, kb)
+    write_audit(job, audit, kb)
     return Row(job.sha256, job.path, Status.ERROR.value, str(failure))
 
 

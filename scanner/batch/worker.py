@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     import signatures
     from scanner.batch.job import Job, run_job
 
-    signatures.load()  # once per worker, before the memory limit bites into a scan
+    kb = signatures.load()  # once per worker, before the memory limit bites into a scan
     limit_memory(args.max_memory)
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing but rows may reach the coordinator's pipe
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         job = Job.from_json(line)
         try:
-            row = run_job(job)
+            row = run_job(job, kb)
             reply = dataclasses.asdict(row)
         except MemoryError:
             reply = {"sha256": job.sha256, "path": job.path, "status": "memory", "error": None, "extra": {}}

@@ -7,16 +7,17 @@ import sys
 from pathlib import Path
 
 import signatures
-from scanner.analysis.engine import scan as scan_app
-from scanner.analysis.options import ScanOptions
-from scanner.atomic import StemNamer, write_atomic
+from scanner.atomic import write_atomic
 from scanner.gate import baseline as baselines
 from scanner.gate.diff import DiffInputError, load_result
 from scanner.gate.diff import diff as diff_results
 from scanner.gate.policy import PolicyError, find_policy, load_policy
+from scanner.gate.review import ScanOptions
+from scanner.gate.review import scan as scan_app
 from scanner.gate.verdict import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Gate, exit_code
 from scanner.input.archive import expand
 from scanner.model import Audit, Severity, Status
+from signatures.model import KnowledgeBase, UnknownAppType
 
 DEFAULT_FORMATS = ("json", "html")
 
@@ -25,22 +26,38 @@ class UsageError(Exception):
     pass
 
 
-def _options(args: argparse.Namespace) -> ScanOptions:
-    kb = signatures.load()
+class StemNamer:
+    """The input's file stem; a second input with the same stem gets its sha256 prefix added."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def __call__(self, path: str, sha256: str | None) -> str:
+        stem = Path(path).stem or "app"
+        if stem in self.used:
+            stem = f"{stem}-{(sha256 or 'nohash')[:12]}"
+        self.used.add(stem)
+        return stem
+
+
+def app_type(kb: KnowledgeBase, name: str | None, option: str = "--category") -> str | None:
+    """The id of the app type the user named (slug or NPI2021-nn); a usage error otherwise."""
+    if not name:
+        return None
+    try:
+        return kb.app_type(name).id
+    except UnknownAppType as exc:
+        raise UsageError(f"{option} {exc}") from None
+
+
+def _options(args: argparse.Namespace, kb: KnowledgeBase) -> ScanOptions:
     config = Path(args.config) if args.config else find_policy(Path.cwd())
     policy = load_policy(config, kb) if config else None
-    category = None
-    if args.category:
-        try:
-            category = kb.category(args.category).id
-        except KeyError:
-            raise UsageError(f"--category {args.category!r} is not an app type; one of "
-                             f"{', '.join(sorted(kb.categories))}") from None
     base = baselines.load(Path(args.baseline)) if args.baseline else None
-    return ScanOptions(category=category, policy=policy, baseline=base)
+    return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base)
 
 
-def _formats(text: str | None, known: dict, default: tuple[str, ...]) -> list[str]:
+def formats_of(text: str | None, known: dict, default: tuple[str, ...]) -> list[str]:
     formats = [f.strip() for f in (text.split(",") if text else default) if f.strip()]
     unknown = [f for f in formats if f not in known]
     if unknown or not formats:
@@ -48,7 +65,7 @@ def _formats(text: str | None, known: dict, default: tuple[str, ...]) -> list[st
     return formats
 
 
-def _guard(run):  # type: ignore[no-untyped-def]
+def guard(run):  # type: ignore[no-untyped-def]
     """Turn configuration and usage problems into one clear line and exit 2."""
     def wrapped(args: argparse.Namespace) -> int:
         try:
@@ -59,17 +76,18 @@ def _guard(run):  # type: ignore[no-untyped-def]
     return wrapped
 
 
-@_guard
+@guard
 def scan(args: argparse.Namespace) -> int:
     from reports import WRITERS
 
     to_stdout = args.output == "-"
-    formats = _formats(args.format, WRITERS, ("json",) if to_stdout else DEFAULT_FORMATS)
+    formats = formats_of(args.format, WRITERS, ("json",) if to_stdout else DEFAULT_FORMATS)
     if to_stdout and len(formats) != 1:
         raise UsageError("-o - writes one format; pick it with -f")
     if args.fail_on_new and not args.baseline:
         raise UsageError("--fail-on-new needs --baseline FILE (the findings already accepted)")
-    options = _options(args)
+    kb = signatures.load()
+    options = _options(args, kb)
     paths = expand(args.paths)
     if not paths:
         raise UsageError("no APK, XAPK, APKS or APKM found in the given paths")
@@ -78,13 +96,13 @@ def scan(args: argparse.Namespace) -> int:
     gate = Gate(Severity.parse(args.fail_on) if args.fail_on else None, args.fail_on_new)
     audits, names = [], StemNamer()
     for path in paths:
-        audit = scan_app(path, options)
+        audit = scan_app(path, options, kb)
         audits.append(audit)
         if to_stdout:
-            sys.stdout.write(WRITERS[formats[0]].render(audit))
+            sys.stdout.write(WRITERS[formats[0]].render(audit, kb))
             continue
         stem = names(audit.input.path, audit.input.sha256)
-        written = [write_atomic(Path(args.output) / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit))
+        written = [write_atomic(Path(args.output) / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit, kb))
                    for f in formats]
         _report(audit, written, gate)
     return exit_code(audits, gate)
@@ -108,9 +126,10 @@ def _report(audit: Audit, written: list[Path], gate: Gate) -> None:
     print(f"{line} -> {where}", file=sys.stderr)
 
 
-@_guard
+@guard
 def baseline_create(args: argparse.Namespace) -> int:
-    audit = scan_app(args.path, _options(args))
+    kb = signatures.load()
+    audit = scan_app(args.path, _options(args, kb), kb)
     if audit.status is Status.ERROR:
         print(f"appaudit: {audit.errors[0].message}", file=sys.stderr)
         return EXIT_INPUT
@@ -119,27 +138,28 @@ def baseline_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _result(path: str, options: ScanOptions) -> dict:
+def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict:
     if path.lower().endswith(".json"):
         return load_result(path)
     from reports.json import to_dict
 
-    audit = scan_app(path, options)
+    audit = scan_app(path, options, kb)
     if audit.status is Status.ERROR:
         raise DiffInputError(path, audit.errors[0].message)
     return to_dict(audit)
 
 
-@_guard
+@guard
 def diff(args: argparse.Namespace) -> int:
     from reports import diff as render
 
     writers = {"md": (render.to_markdown, ".md"), "json": (render.to_json, ".json"), "html": (render.to_html, ".html")}
-    formats = _formats(args.format, writers, ("md",))
+    formats = formats_of(args.format, writers, ("md",))
     if args.output == "-" and len(formats) != 1:
         raise UsageError("-o - writes one format; pick it with -f")
-    options = _options(args)
-    result = diff_results(_result(args.old, options), _result(args.new, options))
+    kb = signatures.load()
+    options = _options(args, kb)
+    result = diff_results(_result(args.old, options, kb), _result(args.new, options, kb))
     for f in formats:
         fn, suffix = writers[f]
         if args.output == "-":

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Acceptance, Finding, Severity
-from signatures.model import KnowledgeBase
+from signatures.model import KnowledgeBase, UnknownAppType
 
 FILE_NAME = "appaudit.toml"
 SDK_ACCEPTS = ("sdk.embedded", "sdk.tracker", "sdk.reads_pi", "network.tracker_domain")
@@ -72,12 +72,9 @@ def load_policy(path: Path, kb: KnowledgeBase) -> Policy:
     category = doc.get("category")
     if category is not None:
         try:
-            category = kb.category(category).id if isinstance(category, str) else None
-        except KeyError:
-            category = None
-        if category is None:
-            raise PolicyError(label, f"category: {doc['category']!r} is not an app type; one of "
-                              f"{', '.join(sorted(kb.categories))}")
+            category = kb.app_type(category if isinstance(category, str) else repr(category)).id
+        except UnknownAppType as exc:
+            raise PolicyError(label, f"category: {exc}") from None
     sdks = _justified(label, "allow.sdks", allow.get("sdks", {}))
     for sdk_id in sdks:
         if sdk_id not in {s.id for s in kb.sdks}:

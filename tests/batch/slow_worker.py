@@ -14,7 +14,7 @@ from scanner.batch import worker
 _real = appjob.run_job
 
 
-def _slow(job):  # type: ignore[no-untyped-def]
+def _slow(job, kb):  # type: ignore[no-untyped-def]
     name = Path(job.path).name
     if "hang" in name:
         time.sleep(3600)
@@ -23,7 +23,7 @@ def _slow(job):  # type: ignore[no-untyped-def]
         del hoard
     if "crash" in name:
         os._exit(9)
-    return _real(job)
+    return _real(job, kb)
 
 
 appjob.run_job = _slow

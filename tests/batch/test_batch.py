@@ -16,7 +16,7 @@ import pandas as pd
 from reports.dataset import COLUMNS
 from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch
 from tests.batch.conftest import BAD, GOOD, corpus
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, KB
 
 SLOW_WORKER = (sys.executable, str(Path(__file__).with_name("slow_worker.py")))
 
@@ -27,8 +27,8 @@ def _tables(out: Path) -> dict[str, pd.DataFrame]:
 
 def _batch(inputs: list[Path], out: Path, **kw) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
     config = BatchConfig(str(out), **{"workers": 2, "timeout": 60, "formats": ("json",), **kw})
-    result = run_batch(plan([str(p) for p in inputs]), config)
-    return result, finish(str(out))
+    result = run_batch(plan([str(p) for p in inputs]), config, KB)
+    return result, finish(str(out), KB)
 
 
 def test_hostile_corpus_and_a_hanging_app(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_memory_limit_and_worker_crash_are_error_rows(tmp_path: Path) -> None:
 def test_a_worker_outlives_no_coordinator(tmp_path: Path) -> None:
     from scanner.batch.isolation import IsolatedScanner
 
-    scanner = IsolatedScanner(30, 1024)
+    scanner = IsolatedScanner(KB, 30, 1024)
     scanner.start()
     assert scanner.proc is not None and scanner.proc.stdin is not None
     scanner.proc.stdin.close()  # what a killed coordinator leaves: end of input

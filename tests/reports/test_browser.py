@@ -16,6 +16,7 @@ import pytest
 
 from reports.html import HtmlWriter
 from scanner.model import Audit
+from tests.conftest import KB
 from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -98,14 +99,14 @@ def artifacts() -> Path:
 @pytest.mark.parametrize("name", [*REPORTED, "sdks.apk+short_video"])
 def test_report_loads_offline_and_clean(browser: Any, audits: dict[str, Audit], artifacts: Path, tmp_path: Path,
                                         name: str) -> None:
-    page, events = open_report(browser, HtmlWriter().render(audits[name]), tmp_path / f"{slug(name)}.html")
+    page, events = open_report(browser, HtmlWriter().render(audits[name], KB), tmp_path / f"{slug(name)}.html")
     assert_clean(page, events)
     page.screenshot(path=str(artifacts / f"report-{slug(name)}.png"), full_page=True)
     page.close()
 
 
 def test_sorting(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
-    page, events = open_report(browser, HtmlWriter().render(audits["sdks.apk"]), tmp_path / "sort.html")
+    page, events = open_report(browser, HtmlWriter().render(audits["sdks.apk"], KB), tmp_path / "sort.html")
     header = page.locator("#t-calls th", has_text="Reader")
     before = page.evaluate(COLUMN, ["#t-calls", 3])
     header.locator("button").click()
@@ -127,7 +128,7 @@ def test_sorting(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None
 
 
 def test_filtering(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
-    page, events = open_report(browser, HtmlWriter().render(audits["sdks.apk"]), tmp_path / "filter.html")
+    page, events = open_report(browser, HtmlWriter().render(audits["sdks.apk"], KB), tmp_path / "filter.html")
     total = page.evaluate(VISIBLE, "#t-calls")
     assert total == len(audits["sdks.apk"].api_calls) == 8
     page.fill("#t-calls [data-filter-text]", "umeng")
@@ -148,7 +149,7 @@ def test_filtering(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> No
 
 def test_pre_consent_filter(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
     audit = audits["preconsent.apk"]
-    page, events = open_report(browser, HtmlWriter().render(audit), tmp_path / "pre.html")
+    page, events = open_report(browser, HtmlWriter().render(audit, KB), tmp_path / "pre.html")
     page.check("#t-calls input[data-filter=pre]")
     assert page.evaluate(VISIBLE, "#t-calls") == sum(c.pre_consent for c in audit.api_calls) == 5
     assert_clean(page, events)
@@ -156,7 +157,8 @@ def test_pre_consent_filter(browser: Any, audits: dict[str, Audit], tmp_path: Pa
 
 
 def test_hostile_label_is_text_and_runs_nothing(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
-    page, events = open_report(browser, HtmlWriter().render(audits["hostile/script_label.apk"]), tmp_path / "l.html")
+    html = HtmlWriter().render(audits["hostile/script_label.apk"], KB)
+    page, events = open_report(browser, html, tmp_path / "l.html")
     assert page.inner_text("h1") == HOSTILE_LABEL
     assert HOSTILE_LABEL in page.title()
     assert page.evaluate("document.scripts.length") == 1
@@ -165,7 +167,7 @@ def test_hostile_label_is_text_and_runs_nothing(browser: Any, audits: dict[str, 
 
 
 def test_every_apk_string_stays_text(browser: Any, audits: dict[str, Audit], artifacts: Path, tmp_path: Path) -> None:
-    page, events = open_report(browser, HtmlWriter().render(nasty_audit(audits["sdks.apk"])), tmp_path / "n.html")
+    page, events = open_report(browser, HtmlWriter().render(nasty_audit(audits["sdks.apk"]), KB), tmp_path / "n.html")
     assert page.inner_text("h1") == NASTY
     assert page.evaluate("document.images.length + document.querySelectorAll('iframe,object,embed').length") == 0
     assert page.evaluate("document.scripts.length") == 1
@@ -176,7 +178,7 @@ def test_every_apk_string_stays_text(browser: Any, audits: dict[str, Audit], art
 
 def test_csp_violation_would_be_caught(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
     """Sanity check of the harness: a script whose hash is not in the policy is blocked and reported."""
-    html = HtmlWriter().render(audits["clean.apk"]).replace("/* appaudit report:", "/* tampered appaudit report:")
+    html = HtmlWriter().render(audits["clean.apk"], KB).replace("/* appaudit report:", "/* tampered appaudit report:")
     page, events = open_report(browser, html, tmp_path / "tampered.html")
     assert page.evaluate("window.__csp")
     assert not page.evaluate("document.querySelector('.js-ready')")
@@ -185,7 +187,7 @@ def test_csp_violation_would_be_caught(browser: Any, audits: dict[str, Audit], t
 
 def test_5000_call_sites_stay_responsive(browser: Any, audits: dict[str, Audit], artifacts: Path,
                                          tmp_path: Path) -> None:
-    html = HtmlWriter().render(big_audit(audits["sdks.apk"], 5000))
+    html = HtmlWriter().render(big_audit(audits["sdks.apk"], 5000), KB)
     size = len(html.encode("utf-8"))
     started = time.perf_counter()
     page, events = open_report(browser, html, tmp_path / "big.html")

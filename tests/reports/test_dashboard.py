@@ -21,7 +21,7 @@ import signatures
 from reports import dataset
 from reports.dashboard import pct, render_dashboard, report_link
 from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, KB
 from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY
 from tests.reports.page import parse, sha256_source
 from tests.reports.test_browser import (
@@ -46,8 +46,8 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real batch of every fixture (good, partial and hostile) with JSON and HTML per app."""
     out = tmp_path_factory.mktemp("batch") / "out"
-    run_batch(plan([str(FIXTURES)]), BatchConfig(str(out), workers=2, formats=("json", "html")))
-    finish(str(out))
+    run_batch(plan([str(FIXTURES)]), BatchConfig(str(out), workers=2, formats=("json", "html")), KB)
+    finish(str(out), KB)
     return out
 
 
@@ -126,7 +126,7 @@ def table_rows(html: str, table: str) -> list[str]:
 def test_batch_writes_the_dashboard(batch: Path) -> None:
     html = (batch / "index.html").read_text(encoding="utf-8")
     summary, apps = frames_of(batch)
-    assert html == render_dashboard(summary, apps)  # finish() wrote exactly this
+    assert html == render_dashboard(summary, apps, KB)  # finish(KB) wrote exactly this
     page = parse(html)
     assert page.section_ids() == SECTIONS
     assert len(table_rows(html, "apps")) == summary["apps"] == len(apps)
@@ -140,10 +140,10 @@ def test_batch_writes_the_dashboard(batch: Path) -> None:
 
 def test_deterministic(batch: Path) -> None:
     summary, apps = frames_of(batch)
-    first = render_dashboard(summary, apps)
-    assert render_dashboard(summary, list(reversed(apps))) == first  # input order does not matter
+    first = render_dashboard(summary, apps, KB)
+    assert render_dashboard(summary, list(reversed(apps)), KB) == first  # input order does not matter
     before = (batch / "index.html").read_bytes()
-    finish(str(batch))
+    finish(str(batch), KB)
     assert (batch / "index.html").read_bytes() == before
 
 
@@ -173,7 +173,7 @@ def test_links_point_at_reports(batch: Path) -> None:
 
 def test_hostile_strings_are_escaped() -> None:
     summary, apps = hostile_batch()
-    html = render_dashboard(summary, apps)
+    html = render_dashboard(summary, apps, KB)
     page = parse(html)
     assert "<script>alert(1)</script>" not in html and NASTY not in html and HOSTILE_LABEL not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -202,14 +202,14 @@ def test_percentages() -> None:
 
 def test_empty_batch_renders() -> None:
     frames = dataset.tables([])
-    html = render_dashboard(dataset.summary(frames), frames["apps"].to_dict("records"))
+    html = render_dashboard(dataset.summary(frames), frames["apps"].to_dict("records"), KB)
     assert parse(html).section_ids() == SECTIONS
     assert "No app in this batch." in html
 
 
 def test_row_limit_and_show_all() -> None:
     summary, apps = big_batch(1000, 60)
-    html = render_dashboard(summary, apps)
+    html = render_dashboard(summary, apps, KB)
     box = html.split('id="t-apps"', 1)[1].split("</section>", 1)[0]
     assert len(table_rows(html, "apps")) == 1000
     assert box.count(" hidden>") == 900
@@ -220,7 +220,7 @@ def test_row_limit_and_show_all() -> None:
 def test_10000_apps_render_fast_and_small() -> None:
     summary, apps = big_batch()
     started = time.perf_counter()
-    html = render_dashboard(summary, apps)
+    html = render_dashboard(summary, apps, KB)
     took = time.perf_counter() - started
     size = len(html.encode("utf-8"))
     assert size < 8_000_000, size
@@ -321,7 +321,7 @@ def test_filtering(chromium: Any, batch: Path) -> None:
 @browser_only
 def test_hostile_strings_stay_text(chromium: Any, tmp_path: Path) -> None:
     summary, apps = hostile_batch()
-    page, events = open_report(chromium, render_dashboard(summary, apps), tmp_path / "index.html")
+    page, events = open_report(chromium, render_dashboard(summary, apps, KB), tmp_path / "index.html")
     names = page.evaluate(COLUMN, ["#t-apps", 0])
     assert "<script>alert(1)</script>" in names and HOSTILE_LABEL in names
     assert page.evaluate("document.scripts.length") == 1
@@ -332,7 +332,7 @@ def test_hostile_strings_stay_text(chromium: Any, tmp_path: Path) -> None:
 
 @browser_only
 def test_10000_apps_stay_responsive(chromium: Any, tmp_path: Path) -> None:
-    html = render_dashboard(*big_batch())
+    html = render_dashboard(*big_batch(), KB)
     size = len(html.encode("utf-8"))
     started = time.perf_counter()
     page, events = open_report(chromium, html, tmp_path / "index.html")

@@ -8,6 +8,7 @@ import pytest
 
 from reports.html import HtmlWriter, pretty_member, wbr
 from scanner.model import Audit, Status
+from tests.conftest import KB
 from tests.reports.conftest import HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
 from tests.reports.page import parse, sha256_source
 
@@ -17,7 +18,7 @@ WRITER = HtmlWriter()
 
 
 def render(audit: Audit) -> str:
-    return WRITER.render(audit)
+    return WRITER.render(audit, KB)
 
 
 def test_writer_identity() -> None:
@@ -110,7 +111,7 @@ def test_no_external_resources(audits: dict[str, Audit], name: str) -> None:
 
 @pytest.mark.parametrize("name", ["sdks.apk", "preconsent.apk", "hostile/empty.apk", "sdks.apk+short_video"])
 def test_deterministic(audits: dict[str, Audit], name: str) -> None:
-    assert render(audits[name]) == HtmlWriter().render(audits[name])
+    assert render(audits[name]) == HtmlWriter().render(audits[name], KB)
 
 
 def test_pi_map_marks_pre_consent(audits: dict[str, Audit]) -> None:
@@ -163,7 +164,7 @@ def test_debug_certificate_flagged(audits: dict[str, Audit]) -> None:
 
 
 def test_row_limit_and_size_for_5000_call_sites(audits: dict[str, Audit]) -> None:
-    html = HtmlWriter(row_limit=100).render(big_audit(audits["sdks.apk"]))
+    html = HtmlWriter(row_limit=100).render(big_audit(audits["sdks.apk"]), KB)
     calls = html[html.index('id="t-calls"'):]
     calls = calls[: calls.index("</tbody>")]
     assert calls.count("<tr data-sdk=") == 5000

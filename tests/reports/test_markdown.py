@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 
 from reports.markdown import MarkdownWriter, md
 from scanner.model import Audit
+from tests.conftest import KB
 from tests.reports.conftest import HOSTILE_LABEL, NASTY, REPORTED, nasty_audit
 from tests.reports.page import parse
 
@@ -38,7 +39,7 @@ def test_writer_identity() -> None:
 
 
 def test_sdks_summary(audits: dict[str, Audit]) -> None:
-    text = WRITER.render(audits["sdks.apk"])
+    text = WRITER.render(audits["sdks.apk"], KB)
     assert text.startswith("## appaudit: SDK Heavy (org.appaudit.fixture.sdks 4.2)")
     assert f"**Verdict:** {len(audits['sdks.apk'].findings)} findings" in text
     for sdk in audits["sdks.apk"].sdks:
@@ -52,7 +53,7 @@ def test_sdks_summary(audits: dict[str, Audit]) -> None:
 
 
 def test_pre_consent_reads(audits: dict[str, Audit]) -> None:
-    text = WRITER.render(audits["preconsent.apk"])
+    text = WRITER.render(audits["preconsent.apk"], KB)
     assert "**5 read(s) before consent**" in text
     section = text[text.index("### Read before consent"):].split("###")[1]
     assert len([line for line in section.splitlines() if line.startswith("| ")]) == 1 + 5
@@ -61,7 +62,7 @@ def test_pre_consent_reads(audits: dict[str, Audit]) -> None:
 
 def test_top_findings_capped_and_ranked(audits: dict[str, Audit]) -> None:
     audit = audits["preconsent.apk"]
-    text = WRITER.render(audit)
+    text = WRITER.render(audit, KB)
     section = text[text.index("### Top findings"):]
     assert f"### Top findings (15 of {len(audit.findings)})" in section
     rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| Severity")]
@@ -71,13 +72,13 @@ def test_top_findings_capped_and_ranked(audits: dict[str, Audit]) -> None:
 
 
 def test_error_and_partial(audits: dict[str, Audit]) -> None:
-    failed = WRITER.render(audits["hostile/empty.apk"])
+    failed = WRITER.render(audits["hostile/empty.apk"], KB)
     assert "**Analysis failed" in failed and "not-a-zip" in failed and "### SDKs" not in failed
-    assert "**Analysis incomplete**" in WRITER.render(audits["packed.apk"])
+    assert "**Analysis incomplete**" in WRITER.render(audits["packed.apk"], KB)
 
 
 def test_hostile_label(audits: dict[str, Audit]) -> None:
-    text = WRITER.render(audits["hostile/script_label.apk"])
+    text = WRITER.render(audits["hostile/script_label.apk"], KB)
     assert "<script>" not in text and "&lt;script&gt;" in text
     page = parse(to_html(text))
     assert not page.all("script")
@@ -85,7 +86,7 @@ def test_hostile_label(audits: dict[str, Audit]) -> None:
 
 
 def test_every_apk_string_is_inert(audits: dict[str, Audit]) -> None:
-    text = WRITER.render(nasty_audit(audits["sdks.apk"]))
+    text = WRITER.render(nasty_audit(audits["sdks.apk"]), KB)
     html = to_html(text)
     page = parse(html)
     assert [t for t, _ in page.tags if t in ("script", "img", "iframe", "a")] == []
@@ -102,8 +103,8 @@ def test_every_apk_string_is_inert(audits: dict[str, Audit]) -> None:
 
 @pytest.mark.parametrize("name", REPORTED)
 def test_deterministic_and_valid(audits: dict[str, Audit], name: str) -> None:
-    text = WRITER.render(audits[name])
-    assert text == MarkdownWriter().render(audits[name])
+    text = WRITER.render(audits[name], KB)
+    assert text == MarkdownWriter().render(audits[name], KB)
     assert text.endswith("\n") and "<script" not in to_html(text)
 
 

@@ -198,15 +198,15 @@ def test_39_app_categories(kb: KnowledgeBase) -> None:
     assert sorted(c.npi for c in kb.categories.values()) == [f"NPI2021-{n:02d}" for n in range(1, 40)]
     none = [c for c in kb.categories.values() if c.needs_no_pi]
     assert len(none) == 13
-    short = kb.category("short_video")
-    assert short.needs_no_pi and kb.category("NPI2021-29") is short
-    maps = kb.category("map_navigation")
+    short = kb.app_type("short_video")
+    assert short.needs_no_pi and kb.app_type("NPI2021-29") is short
+    maps = kb.app_type("map_navigation")
     assert "android.permission.ACCESS_FINE_LOCATION" in maps.necessary_permissions
     assert "location.precise" in maps.necessary_api_categories
-    im = kb.category("instant_messaging")
+    im = kb.app_type("instant_messaging")
     assert "android.permission.READ_CONTACTS" not in im.necessary_permissions
     with pytest.raises(KeyError):
-        kb.category("no_such_type")
+        kb.app_type("no_such_type")
 
 
 def test_rules_catalog(kb: KnowledgeBase) -> None:

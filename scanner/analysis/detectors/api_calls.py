@@ -11,10 +11,9 @@ method, next to a reflection call, is reported as hidden access.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 
+from scanner.analysis.attribution import method_owner
 from scanner.analysis.detectors.base import Context, Results
-from scanner.analysis.detectors.trackers import dotted
 from scanner.analysis.findings import finding
 from scanner.analysis.reachability import PreConsent
 from scanner.analysis.targets import REFLECTION, api_targets
@@ -22,6 +21,7 @@ from scanner.model import ApiCall, Confidence, Evidence, Finding
 from signatures.model import ApiSignature, KnowledgeBase
 
 ID = "api_calls"
+NEEDS: tuple[str, ...] = ()
 _EVIDENCE_MAX = 12
 
 
@@ -32,23 +32,6 @@ def _categories(api: ApiSignature, uses: frozenset[str]) -> list[tuple[str, bool
     matched = sorted({r.category for r in api.argument_rules
                       if r.kind in ("string", "field", "method") and str(r.value) in uses})
     return [(c, True) for c in matched] or [(api.category, False)]
-
-
-def _owner(kb: KnowledgeBase, method: str) -> str | None:
-    """The SDK whose package holds this method (longest prefix), None for first-party code."""
-    return _class_owner(kb, method.partition("->")[0])
-
-
-def _class_owner(kb: KnowledgeBase, descriptor: str) -> str | None:
-    cls = dotted(descriptor)
-    exact = kb.sdk_with_prefix(cls)  # a class-level signature; otherwise the package decides
-    return exact.id if exact else _package_owner(kb, cls.rpartition(".")[0])
-
-
-@lru_cache(maxsize=1 << 16)
-def _package_owner(kb: KnowledgeBase, package: str) -> str | None:
-    sdk = kb.sdk_for_class(package) if package else None
-    return sdk.id if sdk else None
 
 
 def code_rule(kb: KnowledgeBase, api: ApiSignature) -> str | None:
@@ -90,7 +73,7 @@ def detect(context: Context) -> Results:
     kb, facts = context.kb, context.facts
     reach = context.reach
     calls = sorted({
-        ApiCall(api=api, api_id=api_id, pi_category=category, caller=caller, sdk=_owner(kb, caller),
+        ApiCall(api=api, api_id=api_id, pi_category=category, caller=caller, sdk=method_owner(kb, caller),
                 pre_consent=reach.reached(caller), pre_consent_path=reach.path(caller) if reach.reached(caller) else (),
                 hidden=hidden, resolved=resolved, dex=dex)
         for api, api_id, category, caller, hidden, resolved, dex in _reads(context)
@@ -152,7 +135,7 @@ def _code_findings(context: Context) -> list[Finding]:
         api = targets.by_ref.get(site.target)
         rule = code_rule(kb, api) if api and api.id != "reflection" else None
         if rule:
-            groups[(rule, _owner(kb, site.caller))].append(Evidence("dex", site.caller, site.target))
+            groups[(rule, method_owner(kb, site.caller))].append(Evidence("dex", site.caller, site.target))
     out = []
     for (rule, sdk), evidence in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         who = f"SDK {kb.sdk(sdk).name}" if sdk else "First-party code"
@@ -171,13 +154,13 @@ def _sdk_init_findings(kb: KnowledgeBase, package: str, reach: PreConsent, calls
     """
     first: dict[str, tuple[str, str]] = {}
     for call in calls:  # entry points of the SDK's own on the way to its early reads
-        if call.pre_consent and call.sdk and _owner(kb, call.pre_consent_path[0]) == call.sdk:
+        if call.pre_consent and call.sdk and method_owner(kb, call.pre_consent_path[0]) == call.sdk:
             first.setdefault(call.sdk, (call.pre_consent_path[0], call.pre_consent_path[0]))
     for method, parent in sorted(reach.parents.items()):
-        owner = _owner(kb, method)
+        owner = method_owner(kb, method)
         if owner is None or parent is None:
             continue
-        if _owner(kb, parent) is None:
+        if method_owner(kb, parent) is None:
             first.setdefault(owner, (parent, method))
     out = []
     for sdk, (caller, callee) in sorted(first.items()):

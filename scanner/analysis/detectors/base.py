@@ -1,9 +1,11 @@
 """What detectors see and what they return.
 
-A detector is a module with an ``ID`` and a pure ``detect(context) -> Results``.
-Detectors run in the order of ``ALL``; each sees what earlier ones found (the
-API-call detector's SDK attribution, the compliance detector's inputs), and
-the engine records a crash as an error of that app while the others still run.
+A detector is a module with an ``ID``, the ``NEEDS`` it reads and a pure
+``detect(context) -> Results``. ``context.found`` holds the results of the detectors
+it declared, and only those: reading anything else would depend on run order. The
+engine records a crash as an error of that app and skips the detectors that needed
+the one that failed, since they would report on missing input (for example
+"possibly excessive" permissions when no call site was searched).
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ class Context:
     index: CodeIndex
     reach: PreConsent
     category: str | None = None  # app type to check necessary information against
-    found: Results = field(default_factory=Results)
+    found: Results = field(default_factory=Results)  # what the declared NEEDS found
 
 
 class Detector(Protocol):
     ID: str
+    NEEDS: tuple[str, ...]
 
     def detect(self, context: Context) -> Results: ...

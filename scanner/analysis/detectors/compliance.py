@@ -16,6 +16,7 @@ from scanner.model import ApiCall, Confidence, DisclosureRow, Evidence, Finding
 from signatures.model import AppCategory
 
 ID = "compliance"
+NEEDS: tuple[str, ...] = ("trackers", "api_calls")  # the disclosure table joins SDKs with what their code reads
 
 
 def related(a: str, b: str) -> bool:
@@ -25,7 +26,7 @@ def related(a: str, b: str) -> bool:
 def detect(context: Context) -> Results:
     rows, findings = _disclosure(context)
     if context.category:
-        findings += _necessary(context, context.kb.category(context.category))
+        findings += _necessary(context, context.kb.app_type(context.category))
     return Results(disclosure=tuple(rows), findings=tuple(findings))
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scanner.analysis.detectors.api_calls import _owner
+from scanner.analysis.attribution import is_tracker, method_owner
 from scanner.analysis.detectors.base import Context, Results
-from scanner.analysis.detectors.trackers import TRACKING
 from scanner.analysis.findings import finding
 from scanner.android.netconfig import NetworkSecurityConfig
 from scanner.model import Endpoint, Evidence, Finding
 
 ID = "endpoints"
+NEEDS: tuple[str, ...] = ()
 
 
 def cleartext_allowed(host: str, manifest_flag: bool, config: NetworkSecurityConfig | None) -> bool:
@@ -46,7 +46,7 @@ def detect(context: Context) -> Results:
     config = facts.apk.network_security_config
     out: dict[tuple[str, str], Endpoint] = {}
     for url in facts.urls:
-        owners = Counter(o for s in context.index.callers_of(url.string) if (o := _owner(kb, s.caller)))
+        owners = Counter(o for s in context.index.callers_of(url.string) if (o := method_owner(kb, s.caller)))
         by_domain = kb.sdks_for_host(url.host)
         sdk = owners.most_common(1)[0][0] if owners else (by_domain[0].id if by_domain else None)
         plain = url.scheme in ("http", "ws")
@@ -79,7 +79,7 @@ def _findings(context: Context, endpoints: tuple[Endpoint, ...]) -> list[Finding
         scope = "for every host" if base_allows else "for some hosts"
         out.append(finding(kb, "network.cleartext_traffic", package,
                            f"Cleartext HTTP is allowed {scope}; {what}.", evidence, key=("network", "cleartext")))
-    trackers = {e.sdk for e in endpoints if e.sdk and TRACKING & set(kb.sdk(e.sdk).categories)}
+    trackers = {e.sdk for e in endpoints if e.sdk and is_tracker(kb.sdk(e.sdk))}
     for sdk in sorted(trackers):
         hosts = sorted({e.host for e in endpoints if e.sdk == sdk})
         out.append(finding(kb, "network.tracker_domain", package,

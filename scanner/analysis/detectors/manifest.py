@@ -8,11 +8,13 @@ user; exported push-SDK components let other apps wake it ("associated start").
 
 from __future__ import annotations
 
+from scanner.analysis.attribution import class_owner
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.model import Confidence, Evidence, Finding
 
 ID = "manifest"
+NEEDS: tuple[str, ...] = ("trackers",)  # push-SDK components are judged only when the SDK was found
 OLD_TARGET_SDK = 30  # Android 11: scoped storage, package visibility, one-time permissions
 SELF_START_ACTIONS = frozenset({
     "android.intent.action.BOOT_COMPLETED", "android.intent.action.LOCKED_BOOT_COMPLETED",
@@ -65,7 +67,8 @@ def detect(context: Context) -> Results:
             out.append(finding(kb, "manifest.self_start", package,
                                f"Receiver {c.name} starts the app on {', '.join(wakes)}.", evidence, key=key))
         elif c.type in ("service", "receiver") and c.intent_actions:
-            owner = kb.sdk_for_class(c.name)
+            owner_id = class_owner(kb, c.name)
+            owner = kb.sdk(owner_id) if owner_id else None
             if owner and owner.id in sdk_of and "push" in owner.categories:
                 out.append(finding(kb, "manifest.self_start", package,
                                    f"{owner.name} component {c.name} can be started by other apps "

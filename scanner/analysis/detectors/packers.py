@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+from scanner.analysis.attribution import dotted
 from scanner.analysis.detectors.base import Context, Results
-from scanner.analysis.detectors.trackers import dotted
 from scanner.analysis.findings import finding
 from scanner.model import Confidence, Evidence, ScanError
 
 ID = "packers"
+NEEDS: tuple[str, ...] = ()
 
 
 def detect(context: Context) -> Results:

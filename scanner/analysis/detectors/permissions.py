@@ -16,6 +16,7 @@ from scanner.analysis.targets import api_targets
 from scanner.model import Confidence, Evidence, Finding
 
 ID = "permissions"
+NEEDS: tuple[str, ...] = ("api_calls",)  # hidden reads count as using a permission; call sites need theirs
 SPECIAL_RULES = {
     "android.permission.QUERY_ALL_PACKAGES": "permission.query_all_packages",
     "android.permission.ACCESS_BACKGROUND_LOCATION": "permission.background_location",

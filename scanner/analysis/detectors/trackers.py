@@ -10,19 +10,18 @@ stub left by a build tool, reported with low confidence and never as a tracker.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+from scanner.analysis.attribution import class_owner, dotted, is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.model import Confidence, Evidence, Finding, SdkHit
 from signatures.model import KnowledgeBase, TrackerSignature
 
 ID = "trackers"
+NEEDS: tuple[str, ...] = ()
 STUB_MAX_CLASSES = 5
 STUB_UNITS_PER_CLASS = 6  # a constructor calling super (4 units) and a bare return: no behaviour
-TRACKING = frozenset({"analytics", "advertisement", "profiling", "identification", "ads_mediation",
-                      "device_fingerprint", "location"})
 _EVIDENCE_PER_PART = 5
 
 
@@ -34,26 +33,17 @@ class _Signals:
     other: set[Evidence] = field(default_factory=set)
 
 
-def dotted(descriptor: str) -> str:
-    return descriptor[1:-1].replace("/", ".") if descriptor.startswith("L") else descriptor
-
-
 def _by_code(context: Context, signals: dict[str, _Signals]) -> None:
     kb = context.kb
-    per_package: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for name, units in context.facts.dex.code_size_by_class().items():
-        cls = dotted(name)
-        per_package[cls.rpartition(".")[0]].append((cls, units))
-    for package, classes in per_package.items():
-        owner = kb.sdk_for_class(package) if package else None
-        for cls, units in classes:
-            sdk = kb.sdk_with_prefix(cls) or owner
-            if sdk is None:
-                continue
-            s = signals.setdefault(sdk.id, _Signals())
-            s.classes += 1
-            s.units += units
-            s.packages[package] = s.packages.get(package, 0) + 1
+        sdk = class_owner(kb, name)
+        if sdk is None:
+            continue
+        s = signals.setdefault(sdk, _Signals())
+        s.classes += 1
+        s.units += units
+        package = dotted(name).rpartition(".")[0]
+        s.packages[package] = s.packages.get(package, 0) + 1
 
 
 def _by_manifest(context: Context, signals: dict[str, _Signals]) -> None:
@@ -61,9 +51,9 @@ def _by_manifest(context: Context, signals: dict[str, _Signals]) -> None:
     m = context.facts.apk.manifest
     for c in m.components:
         # a named marker, or any component inside an SDK's package (Android needs the real name)
-        owner = kb.sdk_for_class(c.name)
-        for sdk in (*kb.sdks_for_component(c.name), *((owner,) if owner else ())):
-            signals.setdefault(sdk.id, _Signals()).other.add(Evidence("manifest", c.type, c.name))
+        owner = class_owner(kb, c.name)
+        for sdk in (*(s.id for s in kb.sdks_for_component(c.name)), *((owner,) if owner else ())):
+            signals.setdefault(sdk, _Signals()).other.add(Evidence("manifest", c.type, c.name))
     for item in m.meta_data:
         for sdk in kb.sdks_for_meta_data(item.name):
             signals.setdefault(sdk.id, _Signals()).other.add(Evidence("manifest", "meta-data", item.name))
@@ -112,7 +102,7 @@ def detect(context: Context) -> Results:
     for h in hits:
         if h.stub:
             continue
-        rule = "sdk.tracker" if TRACKING & set(h.categories) else "sdk.embedded"
+        rule = "sdk.tracker" if is_tracker(kb.sdk(h.id)) else "sdk.embedded"
         findings.append(_sdk_finding(kb, rule, package, h))
     return Results(sdks=tuple(hits), findings=tuple(findings))
 

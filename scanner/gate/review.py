@@ -1,0 +1,65 @@
+"""A scan as users ask for it: the analysis, then what the team accepted (policy, baseline).
+
+The analysis reports what the app does; acceptance is the release gate's business, so
+it is applied here, to a finished ``Audit`` — the same way for a live scan, a batch
+job and a re-match of stored facts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from scanner.analysis.engine import analyse
+from scanner.analysis.options import AnalysisOptions
+from scanner.analysis.result import finding_order
+from scanner.gate.baseline import Baseline, apply_baseline
+from scanner.gate.policy import Policy, apply_policy
+from scanner.input.safezip import DEFAULT_LIMITS, ZipLimits
+from scanner.model import Audit
+from signatures.model import KnowledgeBase
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """Everything a scan takes (CLI > appaudit.toml > defaults); no global settings."""
+
+    limits: ZipLimits = field(default_factory=lambda: DEFAULT_LIMITS)
+    category: str | None = None  # app type; overrides the policy's
+    policy: Policy | None = None
+    baseline: Baseline | None = None
+
+    @property
+    def app_category(self) -> str | None:
+        return self.category or (self.policy.category if self.policy else None)
+
+    @property
+    def analysis(self) -> AnalysisOptions:
+        return AnalysisOptions(self.limits, self.app_category)
+
+
+def scan(path: str, options: ScanOptions | None = None, kb: KnowledgeBase | None = None) -> Audit:
+    """Analyse one APK or split bundle and apply the policy and baseline; never raises for bad input.
+
+    ``kb`` defaults to the knowledge base ``signatures.load()`` gives (loaded once per process).
+    """
+    if kb is None:
+        import signatures
+
+        kb = signatures.load()
+    options = options or ScanOptions()
+    return review(analyse(path, kb, options.analysis).audit, options)
+
+
+def review(audit: Audit, options: ScanOptions) -> Audit:
+    """Policy first (it may drop or re-grade findings), then the baseline (acceptances, and what was fixed)."""
+    if options.policy is None and options.baseline is None:
+        return audit
+    findings = audit.findings
+    if options.policy is not None:
+        findings = apply_policy(findings, options.policy)
+    fixed = audit.fixed
+    if options.baseline is not None:
+        findings, fixed = apply_baseline(findings, options.baseline)
+    return dataclasses.replace(audit, findings=tuple(sorted(findings, key=finding_order)), fixed=fixed)
+
