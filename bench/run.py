@@ -1,4 +1,5 @@
-"""``make bench``: speed and memory of the facts extraction on a large synthetic multi-dex APK.
+"""``make bench``: start-up of the command line, then speed and memory of the facts extraction on a
+large synthetic multi-dex APK. ``--startup-only`` measures the start-up alone (seconds, not minutes).
 
 Every approach runs in its own process (peak RSS is per approach) in the same run, and
 figures are reported as ratios against the floor measured here: the machine is shared
@@ -12,6 +13,8 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+import startup  # bench/startup.py, beside this script
 
 HERE = Path(__file__).parent
 APK = HERE / "cache" / "big.apk"
@@ -33,6 +36,10 @@ def measure(mode: str, runs: int) -> dict:
 
 
 def main() -> int:
+    startup_checks = startup.report()  # first, so that it shows before the minutes of the big-APK part
+    if "--startup-only" in sys.argv:
+        return 0
+    print(flush=True)  # before the child processes write to the same output
     subprocess.run([sys.executable, str(HERE / "make_big_apk.py"), "--out", str(APK)], check=True)
     skip_androguard = "--no-androguard" in sys.argv
     figures = {mode: measure(mode, n) for mode, n in RUNS.items()
@@ -47,6 +54,7 @@ def main() -> int:
         print(f"{mode:<12} {f['wall']:>8.3f} {f['peak_rss_mb']:>8.0f} {f['wall'] / floor['wall']:>8.1f}")
     facts, detect = figures["facts"], figures["detectors"]
     checks = [
+        *startup_checks,
         ("facts <= 3x floor", facts["wall"] <= 3 * floor["wall"]),
         (f"facts peak RSS <= 2x dex + 150 MB ({2 * dex_mb + 150:.0f} MB)",
          facts["peak_rss_mb"] <= 2 * dex_mb + 150),

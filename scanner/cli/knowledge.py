@@ -1,7 +1,9 @@
 """`appaudit signatures list|show|validate|update`: inspect and refresh the knowledge base.
 
 `register()` plugs the subcommand into the main argparse parser; `run()`
-returns the exit code (0 ok, 2 data or usage error).
+returns the exit code (0 ok, 2 data or usage error). Importing this module is
+cheap, as `appaudit --help` needs it: the knowledge base (and httpx, for
+`update`) is imported by `run()`, when a command needs it.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from signatures import load
-from signatures.model import KnowledgeBase, KnowledgeBaseError
-from signatures.update import DEFAULT_URL, update
+if TYPE_CHECKING:
+    from signatures.model import KnowledgeBase
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -33,7 +34,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     p_val = sub.add_parser("validate", help="validate a data folder (default: the bundled data)")
     p_val.add_argument("path", nargs="?", type=Path)
     p_up = sub.add_parser("update", help="refresh the tracker list from Exodus into the user cache")
-    p_up.add_argument("--url", default=DEFAULT_URL)
+    p_up.add_argument("--url", default=None)  # None: signatures.update.DEFAULT_URL, read when the command runs
     p_up.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p_up.add_argument("--retries", type=int, default=3, help="retries after the first attempt (default 3)")
     p_up.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
@@ -61,7 +62,7 @@ def _fmt(value: Any) -> str:
 
 def _find(kb: KnowledgeBase, ident: str) -> Any:
     lookups = [
-        lambda: kb.sdk(ident), lambda: kb.rule(ident), lambda: kb.category(ident),
+        lambda: kb.sdk(ident), lambda: kb.rule(ident), lambda: kb.app_type(ident),
         lambda: kb.permissions[ident], lambda: kb.pi_categories[ident],
         lambda: next(a for a in kb.apis if a.id == ident), lambda: next(p for p in kb.packers if p.id == ident),
     ]
@@ -87,11 +88,17 @@ def _show(kb: KnowledgeBase, ident: str, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from signatures import load
+    from signatures.model import KnowledgeBaseError
+
     out = out or sys.stdout
     command = args.signatures_command
     try:
         if command == "update":
-            result = update(args.url, timeout=args.timeout, retries=args.retries, backoff=args.backoff)
+            from signatures.update import DEFAULT_URL, update  # imports httpx
+
+            url = DEFAULT_URL if args.url is None else args.url
+            result = update(url, timeout=args.timeout, retries=args.retries, backoff=args.backoff)
             print(result.message, file=out if result.ok else sys.stderr)
             for note in result.conflicts:
                 print(f"  ours win: {note}", file=out)

@@ -1,4 +1,9 @@
-"""Command line: the only place that reads argv, prints, and picks exit codes (see ``gate.py``)."""
+"""Command line: the only place that reads argv, prints, and picks exit codes (see ``gate/verdict.py``).
+
+Start-up is kept cheap: ``appaudit --help`` and ``--version`` import argparse and little else. The
+work behind a command (androguard, NumPy, pandas, Jinja, httpx) is imported only once that command
+runs; ``tests/test_startup.py`` checks it.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,20 @@ import os
 import signal
 import sys
 
-from scanner.gate.verdict import EXIT_USAGE
-from scanner.model import Severity
+from scanner.cli.knowledge import register
 from scanner.version import __version__
 
-SEVERITIES = [s.label for s in Severity]
+# the labels of scanner.model.Severity, lowest first (tests/test_startup.py checks they agree), written
+# out so that building the parser does not load the result model
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"appaudit: {message}", file=sys.stderr)
+        from scanner.gate.verdict import EXIT_USAGE
+
         raise SystemExit(EXIT_USAGE)
 
 
@@ -80,12 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--category", metavar="TYPE", help="app type for every app (see scan --category)")
     batch.add_argument("--config", metavar="FILE", help="policy file applied to every app")
 
-    try:
-        from scanner.cli.knowledge import register
-    except ImportError:  # the knowledge-base commands are optional to the scanner
-        pass
-    else:
-        register(commands)
+    register(commands)
     return parser
 
 
@@ -93,13 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     # a reader that stops early (`appaudit … | head`) ends the output quietly, as for any Unix tool
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
-    from scanner.cli import commands
+    # each command imports what it needs (androguard, NumPy, Jinja… for a scan; httpx for an update) when it runs
+    if args.command in ("scan", "baseline", "diff"):
+        from scanner.cli import commands
 
-    if args.command == "scan":
-        return commands.scan(args)
-    if args.command == "baseline":
-        return commands.baseline_create(args)
-    if args.command == "diff":
+        if args.command == "scan":
+            return commands.scan(args)
+        if args.command == "baseline":
+            return commands.baseline_create(args)
         return commands.diff(args)
     if args.command == "batch":
         from scanner.cli.batch import batch

@@ -1,0 +1,88 @@
+"""The command line starts cheaply: loading it and building its parser imports none of the heavy libraries.
+
+Each check runs in a fresh interpreter, as the test process itself has imported everything already.
+Timings are measured by ``make bench`` (bench/startup.py), not asserted here.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from scanner.version import __version__
+
+HEAVY = ("androguard", "numpy", "pandas", "jinja2", "httpx", "pyarrow")
+
+
+def _heavy_imported(code: str) -> str:
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return out.strip().splitlines()[-1]
+
+
+def test_loading_the_cli_and_building_its_parser_imports_no_heavy_module() -> None:
+    assert _heavy_imported("import scanner.cli.main\nscanner.cli.main.build_parser()") == "[]"
+
+
+def test_parsing_every_command_imports_no_heavy_module() -> None:
+    code = """
+import scanner.cli.main
+parser = scanner.cli.main.build_parser()
+for argv in (["scan", "a.apk", "--fail-on", "high"], ["baseline", "create", "a.apk", "-o", "b.json"],
+             ["diff", "a.json", "b.json"], ["batch", "apps/"], ["signatures", "list"],
+             ["signatures", "update", "--url", "http://localhost/trackers"]):
+    parser.parse_args(argv)
+"""
+    assert _heavy_imported(code) == "[]"
+
+
+def test_knowledge_base_commands_import_no_heavy_module() -> None:
+    code = """
+from scanner.cli.main import main
+assert main(["signatures", "list"]) == 0
+assert main(["signatures", "validate"]) == 0
+"""
+    assert _heavy_imported(code) == "[]"
+
+
+def test_python_m_scanner_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "scanner", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"appaudit {__version__}"
+
+
+def test_fail_on_choices_are_the_severity_labels() -> None:
+    from scanner.cli.main import SEVERITIES
+    from scanner.model import Severity
+
+    assert [s.label for s in Severity] == SEVERITIES
+
+
+def test_usage_error_exits_with_the_gate_usage_code() -> None:
+    from scanner.gate.verdict import EXIT_USAGE
+
+    done = subprocess.run([sys.executable, "-m", "scanner", "scan", "a.apk", "--fail-on", "severe"],
+                          capture_output=True, text=True)
+    assert done.returncode == EXIT_USAGE
+    assert "appaudit: argument --fail-on: invalid choice" in done.stderr
+
+
+def test_signatures_update_defaults_to_the_exodus_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signatures.update
+    from scanner.cli import knowledge
+    from scanner.cli.main import build_parser
+
+    calls: list[str] = []
+
+    def fake_update(url: str, **_: object) -> signatures.update.UpdateResult:
+        calls.append(url)
+        return signatures.update.UpdateResult("unchanged", "up to date")
+
+    monkeypatch.setattr(signatures.update, "update", fake_update)
+    out = io.StringIO()
+    assert knowledge.run(build_parser().parse_args(["signatures", "update"]), out) == 0
+    assert knowledge.run(build_parser().parse_args(["signatures", "update", "--url", "http://x/t"]), out) == 0
+    assert calls == [signatures.update.DEFAULT_URL, "http://x/t"]
