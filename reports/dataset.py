@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from scanner.atomic import replacing
+
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -103,16 +105,14 @@ def load_results(out: Path, inputs: dict[str, str]) -> list[tuple[dict[str, Any]
 
 
 def write_dataset(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Parquet and CSV per table; each file is written beside and renamed into place."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Parquet and CSV per table, each written atomically (a reader never sees half a table)."""
     written = []
     for name, frame in frames.items():
         for suffix, write in ((".parquet", lambda f, p: f.to_parquet(p, index=False)),
                               (".csv", lambda f, p: f.to_csv(p, index=False))):
             target = folder / f"{name}{suffix}"
-            tmp = folder / f".{name}{suffix}.tmp"
-            write(frame, tmp)
-            tmp.replace(target)
+            with replacing(target) as tmp:
+                write(frame, tmp)
             written.append(target)
     return written
 

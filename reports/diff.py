@@ -11,7 +11,7 @@ import html
 import json
 from collections.abc import Iterable
 
-from scanner.gate.diff import AuditDiff, BuildInfo, CallChange
+from scanner.diff_model import AuditDiff, BuildInfo, CallChange
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|"})
 

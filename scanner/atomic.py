@@ -1,13 +1,41 @@
-"""The one way appaudit writes a file: atomically, so an interrupted run never leaves half of one."""
+"""The one way appaudit writes a file: atomically, so an interrupted run never leaves half of one.
+
+A unique temporary file in the target's folder (two writers never share it), flushed
+to disk, then renamed over the target: readers see the old file or the new one,
+never a mix, and a crash leaves at most a ``.*.tmp`` file beside it.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once at import: mkstemp makes 0600 files, results should follow the umask
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """Yield a fresh temporary path beside ``target``; when the block ends without an error the file
+    written there is synced and renamed onto ``target``, otherwise it is removed.
+
+    For writers that need a path (pandas, or a check that reads the new file before it counts).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_atomic(target: Path, text: str) -> Path:
@@ -15,16 +43,6 @@ def write_atomic(target: Path, text: str) -> Path:
 
 
 def write_atomic_bytes(target: Path, data: bytes) -> Path:
-    """Write to a temporary file beside the target, then rename: readers see all or nothing."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(target) as tmp:
+        tmp.write_bytes(data)
     return target
-

@@ -8,8 +8,6 @@ previous file with os.replace. Any failure keeps the previous data.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import Any, Literal
 
 import httpx
 
+from scanner.atomic import replacing, write_atomic
 from signatures import cache_dir, exodus
 from signatures.loader import CACHE_SCHEMA, bundled_dir, load_dir, read_toml
 from signatures.model import KnowledgeBaseError
@@ -71,19 +70,6 @@ def _fetch(url: str, etag: str | None, timeout: float, retries: int, backoff: fl
     raise _Failure(f"{last} (after {retries + 1} attempts)")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _known_ids() -> dict[int, str]:
     doc = read_toml(bundled_dir(), "trackers.toml")
     return {e["exodus_id"]: e["id"] for e in doc.get("sdk", []) if "exodus_id" in e}
@@ -117,23 +103,15 @@ def update(url: str = DEFAULT_URL, *, cache: Path | None = None, timeout: float 
             raise _Failure(f"unexpected payload shape from {url}: {exc}") from None
         doc = {"schema": CACHE_SCHEMA, "url": url, "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
                "sdk": entries}
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="trackers.check.", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(doc, handle, ensure_ascii=False, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
+        with replacing(target) as tmp:  # the new list replaces the old one only once it validates
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, sort_keys=True), encoding="utf-8")
             try:
-                kb = load_dir(bundled_dir(), trackers_cache=Path(tmp))
+                kb = load_dir(bundled_dir(), trackers_cache=tmp)
             except KnowledgeBaseError as exc:
                 raise _Failure(f"downloaded list does not validate: {exc.reason} ({exc.entry})") from None
-            os.replace(tmp, target)  # same folder: atomic
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         new_etag = response.headers.get("ETag")
         if new_etag:
-            _write_atomic(etag_file, new_etag)
+            write_atomic(etag_file, new_etag)
         else:
             etag_file.unlink(missing_ok=True)
     except _Failure as exc:

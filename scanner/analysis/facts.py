@@ -63,7 +63,7 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     files: list[DexFile] = []
     names: list[str] = []
     ignored: list[str] = []
-    problems: list[ScanError] = []
+    problems: list[ScanError] = list(apk.problems)  # unreadable resources, label, network config, signature
     for split in archive.apks:
         prefix = "" if split is archive.base else f"{split.name}!"
         loaded, skipped = loaded_dex_names(split.zip.names())

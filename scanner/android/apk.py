@@ -15,8 +15,10 @@ from loguru import logger
 
 from scanner.android.manifest import ManifestFacts, read_manifest
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
-from scanner.errors import ManifestError
+from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
+from scanner.input.safezip import SafeZip
+from scanner.model import ScanError
 
 logger.disable("androguard")
 
@@ -64,6 +66,9 @@ class ApkFacts:
     files: tuple[str, ...]  # every entry of every APK, "<apk>!<entry>" for splits
     resource_strings: tuple[str, ...]  # the resource table's string pool (labels, URLs, config values)
     network_security_config: NetworkSecurityConfig | None
+    # parts that exist (or are referenced) but could not be read; the rest was read. Defaults to ()
+    # so facts snapshots written before this field existed still load.
+    problems: tuple[ScanError, ...] = ()
 
 
 def read_apk_facts(archive: AppArchive) -> ApkFacts:
@@ -71,7 +76,7 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
     try:
         # a plain APK is opened by path: androguard then skips hashing the bytes again
         apk = APK(archive.path) if archive.format == "apk" else APK(base.zip.data, raw=True)
-    except Exception as exc:  # androguard raises many kinds on hostile input
+    except Exception as exc:  # noqa: BLE001  androguard raises many kinds on hostile input; re-raised typed
         raise ManifestError(archive.path, f"{MANIFEST} cannot be parsed: {exc}") from None
     xml = apk.get_android_manifest_xml() if apk.is_valid_APK() else None
     if xml is None:
@@ -86,53 +91,145 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
                 libs.append(NativeLib(m.group(1), m.group(2), prefix + name))
             elif name.startswith("assets/") and not name.endswith("/"):
                 assets.append(prefix + name[len("assets/"):])
+    # "<apk>!" names the base inside a bundle, as ``files`` does for splits
+    part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}!")
+    problems: list[ScanError] = []
     return ApkFacts(
-        label=_label(apk),
+        label=_label(apk, part, problems),
         manifest=manifest,
-        signing=_signing(apk),
+        signing=_signing(apk, part, problems),
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
-        resource_strings=_resource_strings(apk),
-        network_security_config=_network_security_config(apk, manifest.network_security_config),
+        resource_strings=_resource_strings(apk, part, problems),
+        network_security_config=_network_security_config(
+            apk, base.zip, manifest.network_security_config, part, problems),
+        problems=tuple(sorted(set(problems))),
     )
 
 
-def _resource_strings(apk: APK) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Names a part of the input in problem messages: ``<input>: [<base apk>!]<entry> …``."""
+
+    path: str  # the input file
+    prefix: str  # "" for a plain APK, "<base apk>!" inside a bundle
+
+    def problem(self, code: str, reason: str) -> ScanError:
+        return ScanError(code, f"{self.path}: {reason}")
+
+
+def _reason(exc: BaseException) -> str:
+    """``Type: text`` of an exception; ``struct.error`` keeps its module, "error" alone says nothing."""
+    kind = type(exc).__name__
+    if kind == "error" and type(exc).__module__ != "builtins":
+        kind = f"{type(exc).__module__}.{kind}"
+    text = str(exc).strip()
+    return f"{kind}: {text}" if text else kind
+
+
+def _resource_strings(apk: APK, part: _Part, problems: list[ScanError]) -> tuple[str, ...]:
+    """The resource table's string pool; no table at all is fine (nothing to hide)."""
     try:
         table = apk.get_android_resources()
         pool = table.stringpool_main if table else None
         return tuple(s for s in pool if isinstance(s, str)) if pool else ()
-    except Exception:  # a damaged resource table hides its strings; the rest of the app still counts
+    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
+        problems.append(part.problem("resources-unreadable", f"{part.prefix}resources.arsc cannot be parsed "
+                                     f"({_reason(exc)}); its strings (labels, URLs) are not analysed"))
         return ()
 
 
-def _network_security_config(apk: APK, reference: str | None) -> NetworkSecurityConfig | None:
-    """Resolve ``@xml/…`` through the resource table and parse the binary XML it names."""
-    if not reference or not reference.startswith("@"):
+def _network_security_config(apk: APK, entries: SafeZip, reference: str | None, part: _Part,
+                             problems: list[ScanError]) -> NetworkSecurityConfig | None:
+    """Resolve ``@xml/…`` through the resource table and parse the binary XML it names.
+
+    No ``networkSecurityConfig`` attribute is fine (None, no problem). A referenced config that
+    cannot be resolved or read is a problem: without it the cleartext policy falls back to the
+    manifest flag, which is not what Android would apply.
+    """
+    if reference is None:
+        return None
+
+    def unreadable(reason: str) -> None:
+        problems.append(part.problem(
+            "network-config-unreadable",
+            f"network security config {reference!r} {reason}; the cleartext policy falls back to the manifest"))
+
+    if not reference.startswith("@"):
+        unreadable("is not a resource reference")
         return None
     try:
         table = apk.get_android_resources()
+        if table is None:
+            unreadable(f"cannot be resolved: {part.prefix}resources.arsc is missing")
+            return None
         res_id, _ = table.parse_id(reference)
-        paths = {path for _, path in table.get_resolved_res_configs(res_id) if isinstance(path, str)}
-        for path in sorted(paths):
-            printer = AXMLPrinter(apk.get_file(path))
-            if printer.is_valid():
-                return read_network_security_config(printer.get_xml_obj(), path)
-    except Exception:
+        paths = sorted({path for _, path in table.get_resolved_res_configs(res_id) if isinstance(path, str)})
+    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
+        unreadable(f"cannot be resolved through {part.prefix}resources.arsc ({_reason(exc)})")
         return None
-    return None
+    if not paths:
+        unreadable(f"resolves to no file in {part.prefix}resources.arsc")
+        return None
+    config: NetworkSecurityConfig | None = None
+    for path in paths:  # one file per resource configuration; every one must be readable
+        name = part.prefix + path
+        if path not in entries:
+            unreadable(f"names {name}, which is not in the APK")
+            continue
+        try:
+            data = entries.read(path)  # through the zip limits, not androguard's unbounded reader
+        except ScanFailure as exc:
+            unreadable(f"in {name} cannot be read ({exc.reason})")
+            continue
+        try:
+            printer = AXMLPrinter(data)
+            root = printer.get_xml_obj() if printer.is_valid() else None
+        except Exception as exc:  # noqa: BLE001  androguard's binary XML parser raises many kinds on hostile input
+            unreadable(f"in {name} cannot be parsed ({_reason(exc)})")
+            continue
+        if root is None:
+            unreadable(f"in {name} is not valid binary XML")
+            continue
+        parsed = read_network_security_config(root, path)
+        if parsed is None:
+            unreadable(f"in {name} does not start with <network-security-config>")
+        elif config is None:
+            config = parsed
+    return config
 
 
-def _label(apk: APK) -> str:
+def _label(apk: APK, part: _Part, problems: list[ScanError]) -> str:
+    """The application label, resolved like aapt does; '' when the app declares none."""
+
+    def unresolved(reason: str) -> str:
+        problems.append(part.problem("label-unresolved", f"the app label {reason}"))
+        return ""
+
     try:
         label = apk.get_app_name()
-    except Exception:
+    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
+        return unresolved(f"cannot be resolved ({_reason(exc)})")
+    if not isinstance(label, str):  # None or '': the app declares no label, which is not a problem
         return ""
-    return label if isinstance(label, str) else ""
+    if not label.startswith("@") or label.startswith("@android:"):
+        return label  # a literal, or a framework string (resolving it needs framework-res.apk)
+    # androguard hands the reference back when it could not resolve it in the default configuration
+    # (it swallows that error): look in every configuration before calling the label unresolved
+    try:
+        table = apk.get_android_resources()
+        if table is None:
+            return unresolved(f"{label} cannot be resolved: {part.prefix}resources.arsc is missing")
+        res_id, _ = table.parse_id(label)
+        values = [value for _, value in table.get_resolved_res_configs(res_id) if isinstance(value, str)]
+    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
+        return unresolved(f"{label} cannot be resolved through {part.prefix}resources.arsc ({_reason(exc)})")
+    return values[0] if values else unresolved(f"{label} resolves to no string in {part.prefix}resources.arsc")
 
 
-def _signing(apk: APK) -> Signing:
+def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> Signing:
+    """Signature schemes and certificates; an unsigned APK is fine, a damaged signature is a problem."""
     schemes: list[str] = []
     certs: dict[bytes, object] = {}
     for scheme, signed, getter in (
@@ -141,15 +238,27 @@ def _signing(apk: APK) -> Signing:
         ("v3", apk.is_signed_v3, apk.get_certificates_v3),
         ("v3.1", apk.is_signed_v31, apk.get_certificates_v31),
     ):
+        listed = False
         try:
-            if not signed():
+            if not signed():  # unsigned under this scheme: not a problem
                 continue
             schemes.append(scheme)
+            listed = True
             for cert in getter():
                 if cert is not None:
                     certs.setdefault(cert.sha256, cert)
-        except Exception:  # a damaged signing block leaves the scheme out; install would fail
-            continue
+        except Exception as exc:  # noqa: BLE001  androguard's signature parsers raise many kinds on hostile input
+            # v2, v3 and v3.1 share one block: once it fails to parse, androguard reports the
+            # schemes after the first as absent, so the loss is the block's, not one scheme's
+            where = "the v1 (JAR) signature" if scheme == "v1" else "the APK Signing Block"
+            if listed:
+                lost = f"the {scheme} certificates are not reported"
+            elif scheme == "v1":
+                lost = "the v1 signature is not reported"
+            else:
+                lost = "its v2/v3/v3.1 signatures are not reported"
+            problems.append(part.problem(
+                "signing-block-unreadable", f"{part.prefix}{where} cannot be parsed ({_reason(exc)}); {lost}"))
     return Signing(tuple(schemes), tuple(sorted((_certificate(c) for c in certs.values()),
                                                 key=lambda c: c.sha256)))
 

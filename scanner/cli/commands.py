@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import signatures
 from scanner.atomic import write_atomic
@@ -12,12 +13,13 @@ from scanner.gate import baseline as baselines
 from scanner.gate.diff import DiffInputError, load_result
 from scanner.gate.diff import diff as diff_results
 from scanner.gate.policy import PolicyError, find_policy, load_policy
-from scanner.gate.review import ScanOptions
-from scanner.gate.review import scan as scan_app
 from scanner.gate.verdict import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Gate, exit_code
 from scanner.input.archive import expand
 from scanner.model import Audit, Severity, Status
 from signatures.model import KnowledgeBase, UnknownAppType
+
+if TYPE_CHECKING:
+    from scanner.gate.review import ScanOptions
 
 DEFAULT_FORMATS = ("json", "html")
 
@@ -54,6 +56,8 @@ def _options(args: argparse.Namespace, kb: KnowledgeBase) -> ScanOptions:
     config = Path(args.config) if args.config else find_policy(Path.cwd())
     policy = load_policy(config, kb) if config else None
     base = baselines.load(Path(args.baseline)) if args.baseline else None
+    from scanner.gate.review import ScanOptions
+
     return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base)
 
 
@@ -79,6 +83,7 @@ def guard(run):  # type: ignore[no-untyped-def]
 @guard
 def scan(args: argparse.Namespace) -> int:
     from reports import WRITERS
+    from scanner.gate.review import scan as scan_app
 
     to_stdout = args.output == "-"
     formats = formats_of(args.format, WRITERS, ("json",) if to_stdout else DEFAULT_FORMATS)
@@ -128,6 +133,8 @@ def _report(audit: Audit, written: list[Path], gate: Gate) -> None:
 
 @guard
 def baseline_create(args: argparse.Namespace) -> int:
+    from scanner.gate.review import scan as scan_app
+
     kb = signatures.load()
     audit = scan_app(args.path, _options(args, kb), kb)
     if audit.status is Status.ERROR:
@@ -142,6 +149,7 @@ def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict:
     if path.lower().endswith(".json"):
         return load_result(path)
     from reports.json import to_dict
+    from scanner.gate.review import scan as scan_app
 
     audit = scan_app(path, options, kb)
     if audit.status is Status.ERROR:

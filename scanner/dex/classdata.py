@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -18,8 +18,27 @@ from scanner.errors import DexFormatError
 
 _CLASS_DATA_ITEM = 0x2000
 
-if TYPE_CHECKING:
-    from scanner.dex.file import DexFile
+
+
+class DexFile(Protocol):
+    """The tables of one dex file that class data decoding reads (``scanner.dex.file.DexFile`` has them);
+    a protocol, so this module needs nothing from the module that uses it."""
+
+    label: str
+    name: str
+    data: bytes
+
+    @property
+    def u8(self) -> np.ndarray: ...
+
+    @property
+    def map_off(self) -> int: ...
+
+    @property
+    def class_defs(self) -> np.ndarray: ...
+
+    @property
+    def method_ids(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
+from scanner.dex.classdata import DefinedMethods, read_defined_methods
 from scanner.dex.mutf8 import decode_mutf8
 from scanner.errors import DexFormatError
 
@@ -189,8 +190,6 @@ class DexFile:
 
     @cached_property
     def methods(self) -> DefinedMethods:
-        from scanner.dex.classdata import read_defined_methods
-
         return read_defined_methods(self)
 
     @cached_property
@@ -228,5 +227,3 @@ class DexFile:
         start, size = int(self.methods.insns_start[method]), int(self.methods.insns_size[method])
         return self.units[start:start + size].tolist()
 
-
-from scanner.dex.classdata import DefinedMethods  # noqa: E402  (typing only; classdata imports nothing from here)

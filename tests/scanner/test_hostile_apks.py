@@ -19,8 +19,9 @@ from tests.conftest import FIXTURES
 
 with zipfile.ZipFile(FIXTURES / "sdks.apk") as _apk:
     ENTRIES = {n: _apk.read(n) for n in _apk.namelist()}
+# a damaged resource table is recorded (the app is partial), and so is the label it can no longer resolve
 EXPECTED_CODES = {"AndroidManifest.xml": {"manifest-unreadable"}, "classes.dex": {"dex-unreadable"},
-                  "resources.arsc": set()}
+                  "resources.arsc": {"resources-unreadable", "label-unresolved"}}
 
 
 @pytest.mark.parametrize("seed", range(60))
