@@ -108,11 +108,13 @@ def write_dataset(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     """Parquet and CSV per table, each written atomically (a reader never sees half a table)."""
     written = []
     for name, frame in frames.items():
-        for suffix, write in ((".parquet", lambda f, p: f.to_parquet(p, index=False)),
-                              (".csv", lambda f, p: f.to_csv(p, index=False))):
+        for suffix in (".parquet", ".csv"):
             target = folder / f"{name}{suffix}"
             with replacing(target) as tmp:
-                write(frame, tmp)
+                if suffix == ".csv":
+                    frame.to_csv(tmp, index=False)
+                else:
+                    frame.to_parquet(tmp, index=False)
             written.append(target)
     return written
 

@@ -82,7 +82,7 @@ def validate_payload(payload: Any) -> Mapping[str, Mapping[str, Any]]:
     """Check the shape `{"trackers": {"<id>": {...}}}`; return the tracker mapping."""
     if not isinstance(payload, dict) or not isinstance(payload.get("trackers"), dict):
         raise ExodusFormatError('expected a JSON object with a "trackers" object')
-    trackers = payload["trackers"]
+    trackers: Mapping[str, Mapping[str, Any]] = payload["trackers"]
     if not trackers:
         raise ExodusFormatError('"trackers" is empty')
     for key, item in trackers.items():

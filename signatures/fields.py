@@ -40,19 +40,22 @@ class Entry:
         return value
 
     def text(self, key: str, default: str | None = None) -> str:
-        value = self._get(key, str, default, default is None)
+        value: str = self._get(key, str, default, default is None)
         if default is None and not value.strip():
             raise self.fail(f"key {key!r} is empty")
         return value
 
     def opt_text(self, key: str) -> str | None:
-        return self._get(key, str, None, False)
+        value: str | None = self._get(key, str, None, False)
+        return value
 
     def integer(self, key: str) -> int | None:
-        return self._get(key, int, None, False)
+        value: int | None = self._get(key, int, None, False)
+        return value
 
     def flag(self, key: str, default: bool) -> bool:
-        return self._get(key, bool, default, False)
+        value: bool = self._get(key, bool, default, False)
+        return value
 
     def choice(self, key: str, choices: Iterable[str], default: str | None = None) -> str:
         value = self.text(key, default)
@@ -76,7 +79,7 @@ class Entry:
         return tuple(value)
 
     def tables(self, key: str) -> list[Mapping[str, Any]]:
-        value = self._get(key, list, [], False)
+        value: list[Mapping[str, Any]] = self._get(key, list, [], False)
         if not all(isinstance(v, dict) for v in value):
             raise self.fail(f"key {key!r} must be a list of tables")
         return value

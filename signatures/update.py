@@ -76,7 +76,8 @@ def _known_ids() -> dict[int, str]:
 
 
 def _umbrella() -> list[str]:
-    return read_toml(bundled_dir(), "meta.toml").get("validation", {}).get("umbrella_prefixes", [])
+    prefixes = read_toml(bundled_dir(), "meta.toml").get("validation", {}).get("umbrella_prefixes", [])
+    return [str(p) for p in prefixes]
 
 
 def _parse(response: httpx.Response, url: str) -> Any:

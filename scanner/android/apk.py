@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from loguru import logger
@@ -156,48 +157,58 @@ def _network_security_config(apk: APK, entries: SafeZip, reference: str | None, 
             "network-config-unreadable",
             f"network security config {reference!r} {reason}; the cleartext policy falls back to the manifest"))
 
+    config: NetworkSecurityConfig | None = None
+    for path in _config_paths(apk, reference, part, unreadable):  # one file per configuration; all must read
+        parsed = _config_file(entries, path, part, unreadable)
+        if config is None:
+            config = parsed
+    return config
+
+
+def _config_paths(apk: APK, reference: str, part: _Part, unreadable: Callable[[str], None]) -> list[str]:
+    """The files a ``@xml/…`` reference resolves to, in every resource configuration."""
     if not reference.startswith("@"):
         unreadable("is not a resource reference")
-        return None
+        return []
     try:
         table = apk.get_android_resources()
         if table is None:
             unreadable(f"cannot be resolved: {part.prefix}resources.arsc is missing")
-            return None
+            return []
         res_id, _ = table.parse_id(reference)
         paths = sorted({path for _, path in table.get_resolved_res_configs(res_id) if isinstance(path, str)})
     except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
         unreadable(f"cannot be resolved through {part.prefix}resources.arsc ({_reason(exc)})")
-        return None
+        return []
     if not paths:
         unreadable(f"resolves to no file in {part.prefix}resources.arsc")
+    return paths
+
+
+def _config_file(entries: SafeZip, path: str, part: _Part,
+                 unreadable: Callable[[str], None]) -> NetworkSecurityConfig | None:
+    name = part.prefix + path
+    if path not in entries:
+        unreadable(f"names {name}, which is not in the APK")
         return None
-    config: NetworkSecurityConfig | None = None
-    for path in paths:  # one file per resource configuration; every one must be readable
-        name = part.prefix + path
-        if path not in entries:
-            unreadable(f"names {name}, which is not in the APK")
-            continue
-        try:
-            data = entries.read(path)  # through the zip limits, not androguard's unbounded reader
-        except ScanFailure as exc:
-            unreadable(f"in {name} cannot be read ({exc.reason})")
-            continue
-        try:
-            printer = AXMLPrinter(data)
-            root = printer.get_xml_obj() if printer.is_valid() else None
-        except Exception as exc:  # noqa: BLE001  androguard's binary XML parser raises many kinds on hostile input
-            unreadable(f"in {name} cannot be parsed ({_reason(exc)})")
-            continue
-        if root is None:
-            unreadable(f"in {name} is not valid binary XML")
-            continue
-        parsed = read_network_security_config(root, path)
-        if parsed is None:
-            unreadable(f"in {name} does not start with <network-security-config>")
-        elif config is None:
-            config = parsed
-    return config
+    try:
+        data = entries.read(path)  # through the zip limits, not androguard's unbounded reader
+    except ScanFailure as exc:
+        unreadable(f"in {name} cannot be read ({exc.reason})")
+        return None
+    try:
+        printer = AXMLPrinter(data)
+        root = printer.get_xml_obj() if printer.is_valid() else None
+    except Exception as exc:  # noqa: BLE001  androguard's binary XML parser raises many kinds on hostile input
+        unreadable(f"in {name} cannot be parsed ({_reason(exc)})")
+        return None
+    if root is None:
+        unreadable(f"in {name} is not valid binary XML")
+        return None
+    parsed = read_network_security_config(root, path)
+    if parsed is None:
+        unreadable(f"in {name} does not start with <network-security-config>")
+    return parsed
 
 
 def _label(apk: APK, part: _Part, problems: list[ScanError]) -> str:
@@ -273,6 +284,6 @@ def _certificate(cert) -> Certificate:  # type: ignore[no-untyped-def]
     )
 
 
-def _dn(name: dict) -> str:
+def _dn(name: dict[str, object]) -> str:
     """RFC 4514 order (most specific first), as apksigner and keytool print it."""
     return ", ".join(f"{_SHORT_NAMES.get(k, k)}={v}" for k, v in reversed(list(name.items())))

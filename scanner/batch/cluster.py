@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from scanner.batch.job import Job, Row
+
+if TYPE_CHECKING:
+    from scanner.batch.isolation import IsolatedScanner
 
 _local = threading.local()
 
 
-def _scanner(timeout: float, max_memory: int, command: Sequence[str]):  # type: ignore[no-untyped-def]
+def _scanner(timeout: float, max_memory: int, command: Sequence[str]) -> IsolatedScanner:
     import signatures
     from scanner.batch.isolation import IsolatedScanner
 
-    scanner = getattr(_local, "scanner", None)
+    scanner: IsolatedScanner | None = getattr(_local, "scanner", None)
     if scanner is None or (scanner.timeout, scanner.command[:-2]) != (timeout, list(command)):
         # a Dask worker is an entry point of its own: it loads the knowledge base once
         scanner = _local.scanner = IsolatedScanner(signatures.load(), timeout, max_memory, command)
@@ -31,26 +35,29 @@ def dask_job(job: Job, timeout: float, max_memory: int, command: Sequence[str]) 
     return _scanner(timeout, max_memory, command).run(job)
 
 
-def run_on_dask(jobs: list[Job], config, on_row: Callable[[Row], None]) -> list[Row]:  # type: ignore[no-untyped-def]
+def run_on_dask(jobs: list[Job], address: str, workers: int, timeout: float, max_memory: int,
+                worker_command: Sequence[str], on_row: Callable[[Row], None]) -> list[Row]:
+    """Submit every job to the cluster at ``address`` (``local``: a local cluster of ``workers`` processes)."""
+    # dask ships no complete type information: its calls are typed as Any here
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
-    if config.dask == "local":
-        cluster = LocalCluster(n_workers=max(1, config.workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+    if address == "local":
+        cluster = LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)  # type: ignore[no-untyped-call,unused-ignore]
     else:
-        client = Client(config.dask)
+        client = Client(address)  # type: ignore[no-untyped-call,unused-ignore]
     rows: list[Row] = []
     try:
-        futures = [client.submit(dask_job, job, config.timeout, config.max_memory, list(config.worker_command),
+        futures = [client.submit(dask_job, job, timeout, max_memory, list(worker_command),
                                  pure=False) for job in jobs]
-        for future in as_completed(futures):
-            row = future.result()
+        for future in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
+            row: Row = future.result()
             rows.append(row)
             on_row(row)
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call,unused-ignore]
         if cluster is not None:
             cluster.close()
     return sorted(rows, key=lambda r: r.sha256)

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
+from typing import Any
 
 from scanner.atomic import write_atomic
 from scanner.batch.isolation import WORKER, IsolatedScanner
@@ -76,9 +77,10 @@ def plan(paths: list[str], threads: int = 4) -> dict[str, str]:
 
 def _previous_status(out: str, sha: str) -> str | None:
     try:
-        return json.loads((Path(out) / "apps" / f"{sha}.json").read_text(encoding="utf-8")).get("status")
+        status = json.loads((Path(out) / "apps" / f"{sha}.json").read_text(encoding="utf-8")).get("status")
     except (OSError, ValueError):
         return None
+    return status if isinstance(status, str) else None
 
 
 def prepare(inputs: dict[str, str], config: BatchConfig) -> list[Job]:
@@ -102,7 +104,8 @@ def run_batch(inputs: dict[str, str], config: BatchConfig, kb: KnowledgeBase,
     if config.dask:
         from scanner.batch.cluster import run_on_dask
 
-        rows = run_on_dask(jobs, config, on_row)
+        rows = run_on_dask(jobs, config.dask, config.workers, config.timeout, config.max_memory,
+                           config.worker_command, on_row)
     else:
         rows, startup = run_local(jobs, config, kb, on_row)
     distinct = len(set(inputs.values()))
@@ -148,7 +151,7 @@ def run_local(jobs: list[Job], config: BatchConfig, kb: KnowledgeBase,
     return sorted(rows, key=lambda r: r.sha256), startup[0]
 
 
-def finish(out: str, kb: KnowledgeBase) -> dict:
+def finish(out: str, kb: KnowledgeBase) -> dict[str, Any]:
     """Rebuild the dataset, summary.json and the dashboard from every stored result."""
     from reports import dataset
 

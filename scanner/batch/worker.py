@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             reply = dataclasses.asdict(row)
         except MemoryError:
             reply = {"sha256": job.sha256, "path": job.path, "status": "memory", "error": None, "extra": {}}
-        except Exception as exc:  # run_job catches app problems; this is a bug, reported as the app's error
+        except Exception as exc:  # noqa: BLE001 -- run_job catches app problems; a bug is recorded as the app's error
             reply = {"sha256": job.sha256, "path": job.path, "status": "crash", "error": repr(exc), "extra": {}}
         out.write(json.dumps(reply) + "\n")
         out.flush()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import signatures
 from scanner.atomic import write_atomic
@@ -61,7 +62,7 @@ def _options(args: argparse.Namespace, kb: KnowledgeBase) -> ScanOptions:
     return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base)
 
 
-def formats_of(text: str | None, known: dict, default: tuple[str, ...]) -> list[str]:
+def formats_of(text: str | None, known: Mapping[str, object], default: tuple[str, ...]) -> list[str]:
     formats = [f.strip() for f in (text.split(",") if text else default) if f.strip()]
     unknown = [f for f in formats if f not in known]
     if unknown or not formats:
@@ -69,7 +70,7 @@ def formats_of(text: str | None, known: dict, default: tuple[str, ...]) -> list[
     return formats
 
 
-def guard(run):  # type: ignore[no-untyped-def]
+def guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn configuration and usage problems into one clear line and exit 2."""
     def wrapped(args: argparse.Namespace) -> int:
         try:
@@ -145,7 +146,7 @@ def baseline_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict:
+def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict[str, Any]:
     if path.lower().endswith(".json"):
         return load_result(path)
     from reports.json import to_dict

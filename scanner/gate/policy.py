@@ -69,17 +69,27 @@ def load_policy(path: Path, kb: KnowledgeBase) -> Policy:
     _only(label, "allow.", allow, _ALLOW_KEYS)
     rules = _table(label, "rules", doc.get("rules", {}))
     _only(label, "rules.", rules, _RULE_KEYS)
-    category = doc.get("category")
-    if category is not None:
-        try:
-            category = kb.app_type(category if isinstance(category, str) else repr(category)).id
-        except UnknownAppType as exc:
-            raise PolicyError(label, f"category: {exc}") from None
     sdks = _justified(label, "allow.sdks", allow.get("sdks", {}))
     for sdk_id in sdks:
         if sdk_id not in {s.id for s in kb.sdks}:
             raise PolicyError(label, f"allow.sdks: unknown SDK id {sdk_id!r}; see `appaudit signatures list`")
     permissions = _justified(label, "allow.permissions", allow.get("permissions", {}))
+    disabled, severity = _rule_settings(label, rules, kb)
+    return Policy(label, _category(label, doc.get("category"), kb), sdks, permissions, severity, disabled)
+
+
+def _category(label: str, value: Any, kb: KnowledgeBase) -> str | None:
+    if value is None:
+        return None
+    try:
+        return kb.app_type(value if isinstance(value, str) else repr(value)).id
+    except UnknownAppType as exc:
+        raise PolicyError(label, f"category: {exc}") from None
+
+
+def _rule_settings(label: str, rules: Mapping[str, Any],
+                   kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, Severity]]:
+    """``[rules] disable`` and ``[rules.severity]``: only catalogued rule ids and known severities."""
     disabled = rules.get("disable", [])
     if not isinstance(disabled, list) or not all(isinstance(r, str) for r in disabled):
         raise PolicyError(label, "rules.disable must be a list of rule ids")
@@ -93,7 +103,7 @@ def load_policy(path: Path, kb: KnowledgeBase) -> Policy:
             raise PolicyError(label, f"rules.severity.{rule_id}: {value!r} is not one of "
                               f"{', '.join(s.lower() for s in Severity.__members__)}")
         severity[rule_id] = Severity.parse(value)
-    return Policy(label, category, sdks, permissions, severity, frozenset(disabled))
+    return frozenset(disabled), severity
 
 
 def _only(label: str, prefix: str, table: Mapping[str, Any], allowed: set[str]) -> None:

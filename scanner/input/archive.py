@@ -64,15 +64,21 @@ def expand(paths: list[str]) -> list[str]:
                 if child.is_file() and child.suffix.lower() in APP_SUFFIXES:
                     add(str(child))
         elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    listed = Path(line) if Path(line).is_absolute() else path.parent / line
-                    for item in expand([str(listed)]):
-                        add(item)
+            for item in expand(_listed(path)):
+                add(item)
         else:
             add(str(path))
     return found
+
+
+def _listed(list_file: Path) -> list[str]:
+    """The paths a ``.txt`` list names, one per line (``#`` comments), relative to the list's folder."""
+    out = []
+    for line in list_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(str(Path(line) if Path(line).is_absolute() else list_file.parent / line))
+    return out
 
 
 def read_input(path: str) -> bytes:

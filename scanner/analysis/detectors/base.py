@@ -10,7 +10,7 @@ the one that failed, since they would report on missing input (for example
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Protocol
 
 from scanner.model import ApiCall, DisclosureRow, Endpoint, Finding, ScanError, SdkHit
@@ -32,7 +32,7 @@ class Results:
     incomplete: tuple[ScanError, ...] = ()  # why the analysis cannot be complete (packed…)
 
     def merge(self, other: Results) -> Results:
-        return Results(*(getattr(self, f) + getattr(other, f) for f in self.__slots__))  # type: ignore[attr-defined]
+        return Results(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Results)))
 
 
 @dataclass(frozen=True, slots=True)
