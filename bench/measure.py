@@ -63,7 +63,6 @@ def detectors(path: str) -> dict:
     from scanner.analysis.engine import detect
     from scanner.analysis.facts import gather
     from scanner.analysis.index import build_index
-    from scanner.analysis.options import ScanOptions
     from scanner.analysis.reachability import pre_consent
     from scanner.analysis.targets import api_targets
     from scanner.input.archive import open_app
@@ -74,7 +73,7 @@ def detectors(path: str) -> dict:
     index = build_index(facts, dex, api_targets(kb))
     reach = pre_consent(dex, facts.apk.manifest)
     read = time.perf_counter() - start
-    audit = detect(facts, index, reach, kb, ScanOptions())
+    audit = detect(facts, index, reach, kb, None)
     return {"status": audit.status.value, "api_calls": len(audit.api_calls), "sdks": len(audit.sdks),
             "facts_s": read, "detect_s": time.perf_counter() - start - read}
 
@@ -84,21 +83,23 @@ def job(path: str) -> dict:
     import hashlib
     import tempfile
 
+    import signatures
     from scanner.batch.job import Job, run_job
 
     with open(path, "rb") as fh:
         sha = hashlib.sha256(fh.read()).hexdigest()
-    run_job(Job(path, sha, tempfile.mkdtemp(prefix="appaudit-bench-"), ("json",)))
+    run_job(Job(path, sha, tempfile.mkdtemp(prefix="appaudit-bench-"), ("json",)), signatures.load())
     return {}
 
 
 def rematch(path: str) -> dict:
     """Re-matching one stored app (its facts snapshot) against the knowledge base."""
     global _REMATCH_OUT
-    from scanner.analysis.options import ScanOptions
+    import signatures
     from scanner.batch.rematch import rematch as run
+    from scanner.gate.review import ScanOptions
 
-    rows = run(_REMATCH_OUT, ("json",), ScanOptions())
+    rows = run(_REMATCH_OUT, ("json",), ScanOptions(), signatures.load())
     return {"apps": len(rows)}
 
 
@@ -110,13 +111,14 @@ def _prepare_rematch(path: str) -> None:
     import hashlib
     import tempfile
 
+    import signatures
     from scanner.batch.job import Job, run_job
 
     global _REMATCH_OUT
     _REMATCH_OUT = tempfile.mkdtemp(prefix="appaudit-bench-")
     with open(path, "rb") as fh:
         sha = hashlib.sha256(fh.read()).hexdigest()
-    run_job(Job(path, sha, _REMATCH_OUT, ("json",)))
+    run_job(Job(path, sha, _REMATCH_OUT, ("json",)), signatures.load())
 
 
 def androguard(path: str) -> dict:

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.html import ROW_LIMIT, SEVERITIES, Names, _asset, _env, _order, content_security_policy
+from reports.html import ROW_LIMIT, SEVERITIES, Names, asset, category_order, content_security_policy, environment
 from scanner.version import __version__
 from signatures.model import KnowledgeBase
 
@@ -107,7 +107,7 @@ def pi_matrix(summary: Mapping[str, Any], names: Names, analysed: int) -> dict[s
     """Reader (first party, then SDKs by prevalence) × information category: in how many apps it reads it."""
     prevalence = {r["sdk"]: r for r in summary.get("sdk_prevalence", [])}
     cells = {(r["sdk"], r["pi_category"]): int(r["apps"]) for r in summary.get("pi_categories_by_sdk", [])}
-    cats = _order(names.kb, {c for _, c in cells})
+    cats = category_order(names.kb, {c for _, c in cells})
     sdks = {s for s, _ in cells} - {FIRST_PARTY}
     order = [FIRST_PARTY] if any(s == FIRST_PARTY for s, _ in cells) else []
     order += sorted(sdks, key=lambda s: (-int(prevalence.get(s, {}).get("apps", 0)), names.sdk(s).casefold(), s))
@@ -192,8 +192,8 @@ def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: Kn
         status_bar.append({"status": s, "title": STATUS_TITLES[s], "count": status[s], "x": round(x, 2), "w": w})
         x += w
     kbs = sorted({str(v) for v in (_clean(a.get("knowledge_base")) for a in apps) if v is not None})
-    css, extra = _asset("report.css"), _asset("dashboard.css")
-    js, noscript = _asset("report.js"), _asset("noscript.css")
+    css, extra = asset("report.css"), asset("dashboard.css")
+    js, noscript = asset("report.js"), asset("noscript.css")
     fails = failures(summary, rows)
     sdk_prevalence = list(summary.get("sdk_prevalence", []))
     vendor_prevalence = list(summary.get("vendor_prevalence", []))
@@ -212,4 +212,4 @@ def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: Kn
         "matrix": pi_matrix(summary, names, analysed), "pre": pre_consent(rows, summary),
         "failures": fails, "failure_codes": [(c, c) for c in sorted({f["code"] for f in fails})], "pct": pct,
     }
-    return _env().get_template("index.html.j2").render(page)
+    return environment().get_template("index.html.j2").render(page)

@@ -127,7 +127,7 @@ def _names(audit: Audit, kb: KnowledgeBase) -> Names:
     return Names(kb, names)
 
 
-def _order(kb: KnowledgeBase, cats: set[str]) -> list[str]:
+def category_order(kb: KnowledgeBase, cats: set[str]) -> list[str]:
     """Categories in knowledge-base order (identifiers, device, location…), unknown ones last."""
     rank = {c: i for i, c in enumerate(kb.pi_categories)}
     return sorted(cats, key=lambda c: (rank.get(c, len(rank)), c))
@@ -152,11 +152,11 @@ def pi_map(audit: Audit, names: Names) -> dict[str, Any]:
     for p in audit.permissions:
         if p.pi_category and names.is_information(p.pi_category):
             perms.setdefault(family(p.pi_category), []).append(p.name.rsplit(".", 1)[-1])
-    fams = _order(names.kb, {f for f, _ in cells} | set(perms))
+    fams = category_order(names.kb, {f for f, _ in cells} | set(perms))
     cols = readers(audit)
     rows = []
     for fam in fams:
-        subs = _order(names.kb, set().union(*(c.cats for (f, _), c in cells.items() if f == fam)) - {fam})
+        subs = category_order(names.kb, set().union(*(c.cats for (f, _), c in cells.items() if f == fam)) - {fam})
         rows.append({"id": fam, "title": names.family(fam), "subs": [names.pi(s) for s in subs],
                      "sensitive": any(names.sensitive(s) == "yes" for s in [fam, *subs]),
                      "permissions": sorted(perms.get(fam, [])),
@@ -233,7 +233,7 @@ def permission_groups(audit: Audit, names: Names) -> list[dict[str, Any]]:
     groups: dict[str, list[Any]] = {}
     for p in audit.permissions:
         groups.setdefault(family(p.pi_category) if p.pi_category else "", []).append(p)
-    order = _order(names.kb, set(groups) - {""}) + ([""] if "" in groups else [])
+    order = category_order(names.kb, set(groups) - {""}) + ([""] if "" in groups else [])
     return [{"title": names.family(g) if g else "Not in the knowledge base", "perms": groups[g]} for g in order]
 
 
@@ -255,7 +255,7 @@ def summary(audit: Audit, names: Names) -> dict[str, Any]:
 
 
 @functools.cache
-def _env() -> Environment:
+def environment() -> Environment:
     env = Environment(loader=PackageLoader("reports", "templates"),
                       autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -265,7 +265,7 @@ def _env() -> Environment:
 
 
 @functools.cache
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
     text = resources.files("reports").joinpath("templates", name).read_text("utf-8")
     if "</" in text or "<!--" in text:  # would end the inline <script>/<style> block early
         raise ValueError(f"{name} must not contain '</' or '<!--'")
@@ -294,7 +294,7 @@ class HtmlWriter:
         names = _names(audit, kb)
         reads = sdk_reads(audit)
         compliance = [f for f in audit.findings if not is_manifest_finding(f)]
-        css, js, noscript = _asset("report.css"), _asset("report.js"), _asset("noscript.css")
+        css, js, noscript = asset("report.css"), asset("report.js"), asset("noscript.css")
         page = {
             "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
             # our own packaged assets, never app data: safe to insert unescaped
@@ -306,8 +306,8 @@ class HtmlWriter:
             "documents": documents(audit, kb),
             "compliance": compliance, "finding_filters": finding_filters(compliance, names),
             "manifest_findings": [f for f in audit.findings if is_manifest_finding(f)],
-            "pi_cats": [(c, names.pi(c)) for c in _order(kb, {c.pi_category for c in audit.api_calls})],
+            "pi_cats": [(c, names.pi(c)) for c in category_order(kb, {c.pi_category for c in audit.api_calls})],
             "call_readers": [(r, names.sdk(None if r == FIRST_PARTY else r)) for r in readers(audit)
                              if r in reads],
         }
-        return _env().get_template("app.html.j2").render(page)
+        return environment().get_template("app.html.j2").render(page)

@@ -28,7 +28,7 @@ from signatures.model import (
 
 __all__ = [
     "ApiSignature", "AppCategory", "KnowledgeBase", "KnowledgeBaseError", "Packer", "PermissionInfo",
-    "PiCategory", "Rule", "Sdk", "TrackerSignature", "cache_dir", "load",
+    "PiCategory", "Rule", "Sdk", "TrackerSignature", "cache_dir", "forget_loaded", "load",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,3 +61,8 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
         return load_dir(Path(data_dir))
     cached = cache_dir() / CACHE_FILE
     return _load_default(cached if cached.is_file() else None)
+
+
+def forget_loaded() -> None:
+    """Drop the process-wide default knowledge base, so the next ``load()`` reads the data again (after an update)."""
+    _load_default.cache_clear()

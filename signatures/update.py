@@ -18,7 +18,7 @@ from typing import Any, Literal
 import httpx
 
 from scanner.atomic import replacing, write_atomic
-from signatures import cache_dir, exodus
+from signatures import cache_dir, exodus, forget_loaded
 from signatures.loader import CACHE_SCHEMA, bundled_dir, load_dir, read_toml
 from signatures.model import KnowledgeBaseError
 
@@ -120,9 +120,7 @@ def update(url: str = DEFAULT_URL, *, cache: Path | None = None, timeout: float 
         return UpdateResult("failed", f"update failed: {exc}; {kept}")
     except OSError as exc:
         return UpdateResult("failed", f"update failed: cannot write {folder}: {exc.strerror or exc}")
-    from signatures import _load_default
-
-    _load_default.cache_clear()
+    forget_loaded()  # this process's later scans must see the new list
     conflicts = tuple(notes) + kb.merge_notes
     return UpdateResult("updated", f"stored {len(entries)} trackers in {target} (knowledge base {kb.version})",
                         len(entries), conflicts)
