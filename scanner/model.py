@@ -157,6 +157,7 @@ class SdkHit:
 
     id: str
     name: str
+    name_cn: str  # the Chinese name, for the SDK lists Chinese regulators ask for ("" when unknown)
     vendor: str
     legal_entity: str
     country: str

@@ -69,12 +69,10 @@ def sdk(entry: Entry, origin: str) -> TrackerSignature:
         libraries=entry.texts("libraries"),
         components=entry.texts("components"),
         meta_data=entry.texts("meta_data"),
-        permissions=entry.texts("permissions"),
         pi_collected=entry.texts("pi_collected"),
         bundled_by=entry.texts("bundled_by"),
         exodus_ids=exodus_ids,
         verified=entry.flag("verified", True),
-        notes=entry.text("notes", ""),
     )
     entry.done()
     return item
@@ -87,12 +85,6 @@ def permission(entry: Entry) -> PermissionInfo:
         pi_category=entry.text("pi_category"),
         sensitive=entry.choice("sensitive", SENSITIVITIES),  # type: ignore[arg-type]
         source=entry.source(),
-        group=entry.text("group", ""),
-        api_added=entry.integer("api_added"),
-        api_deprecated=entry.integer("api_deprecated"),
-        api_removed=entry.integer("api_removed"),
-        restricted=entry.choice("restricted", ("", "hard", "soft", "play"), ""),
-        owner=entry.text("owner", "android"),
         match=entry.choice("match", ("exact", "suffix", "prefix"), "exact"),  # type: ignore[arg-type]
         rule=entry.opt_text("rule"),
         verified=entry.flag("verified", True),
@@ -151,14 +143,7 @@ def api(entry: Entry) -> ApiSignature:
         fields=fields,
         strings=entry.texts("strings"),
         permissions=tuple(_requirement(entry, p) for p in raw_perms),
-        permission_note=entry.text("permission_note", ""),
-        api_added=entry.integer("api_added"),
-        api_deprecated=entry.integer("api_deprecated"),
-        api_restricted=entry.integer("api_restricted"),
-        api_removed=entry.integer("api_removed"),
-        argument_dependent=entry.flag("argument_dependent", False),
         argument_rules=tuple(_argument_rule(entry, r) for r in entry.tables("arguments")),
-        library=entry.text("library", ""),
         rule=entry.opt_text("rule"),
         verified=entry.flag("verified", True),
     )
@@ -220,7 +205,6 @@ def packer(entry: Entry) -> Packer:
         name=entry.text("name"),
         vendor=entry.text("vendor"),
         source=entry.source(),
-        country=entry.text("country", ""),
         classes=entry.texts("classes"),
         libraries=entry.texts("libraries"),
         assets=entry.texts("assets"),

@@ -71,7 +71,8 @@ def read_cache(path: Path) -> list[dict[str, Any]]:
         raise KnowledgeBaseError(str(path), None, f"unreadable cache: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != CACHE_SCHEMA or not isinstance(doc.get("sdk"), list):
         raise KnowledgeBaseError(str(path), None, f"not an {CACHE_SCHEMA} cache file")
-    return doc["sdk"]
+    entries: list[dict[str, Any]] = doc["sdk"]  # each is checked key by key when it is built
+    return entries
 
 
 def merge(exodus: Iterable[TrackerSignature], ours: Iterable[TrackerSignature],

@@ -75,7 +75,7 @@ class TrackerSignature:
     categories: tuple[str, ...]
     source: tuple[str, ...]
     origin: Literal["exodus", "appaudit"] = "appaudit"
-    name_cn: str = ""
+    name_cn: str = ""  # the name Chinese users and regulators know it by
     legal_entity: str = ""
     country: str = ""
     website: str = ""
@@ -86,12 +86,10 @@ class TrackerSignature:
     libraries: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     meta_data: tuple[str, ...] = ()
-    permissions: tuple[str, ...] = ()
     pi_collected: tuple[str, ...] = ()
     bundled_by: tuple[str, ...] = ()
     exodus_ids: tuple[int, ...] = ()
-    verified: bool = True
-    notes: str = ""
+    verified: bool = True  # False: a fact (usually pi_collected) was not checked against `source`
     _code_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _net_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
@@ -119,22 +117,21 @@ Sdk = TrackerSignature
 
 @dataclass(frozen=True, slots=True)
 class PermissionInfo:
-    """What an Android (or vendor) permission exposes and how it is granted."""
+    """What an Android (or vendor) permission exposes and how it is granted.
+
+    ``rule`` is the rule emitted when an app requests the permission or, for a permission
+    only the system holds (``BIND_*``), protects a component with it: the app then
+    provides that system service (an accessibility service, a VPN, a device admin).
+    """
 
     name: str
     protection_level: str
     pi_category: str
     sensitive: Sensitivity
     source: tuple[str, ...]
-    group: str = ""
-    api_added: int | None = None
-    api_deprecated: int | None = None
-    api_removed: int | None = None
-    restricted: str = ""  # "hard" | "soft" | "play" | ""
-    owner: str = "android"
     match: Literal["exact", "suffix", "prefix"] = "exact"
     rule: str | None = None
-    verified: bool = True
+    verified: bool = True  # False: protection level or classification not checked against `source`
 
     @property
     def dangerous(self) -> bool:
@@ -174,7 +171,8 @@ class ArgumentRule:
 
     ``kind`` says what the resolved argument is: a const-string, a static
     field reference, the result of a method call (both in Dalvik form) or a
-    const int; ``match`` how to compare.
+    const int; ``match`` how to compare; ``permissions`` what a call with that
+    argument needs (any one of them), instead of the API's own list.
     """
 
     kind: Literal["string", "field", "method", "int"]
@@ -210,20 +208,25 @@ class ApiSignature:
     fields: tuple[str, ...] = ()
     strings: tuple[str, ...] = ()
     permissions: tuple[PermissionRequirement, ...] = ()
-    permission_note: str = ""
-    api_added: int | None = None
-    api_deprecated: int | None = None
-    api_restricted: int | None = None  # from this level ordinary apps get nothing
-    api_removed: int | None = None
-    argument_dependent: bool = False
-    argument_rules: tuple[ArgumentRule, ...] = ()
-    library: str = ""
+    argument_rules: tuple[ArgumentRule, ...] = ()  # the argument decides the category; `category` is the fallback
     rule: str | None = None  # overrides the category's rule (e.g. reflection)
-    verified: bool = True
+    verified: bool = True  # False: references or permissions not checked against `source`
 
     @property
     def refs(self) -> tuple[str, ...]:
         return self.methods + self.fields + self.strings
+
+    def argument_permissions(self, category: str) -> tuple[str, ...]:
+        """What a call whose argument resolved to ``category`` needs (any one suffices).
+
+        A call records its category, not the rule that matched: when one rule of that
+        category names no permission, nothing certain is needed and this is empty, so the
+        API's own ``permissions`` apply.
+        """
+        rules = [r for r in self.argument_rules if r.category == category]
+        if not rules or any(not r.permissions for r in rules):
+            return ()
+        return tuple(dict.fromkeys(p for r in rules for p in r.permissions))
 
     def category_for(self, arg: str | int) -> str | None:
         """Category decided by a resolved argument, or None if no rule matches."""
@@ -245,15 +248,19 @@ class StringConstant:
     value: str
     category: str
     source: tuple[str, ...]
-    verified: bool = True
+    verified: bool = True  # False: the meaning of the constant was not checked against `source`
     argument_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class NecessaryItem:
-    """One item of necessary PI of an app type and what on the device serves it."""
+    """One item of necessary PI of an app type and what on the device serves it.
 
-    item: str
+    Only a ``device`` item is read from the device; a ``user`` item is typed in (a phone
+    number never implies READ_PHONE_NUMBERS) and a ``service`` item produced by the service.
+    """
+
+    item: str  # the rule's own wording, quoted in findings
     origin: Literal["user", "device", "service"]
     permissions: tuple[str, ...] = ()
     api_categories: tuple[str, ...] = ()
@@ -270,20 +277,25 @@ class AppCategory:
     basic_function: str
     necessary: tuple[NecessaryItem, ...]
     source: tuple[str, ...]
-    expected_permissions: tuple[str, ...] = ()
-    verified: bool = True
+    expected_permissions: tuple[str, ...] = ()  # commonly used for the basic function: not flagged
+    verified: bool = True  # False: the item list was not read in full in the official text
 
     @property
     def needs_no_pi(self) -> bool:
         return not self.necessary
 
     @property
+    def device_items(self) -> tuple[NecessaryItem, ...]:
+        """The items read from the device: the only ones a permission or an API can serve."""
+        return tuple(item for item in self.necessary if item.origin == "device")
+
+    @property
     def necessary_permissions(self) -> frozenset[str]:
-        return frozenset(p for item in self.necessary for p in item.permissions)
+        return frozenset(p for item in self.device_items for p in item.permissions)
 
     @property
     def necessary_api_categories(self) -> frozenset[str]:
-        return frozenset(c for item in self.necessary for c in item.api_categories)
+        return frozenset(c for item in self.device_items for c in item.api_categories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,11 +317,10 @@ class Packer:
     name: str
     vendor: str
     source: tuple[str, ...]
-    country: str = ""
     classes: tuple[str, ...] = ()
     libraries: tuple[str, ...] = ()
     assets: tuple[str, ...] = ()
-    verified: bool = True
+    verified: bool = True  # False: the indicators were not checked against `source`
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -318,7 +329,7 @@ class KnowledgeBase:
 
     version: str
     date: str
-    provenance: str
+    provenance: str  # which tracker list was loaded: the bundled one or the user cache
     sdks: tuple[TrackerSignature, ...]
     apis: tuple[ApiSignature, ...]
     constants: tuple[StringConstant, ...]

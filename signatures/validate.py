@@ -41,6 +41,42 @@ def _check_prefixes(kb: KnowledgeBase, files: Mapping[str, str], umbrella: froze
             owner.setdefault(prefix, (sdk.id, sdk.vendor))
 
 
+def _check_sdks(kb: KnowledgeBase, files: Mapping[str, str], ids: Mapping[str, str]) -> None:
+    for sdk in kb.sdks:
+        file = files[sdk.id]
+        _check_refs(file, sdk.id, "SDK category", sdk.categories, kb.sdk_categories)
+        _check_refs(file, sdk.id, "personal-information category", sdk.pi_collected, kb.pi_categories)
+        _check_refs(file, sdk.id, "bundled_by SDK", sdk.bundled_by, ids)
+        if sdk.id in sdk.bundled_by:
+            raise KnowledgeBaseError(file, sdk.id, "an SDK cannot be bundled by itself")
+
+
+def _check_apis(kb: KnowledgeBase) -> None:
+    pis, perms = kb.pi_categories, kb.permissions
+    for api in kb.apis:
+        _check_refs("apis.toml", api.id, "personal-information category", [api.category], pis)
+        _check_refs("apis.toml", api.id, "permission", [p.name for p in api.permissions], perms)
+        _check_refs("apis.toml", api.id, "rule", [api.rule] if api.rule else [], kb.rules)
+        for arg in api.argument_rules:
+            _check_refs("apis.toml", api.id, "personal-information category", [arg.category], pis)
+            _check_refs("apis.toml", api.id, "permission", arg.permissions, perms)
+    for const in kb.constants:
+        _check_refs("apis.toml", const.value, "personal-information category", [const.category], pis)
+
+
+def _check_categories(kb: KnowledgeBase) -> None:
+    """References resolve, and only an item read from the device names what on the device serves it."""
+    for cat in kb.categories.values():
+        for item in cat.necessary:
+            if item.origin != "device" and (item.permissions or item.api_categories):
+                raise KnowledgeBaseError("categories.toml", cat.id, f"item {item.item!r} is not read from the device "
+                                         f"(origin {item.origin!r}) but lists permissions or API categories")
+            _check_refs("categories.toml", cat.id, "permission", item.permissions, kb.permissions)
+            _check_refs("categories.toml", cat.id, "personal-information category", item.api_categories,
+                        kb.pi_categories)
+        _check_refs("categories.toml", cat.id, "permission", cat.expected_permissions, kb.permissions)
+
+
 def validate(kb: KnowledgeBase, sdk_files: Mapping[str, str], umbrella: frozenset[str]) -> None:
     """Raise KnowledgeBaseError on the first problem found."""
     ids: dict[str, str] = {}
@@ -55,33 +91,12 @@ def validate(kb: KnowledgeBase, sdk_files: Mapping[str, str], umbrella: frozense
         if pi.parent and pi.parent not in pis:
             raise KnowledgeBaseError("pi_categories.toml", pi.id, f"parent {pi.parent!r} is not defined")
         _check_refs("pi_categories.toml", pi.id, "rule", [pi.rule] if pi.rule else [], rules)
-    for sdk in kb.sdks:
-        file = sdk_files[sdk.id]
-        _check_refs(file, sdk.id, "SDK category", sdk.categories, kb.sdk_categories)
-        _check_refs(file, sdk.id, "personal-information category", sdk.pi_collected, pis)
-        _check_refs(file, sdk.id, "bundled_by SDK", sdk.bundled_by, ids)
-        _check_refs(file, sdk.id, "permission", sdk.permissions, perms)
-        if sdk.id in sdk.bundled_by:
-            raise KnowledgeBaseError(file, sdk.id, "an SDK cannot be bundled by itself")
+    _check_sdks(kb, sdk_files, ids)
     for perm in perms.values():
         _check_refs("permissions.toml", perm.name, "personal-information category", [perm.pi_category], pis)
         _check_refs("permissions.toml", perm.name, "rule", [perm.rule] if perm.rule else [], rules)
-    for api in kb.apis:
-        _check_refs("apis.toml", api.id, "personal-information category", [api.category], pis)
-        _check_refs("apis.toml", api.id, "permission", [p.name for p in api.permissions], perms)
-        _check_refs("apis.toml", api.id, "rule", [api.rule] if api.rule else [], rules)
-        for arg in api.argument_rules:
-            _check_refs("apis.toml", api.id, "personal-information category", [arg.category], pis)
-            _check_refs("apis.toml", api.id, "permission", arg.permissions, perms)
-        if api.argument_rules and not api.argument_dependent:
-            raise KnowledgeBaseError("apis.toml", api.id, "has argument rules but argument_dependent is false")
-    for const in kb.constants:
-        _check_refs("apis.toml", const.value, "personal-information category", [const.category], pis)
-    for cat in kb.categories.values():
-        for item in cat.necessary:
-            _check_refs("categories.toml", cat.id, "permission", item.permissions, perms)
-            _check_refs("categories.toml", cat.id, "personal-information category", item.api_categories, pis)
-        _check_refs("categories.toml", cat.id, "permission", cat.expected_permissions, perms)
+    _check_apis(kb)
+    _check_categories(kb)
     for rule in rules.values():
         for ref in rule.refs:
             if not REF_PATTERN.match(ref):

@@ -14,16 +14,24 @@ def fingerprint(rule_id: str, package: str, part: str, symbol: str) -> str:
     return hashlib.sha256("|".join((rule_id, package, part, symbol)).encode("utf-8")).hexdigest()
 
 
+_LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
+
+
 def finding(kb: KnowledgeBase, rule_id: str, package: str, message: str, evidence: Iterable[Evidence], *,
             key: tuple[str, str], sdk: str | None = None, pi_categories: Iterable[str] = (),
-            confidence: Confidence = Confidence.HIGH, severity: Severity | None = None) -> Finding:
-    """``key`` is the (part, symbol) that identifies what the finding is about across builds."""
+            confidence: Confidence = Confidence.HIGH, severity: Severity | None = None,
+            verified: bool = True) -> Finding:
+    """``key`` is the (part, symbol) that identifies what the finding is about across builds.
+
+    ``verified=False``: the knowledge-base fact the finding rests on was taken from memory,
+    not checked against its source, so the finding is one confidence step less sure.
+    """
     rule = kb.rule(rule_id)  # KeyError for an uncatalogued id: a bug, caught by the tests
     items = tuple(sorted(set(evidence)))
     return Finding(
         rule_id=rule_id, title=rule.title,
         severity=severity if severity is not None else Severity.parse(rule.severity),
-        confidence=confidence, category=rule_id.split(".", 1)[0], message=message,
-        pi_categories=tuple(sorted(set(pi_categories))), sdk=sdk, evidence=items, refs=rule.refs,
+        confidence=confidence if verified else _LOWER[confidence], category=rule_id.split(".", 1)[0],
+        message=message, pi_categories=tuple(sorted(set(pi_categories))), sdk=sdk, evidence=items, refs=rule.refs,
         fingerprint=fingerprint(rule_id, package, *key),
     )

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from signatures.model import KnowledgeBase
 
 
@@ -61,10 +63,11 @@ def _fmt(value: Any) -> str:
 
 
 def _find(kb: KnowledgeBase, ident: str) -> Any:
-    lookups = [
+    lookups: list[Callable[[], object]] = [
         lambda: kb.sdk(ident), lambda: kb.rule(ident), lambda: kb.app_type(ident),
         lambda: kb.permissions[ident], lambda: kb.pi_categories[ident],
         lambda: next(a for a in kb.apis if a.id == ident), lambda: next(p for p in kb.packers if p.id == ident),
+        lambda: next(c for c in kb.constants if c.value == ident),
     ]
     for lookup in lookups:
         try:
@@ -75,15 +78,30 @@ def _find(kb: KnowledgeBase, ident: str) -> Any:
 
 
 def _show(kb: KnowledgeBase, ident: str, out: TextIO) -> int:
+    """Every field of one entry; an entry whose facts were not checked against its source says so first."""
+    from signatures.model import (
+        ApiSignature,
+        AppCategory,
+        Packer,
+        PermissionInfo,
+        StringConstant,
+        TrackerSignature,
+    )
+
     item = _find(kb, ident)
     if item is None:
-        print(f"no SDK, rule, permission, API, app type or packer with id {ident!r}", file=sys.stderr)
+        print(f"no SDK, rule, permission, API, constant, app type or packer with id {ident!r}", file=sys.stderr)
         return 2
-    print(type(item).__name__, file=out)
+    checked = (TrackerSignature, PermissionInfo, ApiSignature, StringConstant, AppCategory, Packer)
+    unverified = isinstance(item, checked) and not item.verified
+    print(type(item).__name__ + ("  (unverified: these facts were not checked against the source below)"
+                                 if unverified else ""), file=out)
     for name in item.__dataclass_fields__:
         value = getattr(item, name)
-        if not name.startswith("_") and value not in ("", (), None):
+        if not name.startswith("_") and name != "verified" and value not in ("", (), None):
             print(f"  {name:20} {_fmt(value)}", file=out)
+    if isinstance(item, TrackerSignature):
+        print(f"  {'knowledge base':20} {kb.version} ({kb.provenance})", file=out)
     return 0
 
 

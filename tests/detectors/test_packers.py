@@ -1,8 +1,14 @@
-"""A packed app is never reported as clean."""
+"""A packed app is never reported as clean; an app with an unreadable part says so in its findings."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+from scanner import scan
 from scanner.model import Status
+from tests.conftest import FIXTURES
 from tests.detectors.conftest import audit_of
 
 
@@ -22,3 +28,26 @@ def test_unpacked_apps_are_not_flagged() -> None:
     for name in ("clean.apk", "sdks.apk", "preconsent.apk", "obfuscated.apk"):
         audit = audit_of(name)
         assert audit.status is Status.OK and not [f for f in audit.findings if f.rule_id == "packer.detected"]
+
+
+def test_unreadable_parts_are_reported_as_incomplete_analysis(tmp_path: Path) -> None:
+    """A partial result carries its reasons as findings too, so a gate or a baseline sees them."""
+    damaged = {"bad_dex.apk": ("multidex.apk", "classes2.dex"), "bad_resources.apk": ("clean.apk", "resources.arsc")}
+    for name, (fixture, entry) in damaged.items():
+        subprocess.run([sys.executable, str(FIXTURES.parent / "make_hostile.py"), "garble", str(tmp_path / name),
+                        str(FIXTURES / fixture), entry], check=True, capture_output=True)
+    dex = scan(str(tmp_path / "bad_dex.apk"))
+    assert dex.status is Status.PARTIAL
+    (incomplete,) = [f for f in dex.findings if f.rule_id == "analysis.incomplete"]
+    assert [(e.path, e.symbol) for e in incomplete.evidence] == [("dex-unreadable", "classes2.dex is not a DEX file "
+                                                                  "(bad magic)")]
+    assert str(tmp_path) not in incomplete.message and "classes2.dex" in incomplete.message
+    resources = scan(str(tmp_path / "bad_resources.apk"))
+    # one finding per reason, keyed by its code: the fingerprint survives a rebuild with the same damage
+    assert {f.evidence[0].path for f in resources.findings if f.rule_id == "analysis.incomplete"} == {
+        e.code for e in resources.errors} == {"resources-unreadable", "label-unresolved"}
+
+
+def test_complete_results_carry_no_incomplete_finding() -> None:
+    for name in ("clean.apk", "sdks.apk", "packed.apk"):  # packed: packer.detected says it
+        assert not [f for f in audit_of(name).findings if f.rule_id == "analysis.incomplete"]

@@ -152,7 +152,7 @@ def test_bad_api_entry(data_copy: Path, category: str, method: str, permission: 
 def test_argument_rule_with_unknown_category(data_copy: Path) -> None:
     text = API.format(category="contacts", method="Lorg/example/Api;->read(Ljava/lang/String;)V",
                       permission="android.permission.READ_CONTACTS")
-    rules = 'argument_dependent = true\narguments = [{ string = "x", category = "zodiac" }]\n'
+    rules = 'arguments = [{ string = "x", category = "zodiac" }]\n'
     append(data_copy / "apis.toml", text + rules)
     expect_error(data_copy, "apis.toml", "test.api", "'zodiac'")
 
@@ -168,6 +168,29 @@ basic_function = "Testing"
 necessary = [{ item = "location", origin = "device", permissions = ["android.permission.FIND_ME"] }]
 """)
     expect_error(data_copy, "categories.toml", "test_type", "android.permission.FIND_ME")
+
+
+def test_typed_in_item_cannot_name_permissions(data_copy: Path) -> None:
+    """Only what the device provides is served by a permission; a typed-in phone number implies none."""
+    append(data_copy / "categories.toml", """
+[[category]]
+id = "test_type"
+npi = "NPI2021-40"
+name = "Test"
+name_cn = "测试类"
+basic_function = "Testing"
+necessary = [{ item = "phone number", origin = "user", permissions = ["android.permission.READ_PHONE_NUMBERS"] }]
+""")
+    expect_error(data_copy, "categories.toml", "test_type", "'phone number'", "origin 'user'")
+
+
+@pytest.mark.parametrize("key", ["api_added = 1", "argument_dependent = true", "permission_note = 'x'"])
+def test_removed_api_keys_are_unknown(data_copy: Path, key: str) -> None:
+    """Fields no detector read were removed; writing one again is an error, not silently kept data."""
+    text = API.format(category="contacts", method="Lorg/example/Api;->read()V",
+                      permission="android.permission.READ_CONTACTS")
+    append(data_copy / "apis.toml", text + key + "\n")
+    expect_error(data_copy, "apis.toml", "test.api", "unknown key", key.split(" ")[0])
 
 
 def test_unknown_rule_reference(data_copy: Path) -> None:

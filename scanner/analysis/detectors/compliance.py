@@ -2,7 +2,12 @@
 app's type — what it requests and reads beyond the necessary information for that type.
 
 A category read counts as necessary when the type's necessary information names it,
-a broader category, or a narrower one (``location`` covers ``location.coarse``).
+a broader category, or a narrower one (``location`` covers ``location.coarse``). A
+permission the type commonly uses for its basic function (the camera of a photo app:
+``expected_permissions``) is not flagged. Findings quote the rule's own wording for the
+type and its necessary items; those that rest on an unverified entry (an app type whose
+item list was not read in full, an SDK whose disclosure was not re-read) are one
+confidence step lower.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from scanner.analysis.detectors.base import Context, Results
+from scanner.analysis.detectors.permissions import argument_needs
 from scanner.analysis.findings import finding
 from scanner.analysis.targets import api_targets
 from scanner.model import ApiCall, Confidence, DisclosureRow, Evidence, Finding
@@ -45,7 +51,8 @@ def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[Finding]]:
             continue
         own = calls.get(hit.id, [])
         read = sorted({c.pi_category for c in own})
-        needs = {n.name for c in own if (api := targets.by_ref.get(c.api)) for n in api.permissions}
+        needs = {n for c in own if (api := targets.by_ref.get(c.api))
+                 for n in (*(r.name for r in api.permissions), *argument_needs(api, c))}
         rows.append(DisclosureRow(
             sdk=hit.id, name=hit.name, vendor=hit.vendor, legal_entity=hit.legal_entity, purpose=hit.categories,
             pi_read=tuple(read), permissions=tuple(sorted(needs & requested)),
@@ -57,23 +64,37 @@ def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[Finding]]:
                 kb, "sdk.undisclosed_collection", context.facts.package,
                 f"{hit.name} reads {', '.join(undisclosed)}, which its vendor's disclosure does not list.",
                 [Evidence("dex", c.caller, c.api) for c in own if c.pi_category in undisclosed][:12],
-                key=("sdk-undisclosed", hit.id), sdk=hit.id, pi_categories=undisclosed, confidence=Confidence.MEDIUM))
+                key=("sdk-undisclosed", hit.id), sdk=hit.id, pi_categories=undisclosed, confidence=Confidence.MEDIUM,
+                verified=kb.sdk(hit.id).verified))
     return rows, findings
+
+
+def necessary_text(category: AppCategory) -> str:
+    """What the rules say a type needs, by who provides it: only device items can be read from the device."""
+    if category.needs_no_pi:
+        return "needs no personal information"
+    origins = (("device", "read from the device"), ("user", "typed in by the user"),
+               ("service", "produced by the service"))
+    parts = [f"{label}: {', '.join(i.item for i in category.necessary if i.origin == origin)}"
+             for origin, label in origins if any(i.origin == origin for i in category.necessary)]
+    return "needs " + "; ".join(parts)
 
 
 def _necessary(context: Context, category: AppCategory) -> list[Finding]:
     kb, facts, found = context.kb, context.facts, context.found
     package = facts.package
-    allowed_perms = category.necessary_permissions
+    allowed_perms = category.necessary_permissions | set(category.expected_permissions)
     allowed_reads = category.necessary_api_categories
+    label = f"{category.name} app ({category.name_cn}, {category.npi})"
+    needs = f"its basic function ({category.basic_function}) {necessary_text(category)}"
     out = []
     for p in facts.apk.manifest.permissions:
         info = kb.permission(p.name)
         if info and info.dangerous and p.name not in allowed_perms:
             out.append(finding(kb, "permission.beyond_necessary", package,
-                               f"{p.name} serves none of the necessary information of a {category.name} app.",
+                               f"{p.name} serves none of the necessary information of a {label}: {needs}.",
                                [Evidence("manifest", "uses-permission", p.name)], key=("necessary-perm", p.name),
-                               pi_categories=[info.pi_category]))
+                               pi_categories=[info.pi_category], verified=category.verified and info.verified))
     beyond: dict[str, list[ApiCall]] = defaultdict(list)
     for call in found.api_calls:
         if not any(related(call.pi_category, n) for n in allowed_reads):
@@ -84,7 +105,7 @@ def _necessary(context: Context, category: AppCategory) -> list[Finding]:
     for pi, group in sorted(beyond.items()):
         who = sorted({c.sdk or "first-party code" for c in group})
         out.append(finding(kb, rule, package,
-                           f"A {category.name} app ({category.npi}) does not need {pi}; read by {', '.join(who)}.",
+                           f"A {label} does not need {pi}; read by {', '.join(who)}. The rules: {needs}.",
                            [Evidence("dex", c.caller, c.api) for c in group[:12]], key=("necessary-pi", pi),
-                           pi_categories=[pi]))
+                           pi_categories=[pi], verified=category.verified))
     return out

@@ -3,7 +3,10 @@
 The launcher activity must be exported for the app to start, so it is not
 reported; every other exported component without a permission is reachable by
 any app on the device. Receivers of system events start the app without the
-user; exported push-SDK components let other apps wake it ("associated start").
+user; exported push-SDK components let other apps wake it ("associated start"). A
+component protected by a permission only the system holds is one the system binds:
+the app provides that system service, and the permission's ``rule`` in the knowledge
+base says which finding that is (an accessibility service, a VPN, a device admin).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from scanner.analysis.attribution import class_owner
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
-from scanner.model import Confidence, Evidence, Finding
+from scanner.model import Component, Confidence, Evidence, Finding
 
 ID = "manifest"
 NEEDS: tuple[str, ...] = ("trackers",)  # push-SDK components are judged only when the SDK was found
@@ -23,10 +26,6 @@ SELF_START_ACTIONS = frozenset({
     "android.net.conn.CONNECTIVITY_CHANGE", "android.intent.action.PACKAGE_ADDED",
     "android.intent.action.PACKAGE_REMOVED", "android.intent.action.ACTION_POWER_CONNECTED",
 })
-SERVICE_BINDINGS = {
-    "android.permission.BIND_ACCESSIBILITY_SERVICE": "permission.accessibility",
-    "android.permission.BIND_NOTIFICATION_LISTENER_SERVICE": "permission.notification_listener",
-}
 _LAUNCH = "android.intent.action.MAIN"
 
 
@@ -48,30 +47,39 @@ def detect(context: Context) -> Results:
         out.append(finding(kb, "manifest.old_target_sdk", package,
                            f"targetSdkVersion {m.target_sdk} opts out of privacy protections of newer Android "
                            "versions.", [here], key=("manifest", "targetSdkVersion")))
-    sdk_of = {h.id: h for h in context.found.sdks}
+    found_sdks = {h.id for h in context.found.sdks}
     for c in m.components:
-        evidence = [Evidence("manifest", c.type, c.name)]
-        key = ("component", c.name)
-        if c.type == "service" and c.permission in SERVICE_BINDINGS:
-            out.append(finding(kb, SERVICE_BINDINGS[c.permission], package,
-                               f"Service {c.name} is bound with {c.permission}.", evidence, key=key))
-        if not c.exported or not c.enabled:
-            continue
-        if c.permission is None and not (c.type in ("activity", "activity-alias") and _LAUNCH in c.intent_actions):
-            how = "explicitly" if c.exported_explicit else "by its intent filter"
-            out.append(finding(kb, "manifest.exported_component", package,
-                               f"{c.type} {c.name} is exported {how} with no permission.", evidence, key=key,
-                               confidence=Confidence.HIGH if c.exported_explicit else Confidence.MEDIUM))
-        wakes = sorted(SELF_START_ACTIONS & set(c.intent_actions))
-        if c.type == "receiver" and wakes:
-            out.append(finding(kb, "manifest.self_start", package,
-                               f"Receiver {c.name} starts the app on {', '.join(wakes)}.", evidence, key=key))
-        elif c.type in ("service", "receiver") and c.intent_actions:
-            owner_id = class_owner(kb, c.name)
-            owner = kb.sdk(owner_id) if owner_id else None
-            if owner and owner.id in sdk_of and "push" in owner.categories:
-                out.append(finding(kb, "manifest.self_start", package,
-                                   f"{owner.name} component {c.name} can be started by other apps "
-                                   "(associated start).", evidence, key=key, sdk=owner.id,
-                                   confidence=Confidence.MEDIUM))
+        out += _component(context, c, found_sdks)
     return Results(findings=tuple(out))
+
+
+def _component(context: Context, c: Component, found_sdks: set[str]) -> list[Finding]:
+    kb, package = context.kb, context.facts.package
+    evidence = [Evidence("manifest", c.type, c.name)]
+    key = ("component", c.name)
+    out = []
+    binding = kb.permission(c.permission) if c.permission else None
+    if binding and binding.rule and binding.privileged:
+        out.append(finding(kb, binding.rule, package, f"{c.type.capitalize()} {c.name} requires {c.permission}, "
+                           "which only the system holds: the app provides that system service.", evidence, key=key,
+                           verified=binding.verified))
+    if not c.exported or not c.enabled:
+        return out
+    if c.permission is None and not (c.type in ("activity", "activity-alias") and _LAUNCH in c.intent_actions):
+        how = "explicitly" if c.exported_explicit else "by its intent filter"
+        out.append(finding(kb, "manifest.exported_component", package,
+                           f"{c.type} {c.name} is exported {how} with no permission.", evidence, key=key,
+                           confidence=Confidence.HIGH if c.exported_explicit else Confidence.MEDIUM))
+    wakes = sorted(SELF_START_ACTIONS & set(c.intent_actions))
+    if c.type == "receiver" and wakes:
+        out.append(finding(kb, "manifest.self_start", package,
+                           f"Receiver {c.name} starts the app on {', '.join(wakes)}.", evidence, key=key))
+    elif c.type in ("service", "receiver") and c.intent_actions:
+        owner_id = class_owner(kb, c.name)
+        owner = kb.sdk(owner_id) if owner_id else None
+        if owner and owner.id in found_sdks and "push" in owner.categories:
+            out.append(finding(kb, "manifest.self_start", package,
+                               f"{owner.name} component {c.name} can be started by other apps "
+                               "(associated start).", evidence, key=key, sdk=owner.id,
+                               confidence=Confidence.MEDIUM))
+    return out

@@ -1,17 +1,22 @@
-"""Packed apps: the visible dex is a loader, the real code is encrypted until run time.
+"""Analysis coverage: packed apps, and parts of the app that could not be read.
 
-A packed app must never look clean, so any indicator marks the analysis
-incomplete (``status: "partial"``) and names the protector.
+A packed app's visible dex is a loader, the real code is encrypted until run time.
+A packed app must never look clean, so any indicator marks the analysis incomplete
+(``status: "partial"``) and names the protector. A part that could not be read (a
+damaged dex, resource table or signing block) already makes the result partial; it
+is also reported as an ``analysis.incomplete`` finding, so that a gate, a baseline
+or a reader of findings alone sees that findings may be missing for that part.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from fnmatch import fnmatchcase
 
 from scanner.analysis.attribution import dotted
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
-from scanner.model import Confidence, Evidence, ScanError
+from scanner.model import Confidence, Evidence, Finding, ScanError
 
 ID = "packers"
 NEEDS: tuple[str, ...] = ()
@@ -37,7 +42,24 @@ def detect(context: Context) -> Results:
         confidence = Confidence.HIGH if len({e.part for e in evidence}) > 1 else Confidence.MEDIUM
         findings.append(finding(kb, "packer.detected", facts.package,
                                 f"Protected by {packer.name} ({packer.vendor}): the real code is encrypted and "
-                                "was not analysed.", evidence, key=("packer", packer.id), confidence=confidence))
+                                "was not analysed.", evidence, key=("packer", packer.id), confidence=confidence,
+                                verified=packer.verified))
         incomplete.append(ScanError("packed", f"{facts.source.path}: packed with {packer.name}; the code this "
                                     "report covers is the packer's loader, not the app"))
-    return Results(findings=tuple(findings), incomplete=tuple(incomplete))
+    return Results(findings=tuple(findings + _unread(context)), incomplete=tuple(incomplete))
+
+
+def _unread(context: Context) -> list[Finding]:
+    """One finding per kind of problem that left part of the app unread (two damaged dex files: one finding)."""
+    facts = context.facts
+    by_code: dict[str, list[ScanError]] = defaultdict(list)
+    for problem in facts.problems:
+        by_code[problem.code].append(problem)
+    out = []
+    for code, problems in sorted(by_code.items()):
+        reasons = [p.message.removeprefix(f"{facts.source.path}: ") for p in problems]
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        out.append(finding(context.kb, "analysis.incomplete", facts.package,
+                           f"Part of the app could not be read: {reasons[0]}{more}. Findings may be missing for it.",
+                           [Evidence("app", code, reason) for reason in reasons[:12]], key=("incomplete", code)))
+    return out

@@ -3,7 +3,11 @@
 "Possibly excessive" means no catalogued API that needs the permission is
 referenced anywhere in the code — a hint, not proof (the catalogue is not every
 API). "Missing permission" means code calls an API whose permission the app does
-not request: dead code, or a call that fails on the device.
+not request: dead code, or a call that fails on the device. A call whose category
+an argument decided (``ContentResolver.query`` of ``content://sms``) needs what that
+argument rule names (READ_SMS) rather than the API's own list. A permission's own
+rule (background location, SMS, special access…) comes from its ``rule`` in the
+knowledge base.
 """
 
 from __future__ import annotations
@@ -13,82 +17,103 @@ from collections import defaultdict
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.targets import api_targets
-from scanner.model import Confidence, Evidence, Finding
+from scanner.model import ApiCall, Confidence, Evidence, Finding
+from signatures.model import ApiSignature, KnowledgeBase, PermissionInfo
 
 ID = "permissions"
 NEEDS: tuple[str, ...] = ("api_calls",)  # hidden reads count as using a permission; call sites need theirs
-SPECIAL_RULES = {
-    "android.permission.QUERY_ALL_PACKAGES": "permission.query_all_packages",
-    "android.permission.ACCESS_BACKGROUND_LOCATION": "permission.background_location",
-    "android.permission.REQUEST_INSTALL_PACKAGES": "permission.install_packages",
-    "android.permission.SYSTEM_ALERT_WINDOW": "permission.overlay",
-    "android.permission.MANAGE_EXTERNAL_STORAGE": "permission.all_files_access",
-    "android.permission.BIND_ACCESSIBILITY_SERVICE": "permission.accessibility",
-    "android.permission.BIND_NOTIFICATION_LISTENER_SERVICE": "permission.notification_listener",
-}
 
 
-def detect(context: Context) -> Results:
-    kb, facts = context.kb, context.facts
-    package, target_sdk = facts.package, facts.apk.manifest.target_sdk
-    requested = {p.name for p in facts.apk.manifest.permissions}
-    targets = api_targets(kb)
-    used_by_code: dict[str, list[str]] = defaultdict(list)  # permission -> catalogued refs in code
+def argument_needs(api: ApiSignature, call: ApiCall) -> tuple[str, ...]:
+    """Permissions the argument rule that decided this call's category needs; empty when none decided it."""
+    if call.hidden or not call.resolved or not api.argument_rules:
+        return ()  # reflection names the member, not its argument; unresolved calls fall back to the API's list
+    return api.argument_permissions(call.pi_category)
+
+
+def _catalogued(kb: KnowledgeBase) -> frozenset[str]:
+    """Permissions some catalogued API, or some argument of one, needs."""
+    return frozenset({need.name for api in kb.apis for need in api.permissions}
+                     | {p for api in kb.apis for rule in api.argument_rules for p in rule.permissions})
+
+
+def _used_by_code(context: Context) -> set[str]:
+    """Permissions that catalogued references in the code, or the arguments they are given, need."""
+    targets = api_targets(context.kb)
+    used: set[str] = set()
     for ref in [s.target for s in context.index.sites] + [c.api for c in context.found.api_calls if c.hidden]:
         api = targets.by_ref.get(ref)
         if api:
-            for need in api.permissions:
-                used_by_code[need.name].append(ref)
+            used.update(need.name for need in api.permissions)
+    for call in context.found.api_calls:
+        api = targets.by_ref.get(call.api)
+        if api:
+            used.update(argument_needs(api, call))
+    return used
+
+
+def detect(context: Context) -> Results:
+    kb, manifest = context.kb, context.facts.apk.manifest
+    used_by_code, catalogued = _used_by_code(context), _catalogued(kb)
     out: list[Finding] = []
-    for p in facts.apk.manifest.permissions:
+    for p in manifest.permissions:
         info = kb.permission(p.name)
-        if info is None:
-            continue
-        evidence = [Evidence("manifest", "uses-permission", p.name)]
-        key = ("permission", p.name)
-        if info.dangerous:
-            out.append(finding(kb, "permission.dangerous", package, f"Requests runtime permission {p.name}.",
-                               evidence, key=key, pi_categories=[info.pi_category]))
-        if info.sensitive == "yes":
-            out.append(finding(kb, "permission.sensitive_pi", package,
-                               f"{p.name} exposes sensitive personal information ({info.pi_category}).",
-                               evidence, key=key, pi_categories=[info.pi_category]))
-        declared_here = any(d.name == p.name for d in facts.apk.manifest.declared_permissions)
-        if info.privileged and info.match == "exact" and not declared_here:
-            out.append(finding(kb, "permission.privileged", package,
-                               f"{p.name} is granted only to system apps; an ordinary app cannot hold it.",
-                               evidence, key=key))
-        if p.name in SPECIAL_RULES:
-            out.append(finding(kb, SPECIAL_RULES[p.name], package, f"Requests {p.name}.", evidence, key=key,
-                               pi_categories=[info.pi_category]))
-        if info.group in ("SMS", "CALL_LOG") and info.dangerous:
-            out.append(finding(kb, "permission.sms_call_log", package, f"Requests {p.name}.", evidence, key=key,
-                               pi_categories=[info.pi_category]))
-        needed_by_catalogue = any(need.name == p.name for api in kb.apis for need in api.permissions)
-        if info.dangerous and needed_by_catalogue and p.name not in used_by_code:
-            out.append(finding(kb, "permission.possibly_excessive", package,
-                               f"{p.name} is requested but no catalogued API that needs it is called.",
-                               evidence, key=key, confidence=Confidence.MEDIUM, pi_categories=[info.pi_category]))
-    out += _missing(context, requested, target_sdk)
+        if info is not None:
+            out += _classified(context, p.name, info, used_by_code, catalogued)
+    out += _missing(context, {p.name for p in manifest.permissions}, manifest.target_sdk)
     return Results(findings=tuple(out))
 
 
-def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Finding]:
+def _classified(context: Context, name: str, info: PermissionInfo, used_by_code: set[str],
+                catalogued: frozenset[str]) -> list[Finding]:
+    """What one requested permission exposes; every finding rests on the entry's classification."""
     kb, package = context.kb, context.facts.package
+    evidence = [Evidence("manifest", "uses-permission", name)]
+    key, verified, cats = ("permission", name), info.verified, [info.pi_category]
     out = []
-    by_api: dict[str, list[str]] = defaultdict(list)
-    for call in context.found.api_calls:
-        if not call.hidden:
-            by_api[call.api].append(call.caller)
+    if info.dangerous:
+        out.append(finding(kb, "permission.dangerous", package, f"Requests runtime permission {name}.",
+                           evidence, key=key, pi_categories=cats, verified=verified))
+    if info.sensitive == "yes":
+        out.append(finding(kb, "permission.sensitive_pi", package,
+                           f"{name} exposes sensitive personal information ({info.pi_category}).",
+                           evidence, key=key, pi_categories=cats, verified=verified))
+    declared_here = any(d.name == name for d in context.facts.apk.manifest.declared_permissions)
+    if info.privileged and info.match == "exact" and not declared_here:
+        out.append(finding(kb, "permission.privileged", package,
+                           f"{name} is granted only to system apps; an ordinary app cannot hold it.",
+                           evidence, key=key, verified=verified))
+    if info.rule and all(f.rule_id != info.rule for f in out):
+        out.append(finding(kb, info.rule, package, f"Requests {name}.", evidence, key=key, pi_categories=cats,
+                           verified=verified))
+    if info.dangerous and name in catalogued and name not in used_by_code:
+        out.append(finding(kb, "permission.possibly_excessive", package,
+                           f"{name} is requested but no catalogued API that needs it is called.",
+                           evidence, key=key, confidence=Confidence.MEDIUM, pi_categories=cats, verified=verified))
+    return out
+
+
+def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Finding]:
+    """One finding per API (and per argument-decided need) whose permission the app does not request."""
+    kb, package = context.kb, context.facts.package
     targets = api_targets(kb)
-    for ref, callers in sorted(by_api.items()):
-        api = targets.by_ref.get(ref)
-        if not api or not api.permissions:
+    groups: dict[tuple[str, tuple[str, ...], bool], list[str]] = defaultdict(list)  # (ref, needs, by arg) -> callers
+    checked: dict[str, bool] = {}
+    for call in context.found.api_calls:
+        api = targets.by_ref.get(call.api)
+        if call.hidden or api is None:
             continue
-        applicable = [n.name for n in api.permissions if n.applies(target_sdk)]
-        if applicable and not set(applicable) & requested:
-            out.append(finding(kb, "api.missing_permission", package,
-                               f"{ref} needs {' or '.join(applicable)}, which the app does not request.",
-                               [Evidence("dex", c, ref) for c in sorted(set(callers))[:12]], key=("api", ref),
-                               confidence=Confidence.MEDIUM))
+        by_argument = argument_needs(api, call)
+        needs = by_argument or tuple(n.name for n in api.permissions if n.applies(target_sdk))
+        if needs and not set(needs) & requested:
+            groups[(call.api, needs, bool(by_argument))].append(call.caller)
+            checked[call.api] = api.verified
+    out = []
+    for (ref, needs, argument), callers in sorted(groups.items()):
+        what = f"{ref} with the argument it is given" if argument else ref
+        symbol = f"{ref}|{'|'.join(needs)}" if argument else ref  # the API's own need keeps its old fingerprint
+        out.append(finding(kb, "api.missing_permission", package,
+                           f"{what} needs {' or '.join(needs)}, which the app does not request.",
+                           [Evidence("dex", c, ref) for c in sorted(set(callers))[:12]], key=("api", symbol),
+                           confidence=Confidence.MEDIUM, verified=checked[ref]))
     return out
