@@ -30,7 +30,7 @@ def _rules(kb: KnowledgeBase) -> list[dict[str, Any]]:
     out = []
     for rule in sorted(kb.rules.values(), key=lambda r: r.id):
         refs = "; ".join(rule.refs)
-        level = LEVELS[Severity.parse(rule.severity)]
+        level = LEVELS[rule.severity]
         out.append({
             "id": rule.id,
             "name": _rule_name(rule.id),
@@ -40,7 +40,7 @@ def _rules(kb: KnowledgeBase) -> list[dict[str, Any]]:
                      "markdown": f"{rule.explanation}\n\n**References:** {refs}" if refs else rule.explanation},
             "defaultConfiguration": {"level": level},
             "properties": {"tags": ["privacy", rule.id.split(".", 1)[0]], "regulations": list(rule.refs),
-                           "severity": rule.severity},
+                           "severity": rule.severity.label},
         })
     return out
 

@@ -144,6 +144,11 @@ class Severity(enum.IntEnum):
     def parse(cls, text: str) -> Severity:
         return cls[text.upper()]
 
+    @classmethod
+    def labels(cls) -> tuple[str, ...]:
+        """``info`` … ``critical``: how severities are written in data files, policies and on the command line."""
+        return tuple(s.label for s in cls)
+
 
 class Confidence(enum.StrEnum):
     LOW = "low"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scanner.model import Severity
 from signatures.fields import Entry
 from signatures.model import (
     SENSITIVITIES,
-    SEVERITIES,
     ApiSignature,
     AppCategory,
     ArgumentRule,
@@ -191,7 +191,7 @@ def rule(entry: Entry) -> Rule:
     item = Rule(
         id=entry.text("id"),
         title=entry.text("title"),
-        severity=entry.choice("severity", SEVERITIES),  # type: ignore[arg-type]
+        severity=Severity.parse(entry.choice("severity", Severity.labels())),
         explanation=" ".join(entry.text("explanation").split()),
         refs=entry.texts("refs"),
     )

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scanner.model import Severity  # the one severity scale, shared with results
+
 Sensitivity = Literal["yes", "context", "no"]
-Severity = Literal["info", "low", "medium", "high", "critical"]
-SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 SENSITIVITIES: tuple[str, ...] = ("yes", "context", "no")
 
 

@@ -30,7 +30,7 @@ def finding(kb: KnowledgeBase, rule_id: str, package: str, message: str, evidenc
     items = tuple(sorted(set(evidence)))
     return Finding(
         rule_id=rule_id, title=rule.title,
-        severity=severity if severity is not None else Severity.parse(rule.severity),
+        severity=severity if severity is not None else rule.severity,
         confidence=confidence if verified else _LOWER[confidence], category=rule_id.split(".", 1)[0],
         message=message, pi_categories=tuple(sorted(set(pi_categories))), sdk=sdk, evidence=items, refs=rule.refs,
         fingerprint=fingerprint(rule_id, package, *key),

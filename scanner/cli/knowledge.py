@@ -59,7 +59,8 @@ def _fmt(value: Any) -> str:
     if hasattr(value, "__dataclass_fields__"):
         return "{" + ", ".join(f"{k}={_fmt(getattr(value, k))}" for k in value.__dataclass_fields__
                                if not k.startswith("_") and getattr(value, k) not in ("", (), None)) + "}"
-    return str(value)
+    label = getattr(value, "label", None)  # an enum written as in the data files (severity "medium")
+    return label if isinstance(label, str) else str(value)
 
 
 def _find(kb: KnowledgeBase, ident: str) -> Any:

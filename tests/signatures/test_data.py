@@ -7,8 +7,9 @@ import re
 
 import pytest
 
+from scanner.model import Severity
 from signatures import KnowledgeBase
-from signatures.model import SENSITIVITIES, SEVERITIES
+from signatures.model import SENSITIVITIES
 
 from .conftest import SNAPSHOT
 
@@ -217,10 +218,10 @@ def test_rules_catalog(kb: KnowledgeBase) -> None:
     }
     assert expected <= set(kb.rules)
     for rule in kb.rules.values():
-        assert rule.severity in SEVERITIES
+        assert isinstance(rule.severity, Severity)
         assert re.fullmatch(r"[a-z]+\.[a-z_]+", rule.id)
         assert rule.title and len(rule.explanation) > 30
-    assert kb.rule("packer.detected").severity == "medium"
+    assert kb.rule("packer.detected").severity is Severity.MEDIUM
     with pytest.raises(KeyError):
         kb.rule("no.such_rule")
 

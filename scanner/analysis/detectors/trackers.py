@@ -82,7 +82,8 @@ def _hit(sdk: TrackerSignature, s: _Signals, found: set[str]) -> SdkHit:
             sorted(s.packages.items(), key=lambda kv: (-kv[1], kv[0]))[:_EVIDENCE_PER_PART]]
     other = sorted(s.other)[: 3 * _EVIDENCE_PER_PART]
     return SdkHit(
-        id=sdk.id, name=sdk.name, name_cn=sdk.name_cn, vendor=sdk.vendor, legal_entity=sdk.legal_entity, country=sdk.country,
+        id=sdk.id, name=sdk.name, name_cn=sdk.name_cn, vendor=sdk.vendor, legal_entity=sdk.legal_entity,
+        country=sdk.country,
         categories=sdk.categories, confidence=confidence, stub=stub, classes=s.classes,
         bundled_by=tuple(b for b in sdk.bundled_by if b in found), pi_collected=sdk.pi_collected,
         website=sdk.website, evidence=tuple(code + other),
