@@ -88,7 +88,7 @@ def run_job(job: Job, kb: KnowledgeBase) -> Row:
     options = ScanOptions(category=job.category, policy=load_policy(Path(job.config), kb) if job.config else None)
     analysis = analyse(job.path, kb, options.analysis)
     audit = review(analysis.audit, options)
-    write_snapshot(job, audit, analysis.facts, analysis.index, analysis.reach, kb.version)
+    write_snapshot(job.out, job.sha256, analysis.facts, analysis.index, analysis.reach, kb.version)
     write_audit(job, audit, kb)
     return Row(job.sha256, job.path, audit.status.value, audit.errors[0].message if audit.errors else None)
 

@@ -1,8 +1,9 @@
 """Compact facts a batch keeps per app, so a newer knowledge base can be applied without re-scanning.
 
 A snapshot holds what detectors read — manifest, files, URLs, the class inventory with
-code sizes, the call sites of the references searched at scan time, and the methods
-that run before consent. Re-matching re-attributes and re-grades all of that with the
+code sizes, the call sites of the references searched at scan time, the int constants
+of the methods calling an API with int argument rules, and the methods that run before
+consent. Re-matching re-attributes and re-grades all of that with the
 new knowledge base; references the new knowledge base adds were not searched at scan
 time, so finding those needs a re-scan (``targets`` records what was searched).
 """
@@ -14,7 +15,7 @@ import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.index import CodeIndex, index_of
@@ -25,10 +26,6 @@ from scanner.atomic import write_atomic_bytes
 from scanner.dex.dexset import CallSite
 from scanner.model import ScanError
 from scanner.serial import from_plain, to_plain
-
-if TYPE_CHECKING:
-    from scanner.batch.job import Job
-    from scanner.model import Audit
 
 FACTS_DIR = "facts"
 SCHEMA = "appaudit-facts/1"
@@ -61,8 +58,9 @@ def snapshot_path(out: str | Path, sha256: str) -> Path:
     return Path(out) / FACTS_DIR / f"{sha256}.json.gz"
 
 
-def write_snapshot(job: Job, audit: Audit, facts: AppFacts | None, index: CodeIndex | None,
+def write_snapshot(out: str | Path, sha256: str, facts: AppFacts | None, index: CodeIndex | None,
                    reach: PreConsent | None, knowledge_base: str) -> None:
+    """Store what the detectors read, under the app's sha256, so a newer knowledge base can re-match it."""
     if facts is None or index is None or reach is None:
         return
     doc = {
@@ -76,10 +74,11 @@ def write_snapshot(job: Job, audit: Audit, facts: AppFacts | None, index: CodeIn
         "dex_files": list(facts.dex_files), "ignored_dex": list(facts.ignored_dex),
         "problems": to_plain(facts.problems), "urls": to_plain(facts.urls),
         "sites": [[s.caller, s.target, s.kind, s.dex] for s in index.sites],
+        "literals": {caller: sorted(ints) for caller, ints in index.literals.items()},  # int argument rules read them
         "reach": {"entries": list(reach.entries), "parents": reach.parents},
     }
     data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    write_atomic_bytes(snapshot_path(job.out, job.sha256), gzip.compress(data, compresslevel=6, mtime=0))
+    write_atomic_bytes(snapshot_path(out, sha256), gzip.compress(data, compresslevel=6, mtime=0))
 
 
 def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
@@ -94,7 +93,8 @@ def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
         problems=from_plain(tuple[ScanError, ...], doc["problems"]),
         urls=from_plain(tuple[FoundUrl, ...], doc["urls"]),
     )
-    index = index_of(CallSite(*s) for s in doc["sites"])
+    # snapshots written before int constants were kept have none: their int-decided calls stay unresolved
+    index = index_of((CallSite(*s) for s in doc["sites"]), doc.get("literals", {}))
     reach = PreConsent(tuple(doc["reach"]["entries"]), dict(doc["reach"]["parents"]))
     return facts, index, reach
 

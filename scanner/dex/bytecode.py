@@ -32,6 +32,7 @@ INVOKE_OPS = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB])
 FIELD_OPS = frozenset(range(0x52, 0x6E))  # iget*/iput* (22c) and sget*/sput* (21c)
 STRING_OP, STRING_JUMBO_OP = 0x1A, 0x1B
 TYPE_OPS = frozenset([0x1C, 0x1F, 0x20, 0x22, 0x23, 0x24, 0x25])  # const-class, check-cast, new-*…
+CONST_4, CONST_16, CONST, CONST_HIGH16 = 0x12, 0x13, 0x14, 0x15  # the 32-bit int constant loads
 
 METHOD, FIELD, STRING, TYPE = 1, 2, 3, 4
 _KIND_OF_OP = np.zeros(256, dtype=np.uint32)
@@ -87,7 +88,8 @@ def _step(units: np.ndarray, cur: np.ndarray) -> np.ndarray:
         count = head[1] | (head[2] << 16)
         w[payload] = np.where(kind == 0x0100, 4 + head[0] * 2,
                               np.where(kind == 0x0200, 2 + head[0] * 4, 4 + (head[0] * count + 1) // 2))
-    return w
+    widths: np.ndarray = w
+    return widths
 
 
 def instruction_mask(units: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -128,6 +130,14 @@ def reference_at_array(units: np.ndarray, pc: int, end: int) -> tuple[int, int] 
     return reference_at(units[pc:min(pc + 3, end)].tolist(), 0)
 
 
+def invokes(units: np.ndarray, pcs: np.ndarray, methods: list[int]) -> np.ndarray:
+    """Which positions in ``pcs`` (candidates: the second unit exists) invoke one of the method indices."""
+    if not methods or not len(pcs):
+        return np.zeros(len(pcs), dtype=bool)
+    found: np.ndarray = (_KIND_OF_OP[units[pcs] & 0xFF] == METHOD) & np.isin(units[pcs + 1], methods)
+    return found
+
+
 def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.ndarray:
     """Positions in ``units`` whose opcode and second unit match a target (kind → indices).
 
@@ -144,7 +154,7 @@ def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.n
     # the second unit must be a wanted index: a cheap first cut, then the exact (kind, index) test
     near = np.flatnonzero(any_index[units[1:]])
     kinds = _KIND_OF_OP[units[near] & 0xFF]
-    hits = near[table[(kinds << 16) | units[near + 1]]]
+    hits: np.ndarray = near[table[(kinds << 16) | units[near + 1]]]
     wanted = targets.get(STRING, set())
     if not wanted or len(units) < 3:
         return hits
@@ -154,3 +164,30 @@ def candidate_positions(units: np.ndarray, targets: dict[int, set[int]]) -> np.n
     keep = np.fromiter((int(v) in wanted for v in values), dtype=bool, count=len(values))
     extra = jumbo_at[keep]
     return np.sort(np.concatenate([hits, extra])) if len(extra) else hits
+
+
+def _signed(values: np.ndarray, bits: int) -> np.ndarray:
+    """Two's-complement reading of unsigned ``bits``-wide values (int64 in, int64 out)."""
+    sign = 1 << (bits - 1)
+    signed: np.ndarray = (values ^ sign) - sign
+    return signed
+
+
+def int_literals(units: np.ndarray, pcs: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(indices into ``pcs`` of the instructions loading an int constant, the constants); pcs: instruction starts.
+
+    const/4 (11n), const/16 (21s), const (31i) and const/high16 (21h): the int constants an
+    argument rule can name (the wide variants load longs and doubles). ``ends`` bounds each
+    instruction's method, so a truncated last instruction yields nothing.
+    """
+    ops = (units[pcs] & 0xFF).astype(np.int64)
+    keep = np.flatnonzero((ops >= CONST_4) & (ops <= CONST_HIGH16) & (pcs + _WIDTH_TABLE[ops] <= ends))
+    at, ops = pcs[keep], ops[keep]
+    last = len(units) - 1
+    head = units[at].astype(np.int64)
+    b = units[np.minimum(at + 1, last)].astype(np.int64)
+    c = units[np.minimum(at + 2, last)].astype(np.int64)
+    values = np.select([ops == CONST_4, ops == CONST_16, ops == CONST],
+                       [_signed(head >> 12, 4), _signed(b, 16), _signed(b | (c << 16), 32)],
+                       default=_signed(b << 16, 32))
+    return keep, values

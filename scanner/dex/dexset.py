@@ -34,6 +34,18 @@ class CallSite:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeScan:
+    """What one bytecode pass found: call sites, and the int constants of the methods that need them.
+
+    ``literals`` covers only the callers of the ``literals_of`` methods (an int-deciding API's
+    argument is a constant loaded in the caller), so the pass does not decode every method.
+    """
+
+    sites: tuple[CallSite, ...]
+    literals: dict[str, frozenset[int]]  # caller -> the ints it loads (const/4, /16, const, /high16)
+
+
+@dataclass(frozen=True, slots=True)
 class ClassInfo:
     name: str
     superclass: str | None
@@ -138,11 +150,27 @@ class DexSet:
     def call_sites(self, methods: Iterable[str] = (), fields: Iterable[str] = (),
                    strings: Iterable[str] = (), types: Iterable[str] = ()) -> list[CallSite]:
         """Every (caller, target) pair where a caller's bytecode uses one of the targets."""
-        wanted = (tuple(methods), tuple(fields), tuple(strings), tuple(types))
+        return list(self.scan(methods, fields, strings, types).sites)
+
+    def scan(self, methods: Iterable[str] = (), fields: Iterable[str] = (), strings: Iterable[str] = (),
+             types: Iterable[str] = (), literals_of: Iterable[str] = ()) -> CodeScan:
+        """``call_sites``, plus the int constants of every method that invokes one of ``literals_of``.
+
+        ``literals_of`` are searched as methods too. A caller defined in several dex files
+        gets the union of its constants (its sites are kept per dex).
+        """
+        wanted_literals = frozenset(literals_of)
+        wanted = (tuple(dict.fromkeys((*methods, *sorted(wanted_literals)))), tuple(fields), tuple(strings),
+                  tuple(types))
         found: set[CallSite] = set()
+        literals: dict[str, set[int]] = defaultdict(set)
         for f in self.files:
-            found.update(_scan_file(f, *wanted))
-        return sorted(found, key=_site_key)
+            sites, ints = _scan_file(f, *wanted, wanted_literals)
+            found.update(sites)
+            for caller, values in ints.items():
+                literals[caller].update(values)
+        return CodeScan(tuple(sorted(found, key=_site_key)),
+                        {c: frozenset(v) for c, v in sorted(literals.items()) if v})
 
     def invoke_edges(self, callers: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The methods each given caller invokes directly (for reachability), sorted."""
@@ -167,23 +195,10 @@ def _indices(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
              strings: tuple[str, ...], types: tuple[str, ...]) -> dict[int, dict[int, str]]:
     """Map each wanted reference to its index in this dex (absent ones are skipped)."""
     out: dict[int, dict[int, str]] = defaultdict(dict)
+    for kind, refs in ((bytecode.METHOD, methods), (bytecode.FIELD, fields)):
+        if rows := _member_indices(f, kind, refs):
+            out[kind] = rows
     type_index, string_index = f.type_index, f.string_index
-    for kind, refs, pattern, table in ((bytecode.METHOD, methods, _METHOD_REF, f.method_ids),
-                                       (bytecode.FIELD, fields, _FIELD_REF, f.field_ids)):
-        by_class: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-        for ref in refs:
-            m = pattern.match(ref)
-            if m and m.group(1) in type_index:
-                by_class[type_index[m.group(1)]].append((ref, m.group(2), m.group(3)))
-        if not by_class:
-            continue
-        rows = np.flatnonzero(np.isin(table["cls"], list(by_class)))
-        render = f.method_ref if kind == bytecode.METHOD else f.field_ref
-        wanted = {ref for group in by_class.values() for ref, _, _ in group}
-        for row in rows.tolist():
-            ref = render(row)
-            if ref in wanted:
-                out[kind][row] = ref
     for s in strings:
         if s in string_index:
             out[bytecode.STRING][string_index[s]] = s
@@ -193,40 +208,94 @@ def _indices(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
     return out
 
 
-def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
-               strings: tuple[str, ...], types: tuple[str, ...]) -> set[CallSite]:
+def _member_indices(f: DexFile, kind: int, refs: tuple[str, ...]) -> dict[int, str]:
+    """Method (or field) id rows naming wanted references; only the rows of their classes are rendered."""
+    pattern, table, render = ((_METHOD_REF, f.method_ids, f.method_ref) if kind == bytecode.METHOD
+                              else (_FIELD_REF, f.field_ids, f.field_ref))
+    type_index = f.type_index
+    classes: set[int] = set()
+    wanted: set[str] = set()
+    for ref in refs:
+        m = pattern.match(ref)
+        if m and m.group(1) in type_index:
+            classes.add(type_index[m.group(1)])
+            wanted.add(ref)
+    if not classes:
+        return {}
+    rows = np.flatnonzero(np.isin(table["cls"], list(classes)))
+    return {row: ref for row in rows.tolist() if (ref := render(row)) in wanted}
+
+
+def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...], strings: tuple[str, ...],
+               types: tuple[str, ...], literals_of: frozenset[str]) -> tuple[set[CallSite], dict[str, list[int]]]:
+    """Candidates by NumPy, confirmed on instruction boundaries; callers of ``literals_of`` walked whole."""
     targets = _indices(f, methods, fields, strings, types)
     if not targets:
-        return set()
+        return set(), {}
     m = f.methods
     with_code = np.flatnonzero(m.insns_size)
     if not len(with_code):
-        return set()
+        return set(), {}
     order = with_code[np.argsort(m.insns_start[with_code], kind="stable")]
     starts, ends = m.insns_start[order], m.insns_start[order] + m.insns_size[order]
     lo, hi = int(starts[0]), int(ends.max())
-    positions = bytecode.candidate_positions(f.units[lo:hi], {k: set(v) for k, v in targets.items()}) + lo
+    region = f.units[lo:hi]
+    positions = bytecode.candidate_positions(region, {k: set(v) for k, v in targets.items()}) + lo
     slot = np.searchsorted(starts, positions, side="right") - 1
     inside = (slot >= 0) & (positions < ends[np.maximum(slot, 0)])
     positions, slot = positions[inside], slot[inside]
     if not len(positions):
-        return set()
+        return set(), {}
     # confirm candidates against the real instruction boundaries of the methods holding them
     first = np.r_[True, slot[1:] != slot[:-1]]  # positions are sorted, so slots are too
     last = np.r_[first[1:], True]
     hit_slots = slot[first]
-    region = f.units[lo:hi]
-    # walk each method only as far as its last candidate
-    mark = bytecode.instruction_mask(region, starts[hit_slots] - lo, positions[last] + 1 - lo)
+    literal_rows = [row for row, ref in targets.get(bytecode.METHOD, {}).items() if ref in literals_of]
+    wants = bytecode.invokes(region, positions - lo, literal_rows)
+    whole = np.bincount(np.cumsum(first) - 1, weights=wants, minlength=len(hit_slots)) > 0
+    # walk each method only as far as its last candidate; one that may need its constants, to its end
+    mark = bytecode.instruction_mask(region, starts[hit_slots] - lo,
+                                     np.where(whole, ends[hit_slots], positions[last] + 1) - lo)
     confirmed = mark[positions - lo]
     found: set[CallSite] = set()
     callers: dict[int, str] = {}
+
+    def caller(s: int) -> str:
+        row = int(order[s])
+        if row not in callers:
+            callers[row] = f.method_ref(int(m.method_idx[row]))
+        return callers[row]
+
     units = f.units
     for pos, s in zip(positions[confirmed].tolist(), slot[confirmed].tolist(), strict=True):
         ref = bytecode.reference_at_array(units, pos, hi)
         if ref and ref[1] in targets.get(ref[0], {}):
-            row = int(order[s])
-            if row not in callers:
-                callers[row] = f.method_ref(int(m.method_idx[row]))
-            found.add(CallSite(callers[row], targets[ref[0]][ref[1]], _KIND_NAMES[ref[0]], f.name))
-    return found
+            found.add(CallSite(caller(s), targets[ref[0]][ref[1]], _KIND_NAMES[ref[0]], f.name))
+    literal_slots = _distinct(slot[confirmed & wants])
+    literals: dict[str, list[int]] = {}
+    for s, value in _literals(region, mark, starts[literal_slots] - lo, ends[literal_slots] - lo):
+        literals.setdefault(caller(int(literal_slots[s])), []).append(value)
+    return found, literals
+
+
+def _distinct(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (``np.unique`` would import ``numpy.ma`` on first use, ~10 ms)."""
+    if not len(ordered):
+        return ordered
+    kept: np.ndarray = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    return kept
+
+
+def _literals(region: np.ndarray, mark: np.ndarray, starts: np.ndarray,
+              ends: np.ndarray) -> list[tuple[int, int]]:
+    """(index into ``starts``, constant) for every int constant load in the given walked methods."""
+    lengths = ends - starts
+    if not len(starts) or lengths.sum() <= 0:
+        return []
+    # only these methods' positions (a few, where the file holds thousands of methods)
+    which = np.repeat(np.arange(len(starts)), lengths)
+    pcs = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+    keep = mark[pcs]
+    pcs, which = pcs[keep], which[keep]
+    loads, values = bytecode.int_literals(region, pcs, ends[which])
+    return list(zip(which[loads].tolist(), values.tolist(), strict=True))

@@ -15,6 +15,9 @@ _TYPE = re.compile(r"^      type          : '(.+)'$")
 _INSN = re.compile(r"\|[0-9a-f]{4}: (\S+) .*, (\S+) // (method|field|string|type)@([0-9a-f]+)$")
 _STRING = re.compile(r'\|[0-9a-f]{4}: const-string(?:/jumbo)? v\d+, "(.*)" // string@[0-9a-f]+$')
 _REF = re.compile(r"^(L[^;]+;)\.([^:]+):(.+)$")
+# const/4, /16 and /high16 print "#int <decimal>"; const (31i) prints "#float <guess> // #<8 hex digits>"
+_INT = re.compile(r"\|[0-9a-f]{4}: const(?:/4|/16|/high16) v\d+, #int (-?\d+) // #[0-9a-f]+$")
+_CONST = re.compile(r"\|[0-9a-f]{4}: const v\d+, #float \S+ // #([0-9a-f]{8})$")
 
 
 @dataclass
@@ -22,6 +25,7 @@ class DexDump:
     classes: dict[str, tuple[str | None, tuple[str, ...]]] = field(default_factory=dict)
     methods: set[str] = field(default_factory=set)  # defined methods, our reference format
     uses: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    literals: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # 32-bit int constants loaded
 
 
 def to_ref(dexdump_ref: str, kind: str) -> str:
@@ -38,10 +42,8 @@ def dexdump(path: str) -> DexDump:
     cls = name = caller = None
     in_ifaces = in_methods = False
     for line in out.splitlines():
-        if line.startswith(("  Static fields", "  Instance fields")):
-            in_methods = in_ifaces = False
-        elif line.startswith(("  Direct methods", "  Virtual methods")):
-            in_methods = True
+        if line.startswith(("  Static fields", "  Instance fields", "  Direct methods", "  Virtual methods")):
+            in_methods, in_ifaces = line.startswith(("  Direct methods", "  Virtual methods")), False
         elif m := _CLASS.match(line):
             cls, in_ifaces, in_methods, caller = m.group(1), False, False, None
             dump.classes[cls] = (None, ())
@@ -57,8 +59,19 @@ def dexdump(path: str) -> DexDump:
         elif in_methods and (m := _TYPE.match(line)) and cls and name:
             caller = f"{cls}->{name}{m.group(1)}"
             dump.methods.add(caller)
-        elif caller and (s := _STRING.search(line)):
-            dump.uses[caller].add(("string", s.group(1)))
-        elif caller and (m := _INSN.search(line)) and m.group(3) in ("method", "field"):
-            dump.uses[caller].add((m.group(3), to_ref(m.group(2), m.group(3))))
+        elif caller:
+            _instruction(dump, caller, line)
     return dump
+
+
+def _instruction(dump: DexDump, caller: str, line: str) -> None:
+    """One disassembled line of ``caller``'s code: an int constant loaded, or a string, method or field used."""
+    if m := _INT.search(line):
+        dump.literals[caller].add(int(m.group(1)))
+    elif m := _CONST.search(line):
+        value = int(m.group(1), 16)
+        dump.literals[caller].add(value - (1 << 32) if value >= 1 << 31 else value)
+    elif s := _STRING.search(line):
+        dump.uses[caller].add(("string", s.group(1)))
+    elif (m := _INSN.search(line)) and m.group(3) in ("method", "field"):
+        dump.uses[caller].add((m.group(3), to_ref(m.group(2), m.group(3))))

@@ -13,10 +13,12 @@ from scanner.dex.file import DexFile
 from tests.conftest import APPS, FIXTURES
 from tests.scanner.dexdump import dexdump
 
+DEX_APPS = (*APPS, "arguments.apk")  # arguments.apk: every int constant form, payloads that look like code
+
 
 def _dex_entries() -> list[tuple[str, str]]:
     out = []
-    for app in APPS:
+    for app in DEX_APPS:
         with zipfile.ZipFile(FIXTURES / app) as z:
             out += [(app, n) for n in z.namelist() if n.endswith(".dex")]
     return out
@@ -56,6 +58,25 @@ def test_call_sites_match_dexdump(dex_pair) -> None:
     assert methods, "the fixture should invoke methods"
     found = DexSet([ours]).call_sites(methods, fields, strings)
     assert {(c.caller, c.kind, c.target) for c in found} == expected
+
+
+def test_int_literals_match_dexdump(dex_pair) -> None:
+    """The int constants of every method that invokes anything, when each invoked method asks for them."""
+    ours, theirs = dex_pair
+    invoked = {t for uses in theirs.uses.values() for k, t in uses if k == "method"}
+    callers = {c for c, uses in theirs.uses.items() if any(k == "method" for k, _ in uses)}
+    found = DexSet([ours]).scan(methods=invoked, literals_of=invoked)
+    assert found.literals == {c: frozenset(v) for c, v in theirs.literals.items() if c in callers and v}
+
+
+def test_int_literals_only_for_callers_of_the_given_methods(dex_pair) -> None:
+    """Methods that call none of ``literals_of`` are not decoded, even when they load constants."""
+    ours, theirs = dex_pair
+    for target in sorted({t for uses in theirs.uses.values() for k, t in uses if k == "method"})[:20]:
+        callers = {c for c, uses in theirs.uses.items() if ("method", target) in uses}
+        found = DexSet([ours]).scan(literals_of=[target])
+        assert {s.caller for s in found.sites} == callers
+        assert found.literals == {c: frozenset(theirs.literals[c]) for c in callers if theirs.literals.get(c)}
 
 
 def test_invoke_edges_match_dexdump(dex_pair) -> None:

@@ -1,11 +1,15 @@
 """Where code reads personal information, who owns that code, and whether it runs before consent.
 
 A call site is the catalogued API (or field, or revealing constant) plus the method
-that uses it. Argument-dependent APIs take their category from the constant seen
-in the same method (``Settings.Secure.getString`` with ``"android_id"``); when no
-deciding constant is there, the catalogue's fallback category is used and the call
-is marked unresolved. Reflection that names a catalogued class and member in one
-method, next to a reflection call, is reported as hidden access.
+that uses it. Argument-dependent APIs take their category from the constants seen
+in the same method: every argument rule that one of them satisfies by the rule's own
+``matches`` (``Settings.Secure.getString`` with ``"android_id"``, ``ContentResolver.query``
+with a ``content://com.android.contacts/…`` string, ``TelephonyManager.listen`` with an
+int whose bits name a listener); when no deciding constant is there, the catalogue's
+fallback category is used and the call is marked unresolved. A behaviour such as a
+shell command counts as a read only when its argument names what it reads
+(``Runtime.exec("pm list packages -3")``). Reflection that names a catalogued class
+and member in one method, next to a reflection call, is reported as hidden access.
 """
 
 from __future__ import annotations
@@ -15,22 +19,24 @@ from collections import defaultdict
 from scanner.analysis.attribution import method_owner
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
+from scanner.analysis.index import CodeIndex
 from scanner.analysis.reachability import PreConsent
-from scanner.analysis.targets import REFLECTION, api_targets
+from scanner.analysis.targets import REFLECTION, ApiTargets, api_targets
 from scanner.model import ApiCall, Confidence, Evidence, Finding
 from signatures.model import ApiSignature, KnowledgeBase
 
 ID = "api_calls"
 NEEDS: tuple[str, ...] = ()
 _EVIDENCE_MAX = 12
+_REFLECTION = "reflection"  # its arguments are resolved by the hidden-access path, to the member they name
 
 
-def _categories(api: ApiSignature, uses: frozenset[str]) -> list[tuple[str, bool]]:
-    """(category, resolved) pairs for one call of ``api`` in a method using ``uses``."""
+def _categories(api: ApiSignature, index: CodeIndex, caller: str) -> list[tuple[str, bool]]:
+    """(category, resolved) pairs for one call of ``api`` in ``caller``: one per category a matching rule gives."""
     if not api.argument_rules:
         return [(api.category, True)]
-    matched = sorted({r.category for r in api.argument_rules
-                      if r.kind in ("string", "field", "method") and str(r.value) in uses})
+    args = {kind: index.arguments(caller, kind) for kind in {r.kind for r in api.argument_rules}}
+    matched = sorted({r.category for r in api.argument_rules if any(r.matches(a) for a in args[r.kind])})
     return [(c, True) for c in matched] or [(api.category, False)]
 
 
@@ -41,23 +47,45 @@ def code_rule(kb: KnowledgeBase, api: ApiSignature) -> str | None:
     return rule if rule and rule.startswith("code.") else None
 
 
-def _reads(context: Context) -> list[tuple[str, str, str, str, bool, bool, str]]:
+_Read = tuple[str, str, str, str, bool, bool, str]  # api, api_id, category, caller, hidden, resolved, dex
+
+
+def _reads(context: Context) -> list[_Read]:
     """(api, api_id, category, caller, hidden, resolved, dex) for every read found."""
-    kb, index = context.kb, context.index
-    targets = api_targets(kb)
+    targets = api_targets(context.kb)
+    return (_site_reads(context.kb, context.index, targets) + _string_api_reads(context.index, targets)
+            + _hidden_reads(context.index, targets))
+
+
+def _site_reads(kb: KnowledgeBase, index: CodeIndex, targets: ApiTargets) -> list[_Read]:
+    """Catalogued methods and fields, each with its categories; revealing constants."""
     reads = []
     for site in index.sites:
         if site.kind in ("method", "field") and (api := targets.by_ref.get(site.target)):
-            if code_rule(kb, api):  # behaviours, not reads: see _code_findings; bare reflection is everywhere
+            behaviour = code_rule(kb, api) is not None  # reported by _code_findings; bare reflection is everywhere
+            if behaviour and (api.id == _REFLECTION or not api.argument_rules):
                 continue
-            for category, resolved in _categories(api, index.uses(site.caller)):
-                reads.append((site.target, api.id, category, site.caller, False, resolved, site.dex))
+            for category, resolved in _categories(api, index, site.caller):
+                if resolved or not behaviour:  # a behaviour reads only what its argument names
+                    reads.append((site.target, api.id, category, site.caller, False, resolved, site.dex))
         elif site.kind == "string" and (const := targets.constants.get(site.target)) and not const.argument_only:
             reads.append((site.target, f"constant:{site.target}", const.category, site.caller, False, True, site.dex))
-    for api in targets.string_apis:  # entries recognised by several strings together in one method
+    return reads
+
+
+def _string_api_reads(index: CodeIndex, targets: ApiTargets) -> list[_Read]:
+    """Entries recognised by several strings together in one method."""
+    reads = []
+    for api in targets.string_apis:
         callers = set.intersection(*(set(s.caller for s in index.callers_of(x)) for x in api.strings))
         for caller in callers:
             reads.append((api.strings[0], api.id, api.category, caller, False, True, ""))
+    return reads
+
+
+def _hidden_reads(index: CodeIndex, targets: ApiTargets) -> list[_Read]:
+    """A reflection call in a method that also names a catalogued class and one of its members."""
+    reads = []
     reflective = {s.caller: s.dex for r in REFLECTION for s in index.callers_of(r)}
     for caller, dex in reflective.items():
         uses = index.uses(caller)
@@ -133,7 +161,7 @@ def _code_findings(context: Context) -> list[Finding]:
     groups: dict[tuple[str, str | None], list[Evidence]] = defaultdict(list)
     for site in context.index.sites:
         api = targets.by_ref.get(site.target)
-        rule = code_rule(kb, api) if api and api.id != "reflection" else None
+        rule = code_rule(kb, api) if api and api.id != _REFLECTION else None
         if rule:
             groups[(rule, method_owner(kb, site.caller))].append(Evidence("dex", site.caller, site.target))
     out = []
