@@ -324,7 +324,7 @@ class DexGen:
         self.truth += [(caller, m[1]) for ln in lines if (m := SITE_REF.match(ln)) and m[1] in SENSITIVE_SET]
         return lines
 
-    def snippet(self, c: Cls, this: bool) -> list[str]:
+    def snippet(self, c: Cls, this: bool) -> list[str]:  # noqa: C901 -- one branch per instruction family, read as a list
         """One random self-contained code fragment; comments name the instruction formats it yields."""
         rng, lbl = self.rng, self.label
         k = rng.choices(range(11), [6, 4, 4, 5, 3, 2, 2, 1, 1, 1, 2])[0]

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("signatures", help="inspect, validate or update the knowledge base")
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "signatures", help="inspect, validate or update the knowledge base")
     add_commands(parser)
     return parser
 

@@ -79,7 +79,8 @@ def _segment_cumsum(values: np.ndarray, segment_starts: np.ndarray) -> np.ndarra
     marks[segment_starts] = 1
     which = np.cumsum(marks) - 1
     bases = total[segment_starts] - values[segment_starts]
-    return total - bases[which]
+    restarted: np.ndarray = total - bases[which]
+    return restarted
 
 
 def _section(dex: DexFile, item_type: int) -> tuple[int, int] | None:

@@ -225,5 +225,6 @@ class DexFile:
     def code_units(self, method: int) -> list[int]:
         """Code units of defined method number ``method`` (index into ``self.methods``)."""
         start, size = int(self.methods.insns_start[method]), int(self.methods.insns_size[method])
-        return self.units[start:start + size].tolist()
+        units: list[int] = self.units[start:start + size].tolist()
+        return units
 
