@@ -97,20 +97,6 @@ class TrackerSignature:
         object.__setattr__(self, "_code_re", re.compile(self.code_regex) if self.code_regex else None)
         object.__setattr__(self, "_net_re", re.compile(self.network_regex) if self.network_regex else None)
 
-    def matches_class(self, class_name: str) -> bool:
-        """True if a dotted class name belongs to this SDK."""
-        for prefix in self.prefixes:
-            if class_name == prefix or class_name.startswith(prefix + "."):
-                return True
-        return bool(self._code_re and self._code_re.search(class_name))
-
-    def matches_host(self, host: str) -> bool:
-        """True if a host name is one of this SDK's endpoints."""
-        host = host.lower().rstrip(".")
-        if any(host == d or host.endswith("." + d) for d in self.domains):
-            return True
-        return bool(self._net_re and self._net_re.search(host))
-
 
 Sdk = TrackerSignature
 
@@ -227,13 +213,6 @@ class ApiSignature:
         if not rules or any(not r.permissions for r in rules):
             return ()
         return tuple(dict.fromkeys(p for r in rules for p in r.permissions))
-
-    def category_for(self, arg: str | int) -> str | None:
-        """Category decided by a resolved argument, or None if no rule matches."""
-        for rule in self.argument_rules:
-            if rule.matches(arg):
-                return rule.category
-        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.model import Severity
 from signatures import KnowledgeBase
-from signatures.model import SENSITIVITIES
+from signatures.model import SENSITIVITIES, ApiSignature
 
 from .conftest import SNAPSHOT
 
@@ -76,9 +76,8 @@ def test_pangle_does_not_claim_bytedance_root(kb: KnowledgeBase) -> None:
 
 
 def test_prefixes_match_on_dot_boundary(kb: KnowledgeBase) -> None:
-    mob = kb.sdk("mobtech")
-    assert mob.matches_class("com.mob.tools.MobUIShell")
-    assert not mob.matches_class("com.mobile.auth.gatewayauth.LoginAuthActivity")
+    mob = kb.sdk_for_class("com.mob.tools.MobUIShell")
+    assert mob is not None and mob.id == "mobtech"
     hit = kb.sdk_for_class("com.mobile.auth.gatewayauth.LoginAuthActivity")
     assert hit is not None and hit.id == "alibaba-number-auth"
 
@@ -86,16 +85,16 @@ def test_prefixes_match_on_dot_boundary(kb: KnowledgeBase) -> None:
 def test_exodus_regex_signature_kept(kb: KnowledgeBase) -> None:
     kochava = next(s for s in kb.sdks if 127 in s.exodus_ids)
     assert kochava.code_regex
-    assert kochava.matches_class("com.example.kochavaccpa.Tracker")
-    assert kochava.matches_class("com.kochava.base.Tracker")
-    assert kochava.matches_host("control.kochava.com")
-    assert not kochava.matches_class("com.kochavabase.Tracker")
+    for cls in ("com.example.kochavaccpa.Tracker", "com.kochava.base.Tracker"):
+        assert kb.sdk_for_class(cls) is kochava
+    assert kochava in kb.sdks_for_host("control.kochava.com")
+    assert kb.sdk_for_class("com.kochavabase.Tracker") is not kochava
 
 
 def test_hosts_match_domains(kb: KnowledgeBase) -> None:
     getui = kb.sdk("getui-push")
-    assert getui.matches_host("sdk.open.phone.igexin.com")
-    assert not getui.matches_host("notigexin.com")
+    assert getui in kb.sdks_for_host("sdk.open.phone.igexin.com")
+    assert getui not in kb.sdks_for_host("notigexin.com")
 
 
 def test_nested_sdks_link_to_their_host(kb: KnowledgeBase) -> None:
@@ -165,31 +164,36 @@ def _api(kb: KnowledgeBase, ident: str):  # noqa: ANN202
     return next(a for a in kb.apis if a.id == ident)
 
 
+def _decides(api: ApiSignature, arg: str | int) -> set[str]:
+    """The categories a resolved argument decides: every matching rule counts, as in the API-call detector."""
+    return {r.category for r in api.argument_rules if r.matches(arg)}
+
+
 def test_argument_dependent_categories(kb: KnowledgeBase) -> None:
     settings = _api(kb, "settings.secure_get_string")
     assert settings.argument_rules
-    assert settings.category_for("android_id") == "device_id.android_id"
-    assert settings.category_for("bluetooth_address") == "device_id.mac"
-    assert settings.category_for("font_scale") is None
+    assert _decides(settings, "android_id") == {"device_id.android_id"}
+    assert _decides(settings, "bluetooth_address") == {"device_id.mac"}
+    assert not _decides(settings, "font_scale")
     query = _api(kb, "content.query")
     contacts_uri = "Landroid/provider/ContactsContract$Contacts;->CONTENT_URI:Landroid/net/Uri;"
-    assert query.category_for(contacts_uri) == "contacts"
-    assert query.category_for("content://sms/inbox") == "sms"
-    assert query.category_for("content://call_log/calls") == "call_log"
+    assert _decides(query, contacts_uri) == {"contacts"}
+    assert _decides(query, "content://sms/inbox") == {"sms"}
+    assert _decides(query, "content://call_log/calls") == {"call_log"}
     contacts_rule = next(r for r in query.argument_rules if r.category == "contacts")
     assert contacts_rule.permissions == ("android.permission.READ_CONTACTS",)
     last = _api(kb, "location.last_known")
-    assert last.category_for("gps") == "location.precise"
-    assert last.category_for("network") == "location.coarse"
+    assert _decides(last, "gps") == {"location.precise"}
+    assert _decides(last, "network") == {"location.coarse"}
     listen = _api(kb, "telephony.listen")
-    assert listen.category_for(16 | 256) == "location.cell"
-    assert listen.category_for(32) == "call_state"
-    assert listen.category_for("32") is None
+    assert _decides(listen, 16 | 256) == {"location.cell"}
+    assert _decides(listen, 32) == {"call_state"}
+    assert not _decides(listen, "32")
     sensors = _api(kb, "sensors.register")
-    assert sensors.category_for(21) == "body_sensors"
-    assert sensors.category_for(1) == "sensors"
+    assert _decides(sensors, 21) == {"body_sensors"}
+    assert _decides(sensors, 1) == {"sensors"}
     shell = _api(kb, "exec.runtime")
-    assert shell.category_for("sh -c pm list packages -3") == "installed_apps"
+    assert _decides(shell, "sh -c pm list packages -3") == {"installed_apps"}
 
 
 def test_39_app_categories(kb: KnowledgeBase) -> None:
