@@ -43,7 +43,7 @@ def knowledge_base_refs() -> tuple[list[str], list[str], list[str]]:
 
 
 def facts(path: str) -> dict:
-    from scanner.analysis.facts import gather
+    from scanner.analysis.gather import gather
     from scanner.input.archive import open_app
 
     methods, fields, strings = knowledge_base_refs()
@@ -60,8 +60,8 @@ def facts(path: str) -> dict:
 def detectors(path: str) -> dict:
     """A whole scan, split into its two phases: reading facts and running the detectors."""
     import signatures
-    from scanner.analysis.engine import detect
-    from scanner.analysis.facts import gather
+    from scanner.analysis.detection import detect
+    from scanner.analysis.gather import gather
     from scanner.analysis.index import build_index
     from scanner.analysis.reachability import pre_consent
     from scanner.analysis.targets import api_targets

@@ -1,4 +1,4 @@
-"""APK facts: manifest, label, signing, files. The only module that imports androguard.
+"""Read an APK's facts: manifest, label, signing, files. The only module that imports androguard.
 
 androguard is the right tool for binary XML, resource tables and signing blocks;
 its DEX analysis is not used (see ``dex.py``). Its logging is silenced: what
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from loguru import logger
 
-from scanner.android.manifest import ManifestFacts, read_manifest
+from scanner.android.facts import ApkFacts, Certificate, NativeLib, Signing
+from scanner.android.manifest import read_manifest
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
 from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
@@ -32,44 +33,6 @@ _SHORT_NAMES = {
     "organization_name": "O", "organizational_unit_name": "OU", "common_name": "CN",
     "email_address": "E", "serial_number": "SERIALNUMBER",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Certificate:
-    sha256: str
-    subject: str
-    issuer: str
-    debug: bool  # the SDK's debug certificate: such a build is not a release
-
-
-@dataclass(frozen=True, slots=True)
-class Signing:
-    schemes: tuple[str, ...]  # v1, v2, v3, v3.1
-    certificates: tuple[Certificate, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NativeLib:
-    abi: str
-    name: str
-    path: str  # "<apk>!lib/<abi>/<name>"
-
-
-@dataclass(frozen=True, slots=True)
-class ApkFacts:
-    """What the package manager would see of the app, plus its file inventory."""
-
-    label: str
-    manifest: ManifestFacts
-    signing: Signing
-    native_libs: tuple[NativeLib, ...]
-    assets: tuple[str, ...]
-    files: tuple[str, ...]  # every entry of every APK, "<apk>!<entry>" for splits
-    resource_strings: tuple[str, ...]  # the resource table's string pool (labels, URLs, config values)
-    network_security_config: NetworkSecurityConfig | None
-    # parts that exist (or are referenced) but could not be read; the rest was read. Defaults to ()
-    # so facts snapshots written before this field existed still load.
-    problems: tuple[ScanError, ...] = ()
 
 
 def read_apk_facts(archive: AppArchive) -> ApkFacts:

@@ -32,7 +32,7 @@ def _rematch_in_pool(path: Path, out: str, formats: tuple[str, ...], options: Sc
 
 
 def rematch_one(path: Path, out: str, formats: tuple[str, ...], options: ScanOptions, kb: KnowledgeBase) -> Row:
-    from scanner.analysis.engine import detect
+    from scanner.analysis.detection import detect
     from scanner.batch.snapshot import read_snapshot
     from scanner.gate.review import review
 

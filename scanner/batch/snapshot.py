@@ -21,7 +21,7 @@ from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.index import CodeIndex, index_of
 from scanner.analysis.reachability import PreConsent
 from scanner.analysis.urls import FoundUrl
-from scanner.android.apk import ApkFacts
+from scanner.android.facts import ApkFacts
 from scanner.atomic import write_atomic_bytes
 from scanner.dex.dexset import CallSite
 from scanner.model import ScanError

@@ -16,7 +16,8 @@ from typing import NamedTuple
 import pytest
 
 from scanner import scan
-from scanner.analysis.engine import Analysis, analyse, detect
+from scanner.analysis.detection import detect
+from scanner.analysis.engine import Analysis, analyse
 from scanner.analysis.targets import StringPatterns, api_targets
 from scanner.batch.snapshot import read_snapshot, snapshot_path, write_snapshot
 from scanner.model import ApiCall

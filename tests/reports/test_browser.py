@@ -1,11 +1,11 @@
 """The reports in a real browser: Debian's chromium driven by Playwright, pages opened from file://.
 
-Skipped only when /usr/bin/chromium is missing on a developer machine; in CI (``CI`` set) they must run.
+Marked ``browser``: skipped only when /usr/bin/chromium is missing on a developer machine; in CI (``CI`` set)
+they must run (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,14 +16,12 @@ import pytest
 
 from reports.html import HtmlWriter
 from scanner.model import Audit
-from tests.conftest import KB
+from tests.conftest import CHROMIUM, KB
 from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                reason="Debian chromium not installed (apt-get install chromium)")
+pytestmark = pytest.mark.browser
 # Recorded by the page itself, so a violation during load is not missed.
 WATCH_CSP = """window.__csp = [];
 document.addEventListener('securitypolicyviolation',

@@ -1,14 +1,13 @@
 """The batch dashboard (OUT/index.html): rendered from a real batch of the fixtures and from hand-made rows.
 
 Rendering tests check structure, escaping, the CSP and stable bytes; the browser tests open the page
-from file:// in Debian's chromium (same harness and skip rule as test_browser.py).
+from file:// in Debian's chromium (same harness as test_browser.py, marked ``browser``).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -21,12 +20,11 @@ import signatures
 from reports import dataset
 from reports.dashboard import pct, render_dashboard, report_link
 from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch
-from tests.conftest import FIXTURES, KB
+from tests.conftest import CHROMIUM, FIXTURES, KB
 from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY
 from tests.reports.page import parse, sha256_source
 from tests.reports.test_browser import (
     ARGS,
-    CHROMIUM,
     COLUMN,
     IS_SORTED,
     VISIBLE,
@@ -37,8 +35,6 @@ from tests.reports.test_browser import (
 )
 
 SECTIONS = ["glance", "apps", "prevalence", "pimatrix", "preconsent", "failures"]
-browser_only = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                  reason="Debian chromium not installed (apt-get install chromium)")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
@@ -49,6 +45,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_batch(plan([str(FIXTURES)]), BatchConfig(str(out), workers=2, formats=("json", "html")), KB)
     finish(str(out), KB)
     return out
+
+
+def apps_in(out: Path) -> int:
+    """Distinct apps the batch stored (every fixture, so adding one changes it)."""
+    return int(json.loads((out / "summary.json").read_text(encoding="utf-8"))["apps"])
 
 
 def frames_of(out: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -246,18 +247,18 @@ def open_dashboard(chromium: Any, out: Path) -> tuple[Any, Events]:
     return open_report(chromium, index.read_text(encoding="utf-8"), index)
 
 
-@browser_only
+@pytest.mark.browser
 def test_dashboard_loads_offline_and_clean(chromium: Any, batch: Path) -> None:
     page, events = open_dashboard(chromium, batch)
     assert_clean(page, events)  # the only request is the document itself
-    assert page.evaluate(VISIBLE, "#t-apps") == 21
+    assert page.evaluate(VISIBLE, "#t-apps") == apps_in(batch)
     assert page.evaluate("document.querySelectorAll('.js-ready').length") >= 3
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     page.close()
 
 
-@browser_only
+@pytest.mark.browser
 def test_links_resolve_to_existing_reports(chromium: Any, batch: Path) -> None:
     page, events = open_dashboard(chromium, batch)
     hrefs = page.evaluate("[...document.querySelectorAll('a[href^=\"apps/\"]')].map(a => a.href)")
@@ -269,7 +270,7 @@ def test_links_resolve_to_existing_reports(chromium: Any, batch: Path) -> None:
     page.close()
 
 
-@browser_only
+@pytest.mark.browser
 def test_sorting(chromium: Any, batch: Path) -> None:
     page, events = open_dashboard(chromium, batch)
     calls = page.locator("#t-apps th", has_text="Call sites").locator("button")
@@ -294,22 +295,25 @@ def test_sorting(chromium: Any, batch: Path) -> None:
     page.close()
 
 
-@browser_only
+@pytest.mark.browser
 def test_filtering(chromium: Any, batch: Path) -> None:
     page, events = open_dashboard(chromium, batch)
+    _, apps = frames_of(batch)  # what each filter must leave, from the dataset the page was made from
+    high = sum(1 for a in apps if a["max_severity"] == "high")
+    early = sum(1 for a in apps if a["status"] != "error" and (a["pre_consent_calls"] or 0) > 0)
     page.fill("#t-apps [data-filter-text]", "split app")
     wait_rows(page, "#t-apps", 3)
-    assert "filtered from 21" in page.inner_text("#t-apps [data-count]")
+    assert f"filtered from {apps_in(batch)}" in page.inner_text("#t-apps [data-count]")
     page.fill("#t-apps [data-filter-text]", "")
-    wait_rows(page, "#t-apps", 21)
+    wait_rows(page, "#t-apps", apps_in(batch))
     page.select_option("#t-apps select[data-filter=status]", "error")
     assert page.evaluate(VISIBLE, "#t-apps") == 6
     page.select_option("#t-apps select[data-filter=status]", "")
     page.select_option("#t-apps select[data-filter=sev]", "high")
-    assert page.evaluate(VISIBLE, "#t-apps") == 3
+    assert page.evaluate(VISIBLE, "#t-apps") == high == 4
     page.select_option("#t-apps select[data-filter=sev]", "")
     page.check("#t-apps input[data-filter=pre]")
-    assert page.evaluate(VISIBLE, "#t-apps") == 3
+    assert page.evaluate(VISIBLE, "#t-apps") == early == 3
     page.select_option("#t-failures select[data-filter=code]", "not-a-zip")
     assert page.evaluate(VISIBLE, "#t-failures") == 2
     page.fill("#t-pimatrix [data-filter-text]", "umeng")
@@ -318,7 +322,7 @@ def test_filtering(chromium: Any, batch: Path) -> None:
     page.close()
 
 
-@browser_only
+@pytest.mark.browser
 def test_hostile_strings_stay_text(chromium: Any, tmp_path: Path) -> None:
     summary, apps = hostile_batch()
     page, events = open_report(chromium, render_dashboard(summary, apps, KB), tmp_path / "index.html")
@@ -330,7 +334,7 @@ def test_hostile_strings_stay_text(chromium: Any, tmp_path: Path) -> None:
     page.close()
 
 
-@browser_only
+@pytest.mark.browser
 def test_10000_apps_stay_responsive(chromium: Any, tmp_path: Path) -> None:
     html = render_dashboard(*big_batch(), KB)
     size = len(html.encode("utf-8"))

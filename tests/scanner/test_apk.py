@@ -35,6 +35,7 @@ def _badging(apk: Path) -> str:
                           check=True).stdout
 
 
+@pytest.mark.android_tools("aapt")
 @pytest.mark.parametrize("name", CASES)
 def test_manifest_matches_aapt(name: str, tmp_path: Path) -> None:
     facts = read_apk_facts(open_app(str(FIXTURES / name)))
@@ -53,6 +54,7 @@ def test_manifest_matches_aapt(name: str, tmp_path: Path) -> None:
     assert {(p.name, p.max_sdk, p.only_sdk23) for p in m.permissions} == expected
 
 
+@pytest.mark.android_tools("apksigner")
 @pytest.mark.parametrize("name", CASES)
 def test_signing_matches_apksigner(name: str, tmp_path: Path) -> None:
     facts = read_apk_facts(open_app(str(FIXTURES / name)))

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from scanner import scan
-from scanner.android.apk import ApkFacts, _label, _Part, read_apk_facts
+from scanner.android.apk import _label, _Part, read_apk_facts
+from scanner.android.facts import ApkFacts
 from scanner.input.archive import open_app
 from scanner.model import Audit, ScanError, Status
 from scanner.serial import from_plain, to_plain

@@ -1,0 +1,51 @@
+"""What the package manager would see of an app, as plain values.
+
+Kept apart from the reader (``apk.py``), so that code which only consumes facts — the
+detectors, a re-match of stored facts — never loads androguard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.android.manifest import ManifestFacts
+from scanner.android.netconfig import NetworkSecurityConfig
+from scanner.model import ScanError
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    sha256: str
+    subject: str
+    issuer: str
+    debug: bool  # the SDK's debug certificate: such a build is not a release
+
+
+@dataclass(frozen=True, slots=True)
+class Signing:
+    schemes: tuple[str, ...]  # v1, v2, v3, v3.1
+    certificates: tuple[Certificate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NativeLib:
+    abi: str
+    name: str
+    path: str  # "<apk>!lib/<abi>/<name>"
+
+
+@dataclass(frozen=True, slots=True)
+class ApkFacts:
+    """What the package manager would see of the app, plus its file inventory."""
+
+    label: str
+    manifest: ManifestFacts
+    signing: Signing
+    native_libs: tuple[NativeLib, ...]
+    assets: tuple[str, ...]
+    files: tuple[str, ...]  # every entry of every APK, "<apk>!<entry>" for splits
+    resource_strings: tuple[str, ...]  # the resource table's string pool (labels, URLs, config values)
+    network_security_config: NetworkSecurityConfig | None
+    # parts that exist (or are referenced) but could not be read; the rest was read. Defaults to ()
+    # so facts snapshots written before this field existed still load.
+    problems: tuple[ScanError, ...] = ()

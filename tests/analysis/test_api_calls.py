@@ -1,0 +1,70 @@
+"""Reads of personal information from call sites alone: owner, pre-consent path, hidden access, arguments."""
+
+from __future__ import annotations
+
+from scanner.analysis.detectors import api_calls
+from scanner.model import ApiCall, Confidence
+from tests.analysis.conftest import DEX, GET_DEVICE_ID, IN_UMENG, ON_CREATE, app_facts, index, reached, rules, run, site
+
+SECURE_GET_STRING = ("Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;"
+                     "Ljava/lang/String;)Ljava/lang/String;")
+FOR_NAME = "Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;"
+FIRST_PARTY = "Lorg/example/app/Spy;->probe()V"
+
+
+def imei_read(caller: str, sdk: str | None, path: tuple[str, ...] = (), hidden: bool = False) -> ApiCall:
+    return ApiCall(api=GET_DEVICE_ID, api_id="telephony.get_device_id", pi_category="device_id.imei", caller=caller,
+                   sdk=sdk, pre_consent=bool(path), pre_consent_path=path, hidden=hidden, resolved=True, dex=DEX)
+
+
+def test_an_api_called_in_an_sdk_package_belongs_to_that_sdk() -> None:
+    found = run(api_calls, app_facts(), index(site(IN_UMENG, GET_DEVICE_ID)))
+    assert found.api_calls == (imei_read(IN_UMENG, "umeng-analytics"),)
+    assert rules(found) == [("pi.device_id", "umeng-analytics"), ("sdk.reads_pi", "umeng-analytics")]
+
+
+def test_first_party_reads_have_no_sdk_and_no_sdk_finding() -> None:
+    found = run(api_calls, app_facts(), index(site(FIRST_PARTY, GET_DEVICE_ID)))
+    assert found.api_calls == (imei_read(FIRST_PARTY, None),)
+    assert rules(found) == [("pi.device_id", None)]
+
+
+def test_a_read_reached_from_application_oncreate_is_pre_consent_with_its_path() -> None:
+    found = run(api_calls, app_facts(), index(site(IN_UMENG, GET_DEVICE_ID)), reached(ON_CREATE, IN_UMENG))
+    assert found.api_calls == (imei_read(IN_UMENG, "umeng-analytics", (ON_CREATE, IN_UMENG)),)
+    assert rules(found) == [("pi.device_id", "umeng-analytics"), ("sdk.reads_pi", "umeng-analytics"),
+                            ("consent.pi_before_consent", "umeng-analytics"),
+                            ("consent.sdk_init_before_consent", "umeng-analytics")]
+    early = found.findings[2]
+    assert early.message.endswith(f"before consent can be asked (via {ON_CREATE} → {IN_UMENG}).")
+
+
+def test_reflection_naming_a_catalogued_class_and_member_is_a_hidden_read() -> None:
+    sites = [site(FIRST_PARTY, FOR_NAME), site(FIRST_PARTY, "android.telephony.TelephonyManager", "string"),
+             site(FIRST_PARTY, "getDeviceId", "string")]
+    found = run(api_calls, app_facts(), index(*sites))
+    assert found.api_calls == (imei_read(FIRST_PARTY, None, hidden=True),)
+    assert rules(found) == [("pi.device_id", None), ("code.hidden_access", None)]
+
+
+def test_reflection_without_the_member_name_or_names_without_reflection_read_nothing() -> None:
+    class_only = [site(FIRST_PARTY, FOR_NAME), site(FIRST_PARTY, "android.telephony.TelephonyManager", "string")]
+    names_only = [site(FIRST_PARTY, "android.telephony.TelephonyManager", "string"),
+                  site(FIRST_PARTY, "getDeviceId", "string")]
+    for sites in (class_only, names_only):
+        found = run(api_calls, app_facts(), index(*sites))
+        assert (found.api_calls, found.findings) == ((), ())
+
+
+def test_the_argument_in_the_same_method_decides_the_category() -> None:
+    resolved = run(api_calls, app_facts(), index(site(FIRST_PARTY, SECURE_GET_STRING),
+                                                 site(FIRST_PARTY, "bluetooth_address", "string")))
+    assert [(c.pi_category, c.resolved) for c in resolved.api_calls] == [("device_id.mac", True)]
+    assert [f.confidence for f in resolved.findings] == [Confidence.HIGH]
+
+
+def test_without_its_argument_the_fallback_category_is_unresolved_and_low() -> None:
+    found = run(api_calls, app_facts(), index(site(FIRST_PARTY, SECURE_GET_STRING),
+                                              site("Lorg/example/app/Other;->f()V", "bluetooth_address", "string")))
+    assert [(c.pi_category, c.resolved) for c in found.api_calls] == [("device_id.android_id", False)]
+    assert [(f.rule_id, f.confidence) for f in found.findings] == [("pi.device_id", Confidence.LOW)]
