@@ -176,3 +176,11 @@ def test_private_import_finder(tmp_path: Path) -> None:
     path = tmp_path / "probe.py"
     path.write_text("from a.b import _hidden, public\nfrom c import __version__\n")
     assert private_imports(path) == ["a.b._hidden"]
+
+
+def test_code_cites_only_files_in_the_repository() -> None:
+    """A reader of the code must be able to open what it cites: no documents kept outside the repository."""
+    outside = ("DESIGN.md", "../shared", "shared/reference")
+    cited = [f"{name}: {word}" for name, path in all_modules().items()
+             for word in outside if word in path.read_text(encoding="utf-8")]
+    assert not cited

@@ -1,7 +1,7 @@
 """Read an APK's facts: manifest, label, signing, files. The only module that imports androguard.
 
 androguard is the right tool for binary XML, resource tables and signing blocks;
-its DEX analysis is not used (see ``dex.py``). Its logging is silenced: what
+its DEX analysis is not used (see ``scanner/dex/``). Its logging is silenced: what
 matters reaches the user as typed errors and facts, not as library chatter.
 """
 

@@ -5,7 +5,7 @@ not need a disassembler or a call graph. Every instruction that names a method,
 field, string or type keeps that index in its second 16-bit code unit, so one
 NumPy pass over the code units finds the candidates; only the methods holding a
 candidate are then walked instruction by instruction to confirm it sits on an
-instruction boundary (payload tables can hold look-alike words). DESIGN.md §5
+instruction boundary (payload tables can hold look-alike words). ``make bench``
 has the figures: this is ~100× cheaper than building androguard's analysis.
 """
 

@@ -3,8 +3,8 @@
 Why by hand rather than androguard's DEX objects: we need names and code
 offsets, not a decoded instruction model, and reading the fixed-size tables as
 NumPy arrays (and the LEB128 class data in one vectorised pass) costs a small
-multiple of inflating the file, where androguard's objects cost ~40× (DESIGN.md
-§5; ``make bench`` measures both on the same APK).
+multiple of inflating the file, where androguard's objects cost ~40× (``make bench``
+measures both on the same APK).
 """
 
 from __future__ import annotations
