@@ -6,6 +6,7 @@ signature first, then the longest package prefix of the knowledge base.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from signatures.model import KnowledgeBase, TrackerSignature
@@ -34,6 +35,26 @@ def class_owner(kb: KnowledgeBase, descriptor: str) -> str | None:
     cls = dotted(descriptor)
     exact = kb.sdk_with_prefix(cls)  # a class-level signature; otherwise the package decides
     return exact.id if exact else package_owner(kb, cls.rpartition(".")[0])
+
+
+def class_owners(kb: KnowledgeBase, descriptors: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """``class_owner`` for a whole class inventory: descriptor -> (dotted package, SDK id or None).
+
+    The same rule, with each package looked up once: the tracker detector walks every class of the app.
+    """
+    by_package: dict[str, str | None] = {}
+    out: dict[str, tuple[str, str | None]] = {}
+    for descriptor in descriptors:
+        cls = dotted(descriptor)
+        package = cls.rpartition(".")[0]
+        exact = kb.sdk_with_prefix(cls)
+        if exact is not None:
+            out[descriptor] = (package, exact.id)
+            continue
+        if package not in by_package:
+            by_package[package] = package_owner(kb, package)
+        out[descriptor] = (package, by_package[package])
+    return out
 
 
 @lru_cache(maxsize=1 << 16)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scanner.analysis.attribution import class_owner, dotted, is_tracker
+from scanner.analysis.attribution import class_owner, class_owners, is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.model import Confidence, Evidence, Finding, SdkHit
@@ -34,15 +34,13 @@ class _Signals:
 
 
 def _by_code(context: Context, signals: dict[str, _Signals]) -> None:
-    kb = context.kb
-    for name, units in context.facts.dex.code_size_by_class().items():
-        sdk = class_owner(kb, name)
+    sizes = context.facts.dex.code_size_by_class()
+    for name, (package, sdk) in class_owners(context.kb, sizes).items():
         if sdk is None:
             continue
         s = signals.setdefault(sdk, _Signals())
         s.classes += 1
-        s.units += units
-        package = dotted(name).rpartition(".")[0]
+        s.units += sizes[name]
         s.packages[package] = s.packages.get(package, 0) + 1
 
 
