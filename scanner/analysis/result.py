@@ -10,7 +10,6 @@ from scanner.errors import ScanFailure
 from scanner.model import (
     AppInfo,
     Audit,
-    CertificateInfo,
     DexInfo,
     FilesInfo,
     Finding,
@@ -19,7 +18,6 @@ from scanner.model import (
     ManifestInfo,
     PermissionEntry,
     ScanError,
-    SigningInfo,
     Status,
     ToolInfo,
 )
@@ -55,8 +53,7 @@ def build_audit(kb: KnowledgeBase, info: InputInfo, facts: AppFacts, status: Sta
         errors=problems,
         app=AppInfo(m.package, facts.apk.label, m.version_code, m.version_name, m.min_sdk,
                     m.target_sdk, m.max_sdk, m.application_class),
-        signing=SigningInfo(facts.apk.signing.schemes, tuple(
-            CertificateInfo(c.sha256, c.subject, c.issuer, c.debug) for c in facts.apk.signing.certificates)),
+        signing=facts.apk.signing,
         manifest=ManifestInfo(
             debuggable=m.debuggable, allow_backup=m.allow_backup,
             uses_cleartext_traffic=m.uses_cleartext_traffic,

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from loguru import logger
 
-from scanner.android.facts import ApkFacts, Certificate, NativeLib, Signing
+from scanner.android.facts import ApkFacts, NativeLib
 from scanner.android.manifest import read_manifest
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
 from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
 from scanner.input.safezip import SafeZip
-from scanner.model import ScanError
+from scanner.model import CertificateInfo, ScanError, SigningInfo
 
 logger.disable("androguard")
 
@@ -202,7 +202,7 @@ def _label(apk: APK, part: _Part, problems: list[ScanError]) -> str:
     return values[0] if values else unresolved(f"{label} resolves to no string in {part.prefix}resources.arsc")
 
 
-def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> Signing:
+def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> SigningInfo:
     """Signature schemes and certificates; an unsigned APK is fine, a damaged signature is a problem."""
     schemes: list[str] = []
     certs: dict[bytes, object] = {}
@@ -233,13 +233,13 @@ def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> Signing:
                 lost = "its v2/v3/v3.1 signatures are not reported"
             problems.append(part.problem(
                 "signing-block-unreadable", f"{part.prefix}{where} cannot be parsed ({_reason(exc)}); {lost}"))
-    return Signing(tuple(schemes), tuple(sorted((_certificate(c) for c in certs.values()),
+    return SigningInfo(tuple(schemes), tuple(sorted((_certificate(c) for c in certs.values()),
                                                 key=lambda c: c.sha256)))
 
 
-def _certificate(cert) -> Certificate:  # type: ignore[no-untyped-def]
+def _certificate(cert) -> CertificateInfo:  # type: ignore[no-untyped-def]
     subject = _dn(cert.subject.native)
-    return Certificate(
+    return CertificateInfo(
         sha256=hashlib.sha256(cert.dump()).hexdigest(),
         subject=subject,
         issuer=_dn(cert.issuer.native),

@@ -10,21 +10,7 @@ from dataclasses import dataclass
 
 from scanner.android.manifest import ManifestFacts
 from scanner.android.netconfig import NetworkSecurityConfig
-from scanner.model import ScanError
-
-
-@dataclass(frozen=True, slots=True)
-class Certificate:
-    sha256: str
-    subject: str
-    issuer: str
-    debug: bool  # the SDK's debug certificate: such a build is not a release
-
-
-@dataclass(frozen=True, slots=True)
-class Signing:
-    schemes: tuple[str, ...]  # v1, v2, v3, v3.1
-    certificates: tuple[Certificate, ...]
+from scanner.model import ScanError, SigningInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +26,7 @@ class ApkFacts:
 
     label: str
     manifest: ManifestFacts
-    signing: Signing
+    signing: SigningInfo  # the result's own type: what was read is what is reported
     native_libs: tuple[NativeLib, ...]
     assets: tuple[str, ...]
     files: tuple[str, ...]  # every entry of every APK, "<apk>!<entry>" for splits

@@ -15,11 +15,11 @@ from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.index import CodeIndex, index_of
 from scanner.analysis.reachability import PreConsent
 from scanner.analysis.urls import find_urls
-from scanner.android.facts import ApkFacts, NativeLib, Signing
+from scanner.android.facts import ApkFacts, NativeLib
 from scanner.android.manifest import ManifestFacts, MetaData, Queries, RequestedPermission
 from scanner.android.netconfig import NetworkSecurityConfig
 from scanner.dex.dexset import CallSite
-from scanner.model import Component
+from scanner.model import Component, SigningInfo
 from signatures.model import KnowledgeBase
 from tests.conftest import KB
 
@@ -77,7 +77,7 @@ def app_facts(m: ManifestFacts | None = None, *, classes: Mapping[str, int] | No
               netconfig: NetworkSecurityConfig | None = None) -> AppFacts:
     """``classes``: descriptor -> code units; ``libs``: arm64-v8a library names; URLs are found in ``dex_strings``."""
     native = tuple(NativeLib("arm64-v8a", name, f"lib/arm64-v8a/{name}") for name in libs)
-    apk = ApkFacts(label="Example", manifest=m or manifest(), signing=Signing(("v2",), ()), native_libs=native,
+    apk = ApkFacts(label="Example", manifest=m or manifest(), signing=SigningInfo(("v2",), ()), native_libs=native,
                    assets=tuple(assets), files=(), resource_strings=(), network_security_config=netconfig)
     sizes = dict(classes or {})
     return AppFacts(Source(f"/apps/{APP}.apk", "apk", "0" * 64, 1, ()), apk, Code(sizes, methods=len(sizes)),

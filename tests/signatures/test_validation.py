@@ -157,30 +157,22 @@ def test_argument_rule_with_unknown_category(data_copy: Path) -> None:
     expect_error(data_copy, "apis.toml", "test.api", "'zodiac'")
 
 
+def app_type_with(necessary: str) -> str:
+    """A minimal app type whose ``necessary`` list is the given TOML."""
+    return ('\n[[category]]\nid = "test_type"\nnpi = "NPI2021-40"\nname = "Test"\nname_cn = "测试类"\n'
+            f'basic_function = "Testing"\nnecessary = {necessary}\n')
+
+
 def test_unknown_permission_in_app_category(data_copy: Path) -> None:
-    append(data_copy / "categories.toml", """
-[[category]]
-id = "test_type"
-npi = "NPI2021-40"
-name = "Test"
-name_cn = "测试类"
-basic_function = "Testing"
-necessary = [{ item = "location", origin = "device", permissions = ["android.permission.FIND_ME"] }]
-""")
+    append(data_copy / "categories.toml", app_type_with(
+        '[{ item = "location", origin = "device", permissions = ["android.permission.FIND_ME"] }]'))
     expect_error(data_copy, "categories.toml", "test_type", "android.permission.FIND_ME")
 
 
 def test_typed_in_item_cannot_name_permissions(data_copy: Path) -> None:
     """Only what the device provides is served by a permission; a typed-in phone number implies none."""
-    append(data_copy / "categories.toml", """
-[[category]]
-id = "test_type"
-npi = "NPI2021-40"
-name = "Test"
-name_cn = "测试类"
-basic_function = "Testing"
-necessary = [{ item = "phone number", origin = "user", permissions = ["android.permission.READ_PHONE_NUMBERS"] }]
-""")
+    append(data_copy / "categories.toml", app_type_with(
+        '[{ item = "phone number", origin = "user", permissions = ["android.permission.READ_PHONE_NUMBERS"] }]'))
     expect_error(data_copy, "categories.toml", "test_type", "'phone number'", "origin 'user'")
 
 
