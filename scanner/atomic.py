@@ -1,8 +1,14 @@
 """The one way appaudit writes a file: atomically, so an interrupted run never leaves half of one.
 
-A unique temporary file in the target's folder (two writers never share it), flushed
-to disk, then renamed over the target: readers see the old file or the new one,
-never a mix, and a crash leaves at most a ``.*.tmp`` file beside it.
+A unique temporary file in the target's folder (two writers never share it), synced to
+disk, then renamed over the target: readers see the old file or the new one, never a
+mix, and a crash leaves at most a ``.*.tmp`` file beside it.
+
+``durable=False`` skips the sync, and only a batch's per-app files use it: a sync costs
+~0.4 ms a file here and, with two workers syncing at once, cut the batch's speed-up from
+1.7× to 1.3× (``make bench``). Without it a killed process still never leaves half a
+file; only a power loss can leave a torn one, and the batch scans such an app again
+(``scanner.batch.job.is_done``).
 """
 
 from __future__ import annotations
@@ -35,18 +41,19 @@ def replacing(target: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_atomic(target: Path, text: str) -> Path:
-    return write_atomic_bytes(target, text.encode("utf-8"))
+def write_atomic(target: Path, text: str, *, durable: bool = True) -> Path:
+    return write_atomic_bytes(target, text.encode("utf-8"), durable=durable)
 
 
-def write_atomic_bytes(target: Path, data: bytes) -> Path:
+def write_atomic_bytes(target: Path, data: bytes, *, durable: bool = True) -> Path:
     """Write, sync and rename through the one descriptor: no second open (batches write thousands of files)."""
     fd, tmp = _temporary(target)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         _commit(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

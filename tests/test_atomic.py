@@ -58,3 +58,10 @@ def test_concurrent_writers_never_share_a_temporary(tmp_path: Path) -> None:
 def test_files_follow_the_umask(tmp_path: Path) -> None:
     target = write_atomic(tmp_path / "report.html", "<p>")
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~atomic._UMASK
+
+
+def test_a_batch_file_may_skip_the_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(atomic.os, "fsync", synced.append)
+    write_atomic(tmp_path / "app.json", "{}\n", durable=False)
+    assert synced == [] and (tmp_path / "app.json").read_text() == "{}\n"

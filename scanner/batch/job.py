@@ -56,7 +56,14 @@ def result_path(out: str | Path, sha256: str, suffix: str = ".json") -> Path:
 
 
 def is_done(out: str | Path, sha256: str) -> bool:
-    return result_path(out, sha256).is_file()
+    """The app's JSON result is there and whole. Batch files are not synced (see ``scanner.atomic``): after a
+    power loss a result can be torn, and the JSON writer's last bytes (``}`` and a newline) tell a whole one."""
+    try:
+        with open(result_path(out, sha256), "rb") as result:
+            result.seek(-2, 2)
+            return result.read(2) == b"}\n"
+    except OSError:  # missing, or shorter than two bytes
+        return False
 
 
 def write_audit(job: Job, audit: Audit, kb: KnowledgeBase, only_if_changed: bool = False) -> None:
@@ -68,7 +75,7 @@ def write_audit(job: Job, audit: Audit, kb: KnowledgeBase, only_if_changed: bool
             target, text = result_path(job.out, job.sha256, WRITERS[fmt].suffix), WRITERS[fmt].render(audit, kb)
             if only_if_changed and _same(target, text):
                 continue
-            write_atomic(target, text)
+            write_atomic(target, text, durable=False)  # a torn result is scanned again: see is_done
 
 
 def _same(target: Path, text: str) -> bool:

@@ -78,7 +78,8 @@ def write_snapshot(out: str | Path, sha256: str, facts: AppFacts | None, index: 
         "reach": {"entries": list(reach.entries), "parents": reach.parents},
     }
     data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    write_atomic_bytes(snapshot_path(out, sha256), gzip.compress(data, compresslevel=6, mtime=0))
+    # not synced, like the app's other batch files; a re-match rereads it and the result is written after it
+    write_atomic_bytes(snapshot_path(out, sha256), gzip.compress(data, compresslevel=6, mtime=0), durable=False)
 
 
 def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:

@@ -109,6 +109,20 @@ def test_duplicates_are_scanned_once_and_resume_skips(tmp_path: Path) -> None:
     assert (again.skipped, len(again.rows)) == (1, 0)
 
 
+def test_a_torn_result_is_scanned_again(tmp_path: Path) -> None:
+    """Per-app files are not synced: a result a power loss cut short must not count as done."""
+    for name in ("clean.apk", "sdks.apk", "preconsent.apk"):
+        shutil.copyfile(FIXTURES / name, tmp_path / name)
+    _batch([tmp_path / n for n in ("clean.apk", "sdks.apk", "preconsent.apk")], tmp_path / "out")
+    results = sorted((tmp_path / "out" / "apps").glob("*.json"))
+    whole = {p.name: p.read_bytes() for p in results}
+    results[0].write_bytes(whole[results[0].name][:-40])  # cut short
+    results[1].write_bytes(b"")  # allocated, never written
+    again, _ = _batch([tmp_path / n for n in ("clean.apk", "sdks.apk", "preconsent.apk")], tmp_path / "out")
+    assert (again.skipped, sorted(r.sha256 for r in again.rows)) == (1, sorted(p.stem for p in results[:2]))
+    assert {p.name: p.read_bytes() for p in results} == whole
+
+
 def test_kill_9_then_resume_gives_the_same_dataset(tmp_path: Path) -> None:
     apps = corpus(tmp_path / "in", copies=4)
     _batch([apps], tmp_path / "whole")
