@@ -24,6 +24,9 @@ from signatures.model import (
 
 _METHOD_REF = re.compile(r"^L[\w/$-]+;->[\w$<>-]+\([\w/$;\[]*\)[\w/$;\[]+$")
 _FIELD_REF = re.compile(r"^L[\w/$-]+;->[\w$-]+:[\w/$;\[]+$")
+_METHOD_NAME = re.compile(r"^L[\w$-]+(/[\w$-]+)+;->([\w$-]+|<init>|<clinit>)$")  # any prototype
+_SWITCH = re.compile(r"^[A-Za-z_][\w.$-]*=[^=\s]+$")  # <meta-data android:name>=<android:value>
+_STATIC_FIELD = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*){2,}$")  # pkg.Cls.FIELD
 
 
 def _compile(entry: Entry, key: str, pattern: str) -> str:
@@ -46,8 +49,33 @@ def pi_category(entry: Entry) -> PiCategory:
     return item
 
 
+def _checked(entry: Entry, key: str, form: re.Pattern[str], what: str) -> tuple[str, ...]:
+    values = entry.texts(key)
+    for value in values:
+        if not form.match(value):
+            raise entry.fail(f"{key}: {value!r} is not {what}")
+    return values
+
+
+def _start_up(entry: Entry) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """init_methods, pre_init_methods, disable_switches and version_fields, each in its one form."""
+    method = "a Dalvik method name (Lpkg/Cls;->name, no prototype)"
+    init = _checked(entry, "init_methods", _METHOD_NAME, method)
+    pre = _checked(entry, "pre_init_methods", _METHOD_NAME, method)
+    both = sorted(set(init) & set(pre))
+    if both:
+        raise entry.fail(f"{', '.join(both)} cannot be both an init and a pre-init method")
+    switches = _checked(entry, "disable_switches", _SWITCH, "a manifest meta-data switch key=value")
+    keys = [s.partition("=")[0] for s in switches]
+    if len(set(keys)) != len(keys):
+        raise entry.fail("disable_switches names one meta-data key twice")
+    versions = _checked(entry, "version_fields", _STATIC_FIELD, "a dotted static field pkg.Cls.FIELD")
+    return init, pre, switches, versions
+
+
 def sdk(entry: Entry, origin: str) -> TrackerSignature:
     exodus_ids = entry.integers("exodus_ids")
+    init, pre_init, switches, versions = _start_up(entry)
     single = entry.integer("exodus_id")
     if single is not None:
         exodus_ids = (single, *exodus_ids)
@@ -73,6 +101,10 @@ def sdk(entry: Entry, origin: str) -> TrackerSignature:
         bundled_by=entry.texts("bundled_by"),
         exodus_ids=exodus_ids,
         verified=entry.flag("verified", True),
+        init_methods=init,
+        pre_init_methods=pre_init,
+        disable_switches=switches,
+        version_fields=versions,
     )
     entry.done()
     return item

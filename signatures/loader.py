@@ -23,6 +23,8 @@ from signatures.validate import validate
 
 T = TypeVar("T")
 TRACKERS_FILE = "trackers.toml"
+MARKERS_FILE = "libchecker.toml"
+_MARKER_KEYS = ("prefixes", "components", "libraries")
 CACHE_SCHEMA = "appaudit-trackers/1"
 
 
@@ -103,6 +105,53 @@ def merge(exodus: Iterable[TrackerSignature], ours: Iterable[TrackerSignature],
     return merged, notes
 
 
+def add_markers(doc: dict[str, Any], ours: list[TrackerSignature], exodus: list[TrackerSignature],
+                exodus_from_cache: bool) -> tuple[list[TrackerSignature], list[TrackerSignature], list[str]]:
+    """Fold the imported LibChecker markers (libchecker.toml) into the entries they name.
+
+    Each group names one SDK id (ours first, then the Exodus list) and adds package prefixes,
+    manifest component names and native library names to it, plus the data set to its source.
+    A group whose Exodus tracker is missing from a user's cache is skipped with a note; in the
+    bundled data it is an error.
+    """
+    source = doc.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise KnowledgeBaseError(MARKERS_FILE, None, "needs a string key 'source' naming the data set")
+    by_id = {s.id: ("ours", i) for i, s in enumerate(ours)}
+    for i, s in enumerate(exodus):
+        by_id.setdefault(s.id, ("exodus", i))
+    lists = {"ours": list(ours), "exodus": list(exodus)}
+    notes: list[str] = []
+    for data in _tables(doc, "markers"):
+        entry = Entry(MARKERS_FILE, data, key="sdk")
+        sdk_id = entry.text("sdk")
+        entry.texts("labels")  # the LibChecker labels, for reviewers
+        added = {key: entry.texts(key) for key in _MARKER_KEYS}
+        entry.done()
+        if not any(added.values()):
+            raise entry.fail("a marker group needs at least one prefix, component or library")
+        where = by_id.get(sdk_id)
+        if where is None:
+            if exodus_from_cache:
+                notes.append(f"{MARKERS_FILE}: no tracker {sdk_id!r} in the cache; its markers are not used")
+                continue
+            raise entry.fail(f"no SDK with id {sdk_id!r} in sdks.toml or {TRACKERS_FILE}")
+        kind, index = where
+        target = lists[kind][index]
+        merged = {key: tuple(dict.fromkeys((*getattr(target, key), *added[key]))) for key in _MARKER_KEYS}
+        lists[kind][index] = dataclasses.replace(
+            target, prefixes=merged["prefixes"], components=merged["components"], libraries=merged["libraries"],
+            source=target.source if source in target.source else (*target.source, source))
+    return lists["ours"], lists["exodus"], notes
+
+
+def _tables(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    raw = doc.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise KnowledgeBaseError(MARKERS_FILE, None, f"{key!r} must be an array of tables")
+    return raw
+
+
 def load_dir(folder: Traversable | Path, trackers_cache: Path | None = None) -> KnowledgeBase:
     """Build and validate a KnowledgeBase from one data folder (plus an optional tracker cache)."""
     meta = read_toml(folder, "meta.toml")
@@ -124,7 +173,9 @@ def load_dir(folder: Traversable | Path, trackers_cache: Path | None = None) -> 
         exodus = _entries(TRACKERS_FILE, read_toml(folder, TRACKERS_FILE), "sdk",
                           lambda e: build.sdk(e, "exodus"))
     ours = _entries("sdks.toml", read_toml(folder, "sdks.toml"), "sdk", lambda e: build.sdk(e, "appaudit"))
+    ours, exodus, marker_notes = add_markers(read_toml(folder, MARKERS_FILE), ours, exodus, trackers_cache is not None)
     sdks, notes = merge(exodus, ours)
+    notes += marker_notes
 
     perm_doc = read_toml(folder, "permissions.toml")
     permissions = _entries("permissions.toml", perm_doc, "permission", build.permission, id_key="name")

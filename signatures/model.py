@@ -90,6 +90,12 @@ class TrackerSignature:
     bundled_by: tuple[str, ...] = ()
     exodus_ids: tuple[int, ...] = ()
     verified: bool = True  # False: a fact (usually pi_collected) was not checked against `source`
+    # Start-up facts, for telling whether the SDK is started before consent. Methods are Dalvik
+    # ``Lpkg/Cls;->name`` without a prototype: every overload of that name counts.
+    init_methods: tuple[str, ...] = ()  # what starts the SDK (and its collection)
+    pre_init_methods: tuple[str, ...] = ()  # the vendor's documented compliant pre-init / delayed init
+    disable_switches: tuple[str, ...] = ()  # ``key=value`` manifest <meta-data> that switch collection off
+    version_fields: tuple[str, ...] = ()  # dotted ``pkg.Cls.FIELD`` static String constants holding the version
     _code_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _net_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
@@ -324,6 +330,7 @@ class KnowledgeBase:
     _prefix_index: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _regex_sdks: tuple[TrackerSignature, ...] = field(default=(), repr=False)
     _markers: Mapping[str, Mapping[str, tuple[TrackerSignature, ...]]] = field(default_factory=dict, repr=False)
+    _library_globs: tuple[tuple[str, tuple[TrackerSignature, ...]], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sdk_by_id", {s.id: s for s in self.sdks})
@@ -342,6 +349,8 @@ class KnowledgeBase:
             for key in s.domains:
                 markers["domain"].setdefault(key.lower(), []).append(s)
         object.__setattr__(self, "_markers", {k: {n: tuple(v) for n, v in d.items()} for k, d in markers.items()})
+        object.__setattr__(self, "_library_globs", tuple(
+            (pattern, tuple(sdks)) for pattern, sdks in markers["library"].items() if "*" in pattern))
 
     def permission(self, name: str) -> PermissionInfo | None:
         """Exact name first, then app-specific patterns (``*.permission.MIPUSH_RECEIVE``)."""
@@ -383,8 +392,8 @@ class KnowledgeBase:
     def sdks_for_library(self, file_name: str) -> tuple[TrackerSignature, ...]:
         """Exact file name, or an fnmatch pattern (``libjcore*.so``: the version is part of the name)."""
         exact = self._markers["library"].get(file_name, ())
-        patterns = tuple(s for pattern, sdks in self._markers["library"].items()
-                         if "*" in pattern and fnmatch.fnmatchcase(file_name, pattern) for s in sdks)
+        patterns = tuple(s for pattern, sdks in self._library_globs
+                         if fnmatch.fnmatchcase(file_name, pattern) for s in sdks)
         return tuple(dict.fromkeys(exact + patterns))
 
     def sdks_for_host(self, host: str) -> tuple[TrackerSignature, ...]:

@@ -35,6 +35,10 @@ CHINESE_SDKS = [
     "shumei-smantifraud", "tongdun", "netease-yidun", "geetest", "alibaba-security-guard",
     "msa-oaid", "huawei-ads-identifier", "tencent-x5", "tencent-bugly", "tencent-beacon", "alibaba-utdid",
     "umeng-analytics", "bytedance-applog",
+    "cucc-auth", "ctcc-auth", "jiguang-jverification", "umeng-verify", "netease-quicklogin", "geetest-onelogin",
+    "openinstall", "tencent-gdt-action", "oceanengine-convert", "baidu-ocpc-action", "kuaishou-convert",
+    "megvii-faceid", "dingxiang-risk", "shuzilm-trustedid", "tencent-turingfd", "bytedance-metasec",
+    "huawei-hms-base", "bytedance-push", "nubia-push", "leancloud", "sobot",
 ]
 
 
@@ -102,6 +106,97 @@ def test_nested_sdks_link_to_their_host(kb: KnowledgeBase) -> None:
     assert {"kuaishou-ads", "topon"} <= set(kb.sdk("msa-oaid").bundled_by)
     assert "alipay-sdk" in kb.sdk("alibaba-utdid").bundled_by
     assert "umeng-push" in kb.sdk("alibaba-accs").bundled_by
+    one_click = {"jiguang-jverification", "umeng-verify", "alibaba-number-auth", "getui-gy-login",
+                 "chuanglan-shanyan", "netease-quicklogin", "geetest-onelogin", "mobtech"}
+    for carrier in ("cmcc-auth", "cucc-auth", "ctcc-auth"):
+        assert set(kb.sdk(carrier).bundled_by) == one_click, carrier
+        assert kb.sdk(carrier).categories == ("login",)
+    assert {"mobtech", "umeng-verify"} <= set(kb.sdk("alibaba-number-auth").bundled_by)
+    assert "pangle" in kb.sdk("bytedance-metasec").bundled_by
+    assert "kuaishou-ads" in kb.sdk("kuaishou-weapon").bundled_by
+    assert {"tencent-gdt", "tencent-x5"} <= set(kb.sdk("tencent-turingfd").bundled_by)
+    assert "jiguang-jverification" in kb.sdk("jiguang-jcore").bundled_by
+    assert "jiguang-jpush" in kb.sdk("xiaomi-mipush").bundled_by  # vendor channel plugins ship the vendor SDK
+
+
+def test_bundled_by_names_a_different_existing_sdk(kb: KnowledgeBase) -> None:
+    ids = {s.id for s in kb.sdks}
+    for sdk in kb.sdks:
+        assert set(sdk.bundled_by) <= ids - {sdk.id}, sdk.id
+
+
+def test_at_least_200_chinese_sdks(kb: KnowledgeBase) -> None:
+    chinese = [s for s in kb.sdks if s.country == "CN"]
+    assert len(chinese) >= 200
+    for sdk in chinese:
+        assert sdk.source and sdk.vendor and sdk.categories, sdk.id
+        assert sdk.prefixes or sdk.libraries or sdk.components, sdk.id  # something in an APK reveals it
+        assert sdk.origin == "appaudit", sdk.id  # Chinese entries are ours (Exodus ones are replaced)
+
+
+@pytest.mark.parametrize(("cls", "sdk_id"), [
+    # earlier package generations next to the current ones
+    ("com.tencent.mm.sdk.openapi.WXAPIFactory", "wechat-opensdk"),
+    ("com.tencent.mm.opensdk.openapi.WXAPIFactory", "wechat-opensdk"),
+    ("com.weibo.sdk.android.Weibo", "weibo-sdk"),
+    ("com.sina.weibo.sdk.openapi.WBAPIFactory", "weibo-sdk"),
+    ("com.umeng.analytics.MobclickAgent", "umeng-analytics"),
+    ("com.umeng.commonsdk.UMConfigure", "umeng-analytics"),
+    ("com.umeng.umzid.ZIDManager", "umeng-analytics"),
+    ("com.tencent.bugly.crashreport.CrashReport", "tencent-bugly"),
+    ("com.alipay.sdk.app.PayTask", "alipay-sdk"),
+    ("com.alipay.android.app.IAlixPay", "alipay-sdk"),
+    ("com.igexin.sdk.PushManager", "getui-push"),
+    ("com.getui.gtc.GtcManager", "getui-push"),
+    ("com.baidu.location.LocationClient", "baidu-map-location"),
+    ("com.amap.api.location.AMapLocationClient", "amap"),
+    ("com.autonavi.amap.mapcore.MapCore", "amap"),
+    ("com.mapabc.mapapi.core.MapAbcException", "amap"),
+    ("com.qq.e.comm.managers.GDTAdSdk", "tencent-gdt"),
+    ("com.bytedance.sdk.openadsdk.TTAdSdk", "pangle"),
+    ("com.pgl.sys.ces.a", "pangle"),
+    ("com.bykv.vk.component.ttvideo.player.MediaPlayer", "pangle"),
+    ("com.mobvista.msdk.base.utils.a", "mintegral"),
+    ("com.mbridge.msdk.MBridgeSDK", "mintegral"),
+    ("com.huawei.android.pushagent.PushReceiver", "huawei-push"),
+    ("com.huawei.hms.push.HmsMessaging", "huawei-push"),
+    ("com.baidu.frontia.api.FrontiaPush", "baidu-push"),
+    ("com.avos.avoscloud.AVObject", "leancloud"),
+    ("cn.leancloud.LCObject", "leancloud"),
+    ("com.xiaomi.xmpush.thrift.a", "xiaomi-mipush"),
+    # vendor companion packages outside the main prefix
+    ("cn.jiguang.api.JCoreManager", "jiguang-jcore"),
+    ("com.uyumao.a", "umeng-analytics"),
+    ("com.efs.sdk.base.EfsReporter", "umeng-apm"),
+    ("com.ksad.download.DownloadReceiver", "kuaishou-ads"),
+    ("com.tencent.mid.api.MidService", "tencent-mta"),
+    # nested SDKs, each its own entry
+    ("com.cmic.sso.sdk.auth.AuthnHelper", "cmcc-auth"),
+    ("com.cmic.gen.sdk.auth.GenAuthnHelper", "cmcc-auth"),
+    ("com.unicom.xiaowo.login.UniAuthHelper", "cucc-auth"),
+    ("com.unicom.xiaowo.account.shield.UniAccountHelper", "cucc-auth"),
+    ("com.sdk.base.module.manager.SDKManager", "cucc-auth"),
+    ("cn.com.chinatelecom.account.api.CtAuth", "ctcc-auth"),
+    ("cn.jiguang.verifysdk.api.JVerificationInterface", "jiguang-jverification"),
+    ("com.umeng.umverify.UMVerifyHelper", "umeng-verify"),
+    ("com.mobile.auth.gatewayauth.PhoneNumberAuthHelper", "alibaba-number-auth"),
+    ("com.netease.nis.quicklogin.QuickLogin", "netease-quicklogin"),
+    ("com.netease.nis.captcha.Captcha", "netease-yidun"),
+    ("com.geetest.onelogin.OneLoginHelper", "geetest-onelogin"),
+    ("com.geetest.captcha.GTCaptcha4Client", "geetest"),
+    ("com.tencent.turingfd.sdk.ams.ad.a", "tencent-turingfd"),
+    ("com.bytedance.mobsec.metasec.ml.MSManager", "bytedance-metasec"),
+    ("com.kuaishou.weapon.p0.t", "kuaishou-weapon"),
+])
+def test_package_generations_and_nested_sdks(kb: KnowledgeBase, cls: str, sdk_id: str) -> None:
+    hit = kb.sdk_for_class(cls)
+    assert hit is not None and hit.id == sdk_id, (cls, hit and hit.id)
+
+
+def test_overbroad_roots_stay_unclaimed(kb: KnowledgeBase) -> None:
+    for cls in ("com.sdk.Foo", "com.sdk.util.Helper", "com.unicom.Other", "com.alipay.Other",
+                "com.google.firebase.firestore.FirebaseFirestore", "com.facebook.react.ReactActivity"):
+        assert kb.sdk_for_class(cls) is None, cls
 
 
 def test_sdk_references_resolve(kb: KnowledgeBase) -> None:
