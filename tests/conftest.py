@@ -28,6 +28,7 @@ KB = signatures.load()  # the bundled knowledge base, passed explicitly as every
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's browser, driven by Playwright (no downloaded browser)
 ANDROID_TOOLS = {  # tool on PATH -> the Debian package that installs it
     "aapt": "aapt", "apksigner": "apksigner", "dexdump": "dexdump", "smali": "smali", "zipalign": "zipalign",
+    "baksmali": "libsmali-java",
 }
 _NOT_CI = ("", "0", "false", "no")
 

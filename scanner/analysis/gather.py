@@ -5,14 +5,30 @@ The readers (androguard, NumPy) load here; code that only consumes facts does no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import chain
+
 from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.urls import find_urls
+from scanner.analysis.versions import (
+    MAX_META_INF_BYTES,
+    VersionClue,
+    bounded,
+    field_clue,
+    is_meta_inf_version,
+    is_version_field_name,
+    meta_inf_clue,
+    native_clue,
+)
 from scanner.android.apk import read_apk_facts
+from scanner.android.facts import ApkFacts
 from scanner.dex.dexset import DexSet, loaded_dex_names
 from scanner.dex.file import DexFile
-from scanner.errors import DexFormatError
+from scanner.errors import DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
 from scanner.model import ScanError
+
+_ACC_FINAL = 0x10
 
 
 def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
@@ -42,4 +58,37 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     dex = DexSet(files)
     urls = find_urls(dex.strings(), "dex") + find_urls(apk.resource_strings, "resource")
     source = Source(archive.path, archive.format, archive.sha256, archive.size, tuple(s.name for s in archive.splits))
-    return AppFacts(source, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls)), dex
+    clues = bounded(chain(_dex_clues(files), _meta_inf_clues(archive), _native_clues(apk)))
+    return AppFacts(source, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls),
+                    version_clues=clues), dex
+
+
+def _dex_clues(files: list[DexFile]) -> Iterator[VersionClue]:
+    """Static final String fields named and valued like a version, in load order (Android runs the first
+    definition of a class; ``bounded`` keeps that one)."""
+    for dex_file in files:
+        for field, flags, value in dex_file.static_strings(is_version_field_name):
+            if flags & _ACC_FINAL:
+                cls, _, name = dex_file.field_ids[field].tolist()
+                clue = field_clue(dex_file.types[cls][1:-1].replace("/", "."), dex_file.strings[name], value)
+                if clue:
+                    yield clue
+
+
+def _meta_inf_clues(archive: AppArchive) -> Iterator[VersionClue]:
+    """``META-INF/*.version`` entries of every APK of the app, read only when small enough to hold a version."""
+    for split in archive.apks:
+        prefix = "" if split is archive.base else f"{split.name}!"
+        for entry in sorted(n for n in split.zip.names() if is_meta_inf_version(n)):
+            if split.zip.size(entry) > MAX_META_INF_BYTES:
+                continue
+            try:
+                content = split.zip.read(entry)
+            except ScanFailure:  # a damaged entry is no clue; the zip checks report what matters
+                continue
+            if clue := meta_inf_clue(prefix + entry, content):
+                yield clue
+
+
+def _native_clues(apk: ApkFacts) -> Iterator[VersionClue]:
+    return (clue for lib in apk.native_libs if (clue := native_clue(lib.path)))

@@ -9,7 +9,9 @@ measures both on the same APK).
 
 from __future__ import annotations
 
+import bisect
 import struct
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -25,6 +27,77 @@ _PROTOS = np.dtype([("shorty", "<u4"), ("ret", "<u4"), ("params", "<u4")])
 _CLASS_DEFS = np.dtype([("cls", "<u4"), ("flags", "<u4"), ("super", "<u4"), ("ifaces", "<u4"),
                         ("src", "<u4"), ("annotations", "<u4"), ("data", "<u4"), ("static", "<u4")])
 NO_INDEX = 0xFFFFFFFF
+_STRING = "Ljava/lang/String;"
+# encoded_value types (dex format, "encoding"): fixed-width ones -> their most bytes; and the rest
+_WIDTH = {0x00: 1, 0x02: 2, 0x03: 2, 0x04: 4, 0x06: 8, 0x10: 4, 0x11: 8,
+          0x15: 4, 0x16: 4, 0x17: 4, 0x18: 4, 0x19: 4, 0x1A: 4, 0x1B: 4}
+_VALUE_STRING, _ARRAY, _ANNOTATION, _NULL, _BOOLEAN = 0x17, 0x1C, 0x1D, 0x1E, 0x1F
+_MAX_DEPTH = 8  # arrays and annotations nest; real static values barely do
+_VALUE_BUDGET = 1 << 18  # encoded values and static fields one dex may make us step over (classes can share them)
+
+
+class _Malformed(Exception):
+    """Class data or static values that do not decode: skip that class."""
+
+
+class _Exhausted(Exception):
+    """The value budget is spent: stop reading static values in this dex."""
+
+
+class _Cursor:
+    """Bounded reading of LEB128 numbers and encoded values: every count is checked against the
+    bytes left before anything is looped over or allocated."""
+
+    def __init__(self, data: bytes, pos: int, budget: list[int]) -> None:
+        self.data, self.pos, self.budget = data, pos, budget
+
+    def uleb(self) -> int:
+        value = shift = 0
+        while True:
+            if self.pos >= len(self.data) or shift > 28:
+                raise _Malformed
+            byte = self.data[self.pos]
+            self.pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    def count(self, item_bytes: int = 1) -> int:
+        """A number of items that follow, each at least ``item_bytes`` long."""
+        n = self.uleb()
+        if n * item_bytes > len(self.data) - self.pos:
+            raise _Malformed
+        return n
+
+    def value(self, depth: int = 0) -> tuple[int, int]:
+        """Step over one encoded_value: (its type, its payload as an unsigned number; 0 for nested ones)."""
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise _Exhausted
+        if self.pos >= len(self.data):
+            raise _Malformed
+        kind, arg = self.data[self.pos] & 0x1F, self.data[self.pos] >> 5
+        self.pos += 1
+        width = _WIDTH.get(kind)
+        if width is not None:
+            end = self.pos + arg + 1
+            if arg >= width or end > len(self.data):
+                raise _Malformed
+            payload = int.from_bytes(self.data[self.pos:end], "little")
+            self.pos = end
+            return kind, payload
+        if (kind == _NULL and arg == 0) or (kind == _BOOLEAN and arg <= 1):
+            return kind, arg
+        if arg or depth >= _MAX_DEPTH or kind not in (_ARRAY, _ANNOTATION):
+            raise _Malformed
+        if kind == _ANNOTATION:
+            self.uleb()  # type_idx
+        for _ in range(self.count(2 if kind == _ANNOTATION else 1)):
+            if kind == _ANNOTATION:
+                self.uleb()  # name_idx
+            self.value(depth + 1)
+        return kind, 0
 
 
 class DexFile:
@@ -185,6 +258,73 @@ class DexFile:
             raise DexFormatError(self.label, f"{self.name}: an interface list lies outside the file")
         types = self.types
         return tuple(types[t] for t in struct.unpack_from(f"<{n}H", self.data, off + 4) if t < len(types))
+
+    # -- static values ---------------------------------------------------------------------------------
+
+    def static_strings(self, wanted: Callable[[str], bool]) -> list[tuple[int, int, str]]:
+        """(field index, access flags, value) of each static String field defined here whose name passes
+        ``wanted`` and whose initial value (the class's ``static_values_off``) is a string constant.
+
+        Lazy and cheap: names are tested once per distinct name of a String field, and only the classes
+        defining a wanted field are decoded, each up to its last wanted field. A class whose class data or
+        static values do not decode is skipped; a budget bounds the values stepped over in the file.
+        """
+        fields = self._wanted_string_fields(wanted)
+        if not len(fields):
+            return []
+        owners = np.unique(self.field_ids["cls"][fields])
+        defs = self.class_defs
+        chosen = np.flatnonzero(np.isin(defs["cls"], owners) & (defs["static"] != 0) & (defs["data"] != 0))
+        wanted_set, budget, out = set(fields.tolist()), [_VALUE_BUDGET], []
+        for class_def in chosen.tolist():
+            try:
+                out += self._class_static_strings(class_def, wanted_set, budget)
+            except _Malformed:
+                continue
+            except _Exhausted:
+                break
+        return out
+
+    def _wanted_string_fields(self, wanted: Callable[[str], bool]) -> np.ndarray:
+        strings = self.strings
+        at = bisect.bisect_left(strings, _STRING)  # string_ids are sorted; a file that is not just finds none
+        if at >= len(strings) or strings[at] != _STRING:
+            return np.zeros(0, np.int64)
+        string_types = np.flatnonzero(self.type_strings == at)
+        typed = np.isin(self.field_ids["type"], string_types)
+        names = [n for n in np.unique(self.field_ids["name"][typed]).tolist() if wanted(strings[n])]
+        return np.flatnonzero(typed & np.isin(self.field_ids["name"], names))
+
+    def _class_static_strings(self, class_def: int, wanted: set[int],
+                              budget: list[int]) -> list[tuple[int, int, str]]:
+        cls, data_off, values_off = (int(self.class_defs[k][class_def]) for k in ("cls", "data", "static"))
+        head = _Cursor(self.data, data_off, budget)
+        static_n = head.count(2)  # each static field: two numbers (index delta, access flags)
+        budget[0] -= static_n  # classes may share class data too
+        if budget[0] < 0:
+            raise _Exhausted
+        for _ in range(3):
+            head.uleb()  # instance fields, direct and virtual methods
+        field_cls, index, picked = self.field_ids["cls"], 0, {}
+        for position in range(static_n):
+            index += head.uleb()
+            flags = head.uleb()
+            if index >= len(field_cls) or int(field_cls[index]) != cls:
+                raise _Malformed  # a field of another class, or none
+            if index in wanted:
+                picked[position] = (index, flags)
+        if not picked:
+            return []
+        values = _Cursor(self.data, values_off, budget)
+        size = min(values.count(), max(picked) + 1)  # fields past the array's end keep their default
+        out = []
+        for position in range(size):
+            kind, payload = values.value()
+            if position in picked and kind == _VALUE_STRING:
+                if payload >= len(self.string_offsets):
+                    raise _Malformed
+                out.append((*picked[position], self.strings[payload]))
+        return out
 
     # -- code -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,233 @@
+"""SDK versions: clues an app carries whatever the knowledge base knows, and one rule that picks a version per SDK.
+
+Clues are gathered once per app (``gather.py``), without the knowledge base, so a re-match of stored facts
+can resolve them with a newer one:
+
+- ``dex-field``: a static final String field named like a version (``SDK_VERSION``, ``VERSION_NAME``,
+  ``sdkVersion``…; not ``VERSION_CODE``, ``MIN_…``, ``OS_…``) whose initial value looks like one;
+  ``where`` is ``package.Class.FIELD`` (inner classes keep their ``$``);
+- ``meta-inf``: a ``META-INF/<name>.version`` file holding only a version (androidx and several vendors
+  ship them); ``where`` is the entry (``<split>.apk!META-INF/…`` in a split);
+- ``native``: a ``.so`` whose file name carries a dotted or underscored version (``libfoo-1.2.3.so``;
+  never ``libjcore330.so``, whose digits may be anything); ``where`` is its path.
+
+``sdk_versions`` attributes the clues and picks one version per SDK; it is pure (the rule is in its doc).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+DEX_FIELD, META_INF, NATIVE = "dex-field", "meta-inf", "native"
+MAX_CLUES_PER_SOURCE = 1000  # a hostile app cannot make the facts grow past 3,000 clues
+MAX_WHERE = 512  # characters of a class, field or file name kept as a clue's place
+MAX_META_INF_BYTES = 128  # a *.version file holds one version and a newline
+
+# 1.2, 1.2.3, 9.6.3.0, v2.1.0, 1.2.3-release, 2.0.0.beta, 1.2.3_2, 4.0.0-rc1.2
+_VERSION = re.compile(r"[vV]?\d{1,6}(?:\.\d{1,6}){1,3}(?:[-_+][0-9A-Za-z]+(?:[.\-][0-9A-Za-z]+)*|\.[A-Za-z]\w*)?")
+_NATIVE = re.compile(r"lib(?P<name>[A-Za-z][\w+]*?)[-_.]v?(?P<version>\d+(?:\.\d+){1,3}|\d+(?:_\d+){1,3})\.so")
+_META_INF = re.compile(r"(?:[^/!]+\.apk!)?META-INF/(?P<stem>[^/]+)\.version")
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# words that make a VERSION field name something else than the library's own version
+_NOT_OWN = frozenset({"code", "int", "min", "max", "minimum", "maximum", "target", "os", "android", "api",
+                      "protocol", "schema", "db", "database", "rom", "system", "app", "server", "key"})
+_SDK_WORDS = frozenset({"sdk", "lib", "library"})
+# preference ranks, best first
+_HINT, _BUILD_CONFIG, _SDK_FIELD, _FIELD, _META_INF_RANK, _NATIVE_RANK = range(6)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class VersionClue:
+    """A version an app states somewhere, before anyone says whose it is."""
+
+    source: str  # dex-field | meta-inf | native
+    where: str  # package.Class.FIELD, or the file's path
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SdkVersion:
+    version: str
+    evidence: str  # "<source> <where>", e.g. "dex-field com.umeng.commonsdk.statistics.SdkVersion.SDK_VERSION"
+
+
+def looks_like_version(text: str) -> bool:
+    return len(text) <= 64 and _VERSION.fullmatch(text) is not None
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
+def is_version_field_name(name: str) -> bool:
+    """``VERSION``, ``SDK_VERSION_NAME``, ``sdkVersion``, ``LIBRARY_VERSION``; not ``VERSION_CODE``, ``OS_VERSION``."""
+    return "version" in name.lower() and not _NOT_OWN.intersection(_words(name))
+
+
+def field_clue(cls: str, name: str, value: str) -> VersionClue | None:
+    """A clue from a static final String field of class ``cls`` (dotted), if both name and value qualify."""
+    where = f"{cls}.{name}"
+    if len(where) > MAX_WHERE or not is_version_field_name(name) or not looks_like_version(value):
+        return None
+    return VersionClue(DEX_FIELD, where, value)
+
+
+def meta_inf_clue(path: str, content: bytes) -> VersionClue | None:
+    """A clue from a ``META-INF/*.version`` entry whose whole content is a version."""
+    if len(path) > MAX_WHERE or len(content) > MAX_META_INF_BYTES or not _META_INF.fullmatch(path):
+        return None
+    try:
+        value = content.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    return VersionClue(META_INF, path, value) if looks_like_version(value) else None
+
+
+def is_meta_inf_version(name: str) -> bool:
+    """A zip entry that may be a ``*.version`` file (``META-INF/`` itself, not a folder below it)."""
+    return name.startswith("META-INF/") and name.endswith(".version") and name.count("/") == 1
+
+
+def native_clue(path: str) -> VersionClue | None:
+    """A clue from a native library whose file name carries a version; underscores become dots."""
+    m = _NATIVE.fullmatch(path.rpartition("/")[2])
+    if m is None or len(path) > MAX_WHERE:
+        return None
+    return VersionClue(NATIVE, path, m.group("version").replace("_", "."))
+
+
+def bounded(clues: Iterable[VersionClue]) -> tuple[VersionClue, ...]:
+    """Clues in the order given, the first of each (source, where) — Android loads the first definition
+    of a class — and at most ``MAX_CLUES_PER_SOURCE`` of each source."""
+    seen: set[tuple[str, str]] = set()
+    counts: dict[str, int] = {}
+    out = []
+    for clue in clues:
+        key = (clue.source, clue.where)
+        if key in seen or counts.get(clue.source, 0) >= MAX_CLUES_PER_SOURCE:
+            continue
+        seen.add(key)
+        counts[clue.source] = counts.get(clue.source, 0) + 1
+        out.append(clue)
+    return tuple(out)
+
+
+# -- resolving ----------------------------------------------------------------------------------------
+
+
+def sdk_versions(clues: Iterable[VersionClue], owner: Callable[[str], str | None],
+                 hints: Mapping[str, tuple[str, ...]], *,
+                 prefixes: Mapping[str, tuple[str, ...]] | None = None,
+                 libraries: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, SdkVersion]:
+    """The version of each SDK some clue names: SDK id -> version and the clue it came from.
+
+    Whose clue: a ``dex-field`` clue belongs to ``owner(class)`` (a dotted class name -> SDK id, None for the
+    app's own code), and also to every SDK whose ``hints`` (SDK id -> the knowledge base's
+    ``version_fields``, ``package.Class.FIELD``) name it. A ``meta-inf`` file belongs to the SDK with the
+    longest of ``prefixes`` (SDK id -> package prefixes) that its name starts with, read as a dotted name
+    or as a Maven ``group_artifact`` (``META-INF/androidx.core_core.version`` -> ``androidx.core``). A
+    ``native`` library belongs to the SDK whose ``libraries`` (SDK id -> file names or fnmatch patterns)
+    match its file name, with or without the version (``libfoo-1.2.3.so`` or ``libfoo.so``). Without
+    those mappings, file clues belong to no SDK.
+
+    Which clue, per SDK, best first:
+    1. a field the SDK's hints name;
+    2. ``BuildConfig.VERSION_NAME`` of a class the SDK owns;
+    3. a field named like the library's version (``SDK_VERSION``, ``sdkVersion``, ``LIBRARY_VERSION``);
+    4. any other ``VERSION`` field;
+    5. a ``META-INF/*.version`` file;
+    6. a native library's file name.
+    Among clues of the same rank, the class closest to the SDK's root package wins (fewest package levels
+    below the SDK's matching prefix, or below the top when no prefix is known), then the alphabetically
+    first ``where``, then the first value: the same clues always give the same answer.
+    """
+    roots = prefixes or {}
+    hinted: dict[str, list[str]] = {}
+    for sdk in sorted(hints):
+        for where in hints[sdk]:
+            hinted.setdefault(where, []).append(sdk)
+    files = _FileOwner(roots, libraries or {})
+    best: dict[str, tuple[tuple[int, int, str, str], SdkVersion]] = {}
+    for clue in clues:
+        for sdk, rank in _candidates(clue, owner, hinted, files):
+            key = (rank, _depth(clue, roots.get(sdk, ())), clue.where, clue.value)
+            if sdk not in best or key < best[sdk][0]:
+                best[sdk] = (key, SdkVersion(clue.value, f"{clue.source} {clue.where}"))
+    return {sdk: version for sdk, (_, version) in sorted(best.items())}
+
+
+def _candidates(clue: VersionClue, owner: Callable[[str], str | None], hinted: Mapping[str, list[str]],
+                files: _FileOwner) -> list[tuple[str, int]]:
+    if clue.source == META_INF:
+        sdk = files.meta_inf(clue.where)
+        return [(sdk, _META_INF_RANK)] if sdk else []
+    if clue.source == NATIVE:
+        sdk = files.native(clue.where)
+        return [(sdk, _NATIVE_RANK)] if sdk else []
+    if clue.source != DEX_FIELD:
+        return []
+    out = [(sdk, _HINT) for sdk in hinted.get(clue.where, ())]
+    cls, _, name = clue.where.rpartition(".")
+    sdk = owner(cls)
+    if sdk is not None and sdk not in {s for s, _ in out}:
+        out.append((sdk, _field_rank(cls, name)))
+    return out
+
+
+def _field_rank(cls: str, name: str) -> int:
+    if cls.rpartition(".")[2] == "BuildConfig" and name == "VERSION_NAME":
+        return _BUILD_CONFIG
+    return _SDK_FIELD if _SDK_WORDS.intersection(_words(name)) else _FIELD
+
+
+def _depth(clue: VersionClue, roots: tuple[str, ...]) -> int:
+    """Package levels of a field's class below the SDK's matching prefix (0 for file clues)."""
+    if clue.source != DEX_FIELD:
+        return 0
+    package = clue.where.rsplit(".", 2)[0] if clue.where.count(".") >= 2 else ""
+    levels = package.count(".") + 1 if package else 0
+    root = max((p for p in roots if package == p or package.startswith(p + ".")), key=len, default="")
+    return levels - (root.count(".") + 1 if root else 0)
+
+
+class _FileOwner:
+    """Attribution of file clues by the SDKs' package prefixes (META-INF) and library names (native)."""
+
+    def __init__(self, prefixes: Mapping[str, tuple[str, ...]], libraries: Mapping[str, tuple[str, ...]]) -> None:
+        self.by_prefix: dict[str, str] = {}
+        for sdk in sorted(prefixes, reverse=True):  # a prefix two SDKs claim goes to the first id
+            self.by_prefix.update(dict.fromkeys(prefixes[sdk], sdk))
+        self.exact: dict[str, str] = {}
+        self.patterns: list[tuple[str, str]] = []
+        for sdk in sorted(libraries):
+            for lib in libraries[sdk]:
+                if "*" in lib or "?" in lib or "[" in lib:
+                    self.patterns.append((lib, sdk))
+                else:
+                    self.exact.setdefault(lib, sdk)
+
+    def meta_inf(self, path: str) -> str | None:
+        m = _META_INF.fullmatch(path)
+        if m is None:
+            return None
+        stem = m.group("stem")
+        best = ""  # the longest prefix either reading of the name starts with
+        for name in (stem.partition("_")[0], stem.replace("_", ".")):
+            while len(name) > len(best) and name not in self.by_prefix:
+                name = name.rpartition(".")[0]
+            if len(name) > len(best):
+                best = name
+        return self.by_prefix.get(best) if best else None
+
+    def native(self, path: str) -> str | None:
+        file_name = path.rpartition("/")[2]
+        m = _NATIVE.fullmatch(file_name)
+        names = (file_name, f"lib{m.group('name')}.so") if m else (file_name,)
+        for name in names:
+            if name in self.exact:
+                return self.exact[name]
+        return next((sdk for pattern, sdk in self.patterns
+                     if any(fnmatch.fnmatchcase(n, pattern) for n in names)), None)
