@@ -11,7 +11,7 @@ import html
 import json
 from collections.abc import Iterable
 
-from scanner.diff_model import AuditDiff, BuildInfo, CallChange
+from scanner.diff_model import AuditDiff, BuildInfo, CallChange, VersionChange
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|"})
 
@@ -35,10 +35,18 @@ def _call(c: CallChange) -> str:
     return f"{c.pi_category} by {who}: {c.caller} → {c.api}"
 
 
+_WORDS = {"+": "added", "-": "removed", "~": "changed"}
+
+
+def _version(v: VersionChange) -> str:
+    return f"{v.sdk}: {v.old or 'no version found'} → {v.new or 'no version found'}"
+
+
 def sections(d: AuditDiff) -> list[tuple[str, str, list[str]]]:
     """(title, sign, items) in reading order; empty sections are kept so absence is visible."""
     return [
         ("SDKs", "+", list(d.sdks_added)), ("SDKs", "-", list(d.sdks_removed)),
+        ("SDK versions", "~", [_version(v) for v in d.sdk_versions_changed]),
         ("Permissions", "+", list(d.permissions_added)), ("Permissions", "-", list(d.permissions_removed)),
         ("Reads before consent", "+", [_call(c) for c in d.pre_consent_added]),
         ("Reads before consent", "-", [_call(c) for c in d.pre_consent_removed]),
@@ -57,7 +65,7 @@ def to_markdown(d: AuditDiff, limit: int = 25) -> str:
     for title, sign, items in sections(d):
         if not items:
             continue
-        word = "added" if sign == "+" else "removed"
+        word = _WORDS[sign]
         lines.append(f"**{title} {word} ({len(items)})**")
         lines += [f"- {sign} {_code(item)}" for item in items[:limit]]
         if len(items) > limit:
@@ -83,7 +91,7 @@ def to_html(d: AuditDiff) -> str:
     body = []
     for title, sign, items in sections(d):
         if items:
-            word = "added" if sign == "+" else "removed"
+            word = _WORDS[sign]
             body.append(f"<h2 class='{word}'>{html.escape(title)} {word} ({len(items)})</h2><ul>{_li(items)}</ul>")
     title = f"{_build(d.old)} → {_build(d.new)}"
     return (
@@ -91,7 +99,7 @@ def to_html(d: AuditDiff) -> str:
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>appaudit diff: {html.escape(title)}</title><style>"
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}"
-        "h2.added{color:#9a3412}h2.removed{color:#166534}li{font-family:ui-monospace,monospace;"
+        "h2.added{color:#9a3412}h2.removed{color:#166534}h2.changed{color:#1d4ed8}li{font-family:ui-monospace,monospace;"
         "font-size:.85rem;overflow-wrap:anywhere}</style></head><body>"
         f"<h1>Privacy footprint: {html.escape(title)}</h1>"
         f"<p>The footprint <strong>{'grew' if d.grew else 'did not grow'}</strong>.</p>"

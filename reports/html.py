@@ -24,6 +24,7 @@ from signatures.model import KnowledgeBase
 
 ROW_LIMIT = 100  # rows shown per table before "show all"; the rest are in the page, hidden
 FIRST_PARTY = "first-party"
+UNATTRIBUTED = "unattributed"  # code neither the app's nor a known SDK's (scanner.analysis.ownership)
 SEVERITIES = tuple(reversed(Severity))  # critical first
 _PRIMITIVES = {"V": "void", "Z": "boolean", "B": "byte", "S": "short", "C": "char",
                "I": "int", "J": "long", "F": "float", "D": "double"}
@@ -100,8 +101,10 @@ class Names:
         return info is None or info.rule is not None
 
     def sdk(self, sdk_id: str | None) -> str:
-        if sdk_id is None:
+        if sdk_id is None or sdk_id == FIRST_PARTY:
             return "First-party code"
+        if sdk_id == UNATTRIBUTED:
+            return "Unattributed code"
         return self.sdk_names.get(sdk_id, sdk_id)
 
     def document(self, ref: str) -> str:
@@ -133,18 +136,24 @@ def category_order(kb: KnowledgeBase, cats: set[str]) -> list[str]:
     return sorted(cats, key=lambda c: (rank.get(c, len(rank)), c))
 
 
+def reader_of(sdk: str | None, party: str) -> str:
+    """The reader key of a call site or finding: its SDK, the app's own code, or unattributed code."""
+    return sdk or (UNATTRIBUTED if party == UNATTRIBUTED else FIRST_PARTY)
+
+
 def readers(audit: Audit) -> list[str]:
-    """Map columns: first-party code, then each SDK (detected order, then any other reader)."""
+    """Map columns: first-party code, then each SDK (detected order, then any other reader), then unattributed."""
     sdks = [s.id for s in audit.sdks]
     extra = sorted({c.sdk for c in audit.api_calls if c.sdk and c.sdk not in sdks})
-    return [FIRST_PARTY, *sdks, *extra]
+    nobody = [UNATTRIBUTED] if any(reader_of(c.sdk, c.party) == UNATTRIBUTED for c in audit.api_calls) else []
+    return [FIRST_PARTY, *sdks, *extra, *nobody]
 
 
 def pi_map(audit: Audit, names: Names) -> dict[str, Any]:
     """Information family × reader matrix of call-site counts, with pre-consent marks."""
     cells: dict[tuple[str, str], Cell] = {}
     for call in audit.api_calls:
-        cell = cells.setdefault((family(call.pi_category), call.sdk or FIRST_PARTY), Cell())
+        cell = cells.setdefault((family(call.pi_category), reader_of(call.sdk, call.party)), Cell())
         cell.count += 1
         cell.pre += call.pre_consent
         cell.cats.add(call.pi_category)
@@ -190,8 +199,10 @@ def finding_filters(findings: list[Finding], names: Names) -> dict[str, list[tup
     """Options of the findings table's severity and source filters: only values that occur."""
     sevs = [s.label for s in SEVERITIES if any(f.severity == s for f in findings)]
     sdks = sorted({f.sdk for f in findings if f.sdk}, key=names.sdk)
-    first = [(FIRST_PARTY, names.sdk(None))] if any(f.sdk is None for f in findings) else []
-    return {"sev": [(s, s.capitalize()) for s in sevs], "sdk": first + [(s, names.sdk(s)) for s in sdks]}
+    first = [(FIRST_PARTY, names.sdk(None))] if any(reader_of(f.sdk, f.party) == FIRST_PARTY for f in findings) else []
+    nobody = [(UNATTRIBUTED, names.sdk(UNATTRIBUTED))] if any(f.party == UNATTRIBUTED for f in findings) else []
+    return {"sev": [(s, s.capitalize()) for s in sevs],
+            "sdk": first + [(s, names.sdk(s)) for s in sdks] + nobody}
 
 
 def is_manifest_finding(f: Finding) -> bool:
@@ -221,7 +232,7 @@ def documents(audit: Audit, kb: KnowledgeBase) -> list[tuple[str, str]]:
 def sdk_reads(audit: Audit) -> dict[str, list[ApiCall]]:
     out: dict[str, list[ApiCall]] = {}
     for call in audit.api_calls:
-        out.setdefault(call.sdk or FIRST_PARTY, []).append(call)
+        out.setdefault(reader_of(call.sdk, call.party), []).append(call)
     return out
 
 

@@ -33,9 +33,9 @@ def _pi(kb: KnowledgeBase, cat: str) -> str:
     return info.title if info else cat
 
 
-def _sdk_name(audit: Audit, sdk_id: str | None) -> str:
+def _sdk_name(audit: Audit, sdk_id: str | None, party: str = "app") -> str:
     if sdk_id is None:
-        return "first-party code"
+        return "unattributed code" if party == "unattributed" else "first-party code"
     return next((s.name for s in audit.sdks if s.id == sdk_id), sdk_id)
 
 
@@ -91,8 +91,11 @@ class MarkdownWriter:
         for s in audit.sdks:
             reads = sorted({c.pi_category for c in audit.api_calls if c.sdk == s.id})
             name = md(s.name) + (" (stub)" if s.stub else "")
-            rows.append([name, md(s.vendor), md(", ".join(_pi(kb, r) for r in reads) or "—", 300)])
-        return ["", "### SDKs", "", *_table(["SDK", "Vendor", "Reads in this app"], rows)]
+            use = [w for w, on in (("called by the app", s.called_by_app), ("started before consent",
+                   s.starts_before_consent), ("switched off in the manifest", s.disabled)) if on]
+            rows.append([name, md(s.version or "—"), md(s.vendor), md(", ".join(use) or "—"),
+                         md(", ".join(_pi(kb, r) for r in reads) or "—", 300)])
+        return ["", "### SDKs", "", *_table(["SDK", "Version", "Vendor", "Use", "Reads in this app"], rows)]
 
     def _permissions(self, audit: Audit, kb: KnowledgeBase) -> list[str]:
         sensitive = [p for p in audit.permissions if p.sensitive == "yes"]
@@ -109,7 +112,7 @@ class MarkdownWriter:
         calls = [c for c in audit.api_calls if c.pre_consent]
         if not calls:
             return []
-        rows = [[md(_pi(kb, c.pi_category)), md(_sdk_name(audit, c.sdk)), md(pretty_member(c.caller))]
+        rows = [[md(_pi(kb, c.pi_category)), md(_sdk_name(audit, c.sdk, c.party)), md(pretty_member(c.caller))]
                 for c in calls[: self.top]]
         more = ["", f"…and {len(calls) - self.top} more."] if len(calls) > self.top else []
         return ["", "### Read before consent", "", *_table(["Information", "Reader", "Caller"], rows), *more]
@@ -118,7 +121,7 @@ class MarkdownWriter:
         if not audit.findings:
             return ["", "### Findings", "", "None."]
         ranked = sorted(audit.findings, key=lambda f: -f.severity)[: self.top]
-        rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk)), md(f.message, 240)]
+        rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk, f.party)), md(f.message, 240)]
                 for f in ranked]
         return ["", f"### Top findings ({len(ranked)} of {len(audit.findings)})", "",
                 *_table(["Severity", "Rule", "Source", "Finding"], rows)]

@@ -14,6 +14,15 @@ class CallChange:
     api: str
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class VersionChange:
+    """An SDK present in both builds whose version differs (None: not found in that build)."""
+
+    sdk: str
+    old: str | None
+    new: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class BuildInfo:
     path: str
@@ -38,6 +47,7 @@ class AuditDiff:
     endpoints_removed: tuple[str, ...]
     findings_new: tuple[dict[str, Any], ...]  # {rule_id, severity, message, fingerprint, sdk}
     findings_fixed: tuple[dict[str, Any], ...]
+    sdk_versions_changed: tuple[VersionChange, ...] = ()
 
     @property
     def grew(self) -> bool:

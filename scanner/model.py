@@ -174,6 +174,14 @@ class SdkHit:
     pi_collected: tuple[str, ...]  # what the vendor documents it collects
     website: str
     evidence: tuple[Evidence, ...]
+    version: str | None = None  # the SDK's own version, when its code or files carry one
+    version_evidence: str = ""  # where the version was read (``dex-field pkg.Cls.FIELD``, a file…)
+    called_by_app: bool = False  # the app's own code names the SDK's code (calls, extends, instantiates)
+    called_by_app_evidence: tuple[Evidence, ...] = ()  # app package -> SDK package
+    starts_before_consent: bool = False  # launch code (Application, providers) enters the SDK's code
+    start_path: tuple[str, ...] = ()  # entry point … first method of the SDK, when it starts before consent
+    disabled: bool = False  # a documented manifest switch turns its collection off
+    disabled_evidence: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +192,14 @@ class ApiCall:
     api_id: str
     pi_category: str
     caller: str
-    sdk: str | None  # the SDK whose package holds the caller; None for first-party code
+    sdk: str | None  # the SDK that owns the caller's code; None for the app's own or unattributed code
     pre_consent: bool
     pre_consent_path: tuple[str, ...]  # entry point … caller, when pre_consent
     hidden: bool  # reached through reflection
     resolved: bool  # the deciding argument was seen (argument-dependent APIs)
     dex: str
+    party: str = ""  # app | sdk | unattributed: whose code this is ("" in results older than the field)
+    attribution: str = ""  # the rule that decided the owner (prefix, manifest, used-only-by, vendor-tree…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +241,7 @@ class Finding:
     refs: tuple[str, ...]
     fingerprint: str
     accepted: Acceptance | None = None
+    party: str = "app"  # whose code or component it is about: app | sdk | unattributed (not in the fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +257,7 @@ class DisclosureRow:
     permissions: tuple[str, ...]  # requested permissions those reads rely on
     pre_consent: bool
     documented: tuple[str, ...]  # what the vendor says it collects
+    version: str | None = None  # the SDK version found in this APK, for the published list
 
 
 @dataclass(frozen=True, slots=True)

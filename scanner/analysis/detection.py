@@ -8,6 +8,7 @@ from __future__ import annotations
 from scanner.analysis.detectors import Context, Detector, Results, ordered
 from scanner.analysis.facts import AppFacts
 from scanner.analysis.index import CodeIndex
+from scanner.analysis.ownership import Ownership, attribute
 from scanner.analysis.reachability import PreConsent
 from scanner.analysis.result import build_audit
 from scanner.model import Audit, InputInfo, ScanError, Status
@@ -27,6 +28,7 @@ def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBa
     problems = list(facts.problems)
     results: dict[str, Results] = {}
     missing: dict[str, str] = {}  # detector id -> why it has no results
+    owners = ownership(facts, kb)
     for detector in DETECTORS:
         absent = [n for n in detector.NEEDS if n in missing]
         if absent:
@@ -38,7 +40,7 @@ def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBa
         for need in detector.NEEDS:
             found = found.merge(results[need])
         try:
-            results[detector.ID] = detector.detect(Context(facts, kb, index, reach, category, found))
+            results[detector.ID] = detector.detect(Context(facts, kb, index, reach, owners, category, found))
         except Exception as exc:  # noqa: BLE001 -- a detector bug is recorded as this app's error; others still run
             missing[detector.ID] = "failed"
             problems.append(ScanError("detector-failed", f"{path}: detector {detector.ID} failed: {exc!r}"))
@@ -49,3 +51,12 @@ def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBa
     problems += everything.incomplete
     status = Status.PARTIAL if problems else Status.OK
     return build_audit(kb, info, facts, status, tuple(sorted(set(problems))), everything, category)
+
+
+def ownership(facts: AppFacts, kb: KnowledgeBase) -> Ownership:
+    """Attribute every package once; the app's application and component classes seed its own side."""
+    manifest = facts.apk.manifest
+    app_classes = [c.name for c in manifest.components]
+    if manifest.application_class:
+        app_classes.append(manifest.application_class)
+    return attribute(kb, facts.graph, facts.dex.class_names(), facts.package, app_classes)

@@ -7,7 +7,7 @@ an error entry of that app while the others still run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scanner.analysis.detection import detect
 from scanner.analysis.facts import AppFacts
@@ -17,6 +17,7 @@ from scanner.analysis.options import AnalysisOptions
 from scanner.analysis.reachability import PreConsent, pre_consent
 from scanner.analysis.result import error_audit
 from scanner.analysis.targets import api_targets
+from scanner.dex.references import code_graph
 from scanner.errors import ScanFailure
 from scanner.input.archive import open_app
 from scanner.model import Audit, InputInfo
@@ -43,6 +44,7 @@ def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
     try:
         facts, dex = gather(archive)
+        facts = replace(facts, graph=code_graph(dex.files))
         index = build_index(facts, dex, api_targets(kb))
         reach = pre_consent(dex, facts.apk.manifest)
     except ScanFailure as exc:

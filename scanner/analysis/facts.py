@@ -7,11 +7,13 @@ reader or on the compact snapshot a batch stores for re-matching.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from scanner.analysis.urls import FoundUrl
+from scanner.analysis.versions import VersionClue
 from scanner.android.facts import ApkFacts
+from scanner.dex.references import CodeGraph
 from scanner.model import ScanError
 
 
@@ -47,6 +49,8 @@ class AppFacts:
     ignored_dex: tuple[str, ...]
     problems: tuple[ScanError, ...]  # parts that could not be read; the rest was analysed
     urls: tuple[FoundUrl, ...]  # URLs in dex strings and resource values
+    graph: CodeGraph = field(default_factory=lambda: CodeGraph({}, {}))  # which packages use which: attribution
+    version_clues: tuple[VersionClue, ...] = ()  # versions the app states, not yet attributed (versions.py)
 
     @property
     def package(self) -> str:

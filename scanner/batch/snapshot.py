@@ -1,7 +1,7 @@
 """Compact facts a batch keeps per app, so a newer knowledge base can be applied without re-scanning.
 
 A snapshot holds what detectors read — manifest, files, URLs, the class inventory with
-code sizes, the call sites of the references searched at scan time, the int constants
+code sizes, the version clues, the call sites of the references searched at scan time, the int constants
 of the methods calling an API with int argument rules, and the methods that run before
 consent. Re-matching re-attributes and re-grades all of that with the
 new knowledge base; references the new knowledge base adds were not searched at scan
@@ -21,9 +21,11 @@ from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.index import CodeIndex, index_of
 from scanner.analysis.reachability import PreConsent
 from scanner.analysis.urls import FoundUrl
+from scanner.analysis.versions import VersionClue
 from scanner.android.facts import ApkFacts
 from scanner.atomic import write_atomic_bytes
 from scanner.dex.dexset import CallSite
+from scanner.dex.references import CodeGraph
 from scanner.model import ScanError
 from scanner.serial import from_plain, to_plain
 
@@ -76,6 +78,10 @@ def write_snapshot(out: str | Path, sha256: str, facts: AppFacts | None, index: 
         "sites": [[s.caller, s.target, s.kind, s.dex] for s in index.sites],
         "literals": {caller: sorted(ints) for caller, ints in index.literals.items()},  # int argument rules read them
         "reach": {"entries": list(reach.entries), "parents": reach.parents},
+        "version_clues": [[c.source, c.where, c.value] for c in facts.version_clues],
+        # which packages use or extend which: a new knowledge base re-attributes code through it
+        "graph": {"uses": {p: sorted(v) for p, v in facts.graph.uses.items() if v},
+                  "extends": {p: sorted(v) for p, v in facts.graph.extends.items() if v}},
     }
     data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
     # not synced, like the app's other batch files; a re-match rereads it and the result is written after it
@@ -93,9 +99,17 @@ def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
         dex_files=tuple(doc["dex_files"]), ignored_dex=tuple(doc["ignored_dex"]),
         problems=from_plain(tuple[ScanError, ...], doc["problems"]),
         urls=from_plain(tuple[FoundUrl, ...], doc["urls"]),
+        # snapshots written before version clues were gathered have none
+        version_clues=tuple(VersionClue(*c) for c in doc.get("version_clues", ())),
+        graph=_graph(doc.get("graph", {})),  # older snapshots: attribution by names only
     )
     # snapshots written before int constants were kept have none: their int-decided calls stay unresolved
     index = index_of((CallSite(*s) for s in doc["sites"]), doc.get("literals", {}))
     reach = PreConsent(tuple(doc["reach"]["entries"]), dict(doc["reach"]["parents"]))
     return facts, index, reach
 
+
+
+def _graph(doc: dict[str, dict[str, list[str]]]) -> CodeGraph:
+    return CodeGraph({p: frozenset(v) for p, v in doc.get("uses", {}).items()},
+                     {p: frozenset(v) for p, v in doc.get("extends", {}).items()})

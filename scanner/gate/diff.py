@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.diff_model import AuditDiff, BuildInfo, CallChange
+from scanner.diff_model import AuditDiff, BuildInfo, CallChange, VersionChange
 from scanner.model import SCHEMA
 from scanner.serial import read_json
 
@@ -39,6 +39,14 @@ def _live(doc: dict[str, Any]) -> set[str]:
     return {s["id"] for s in doc.get("sdks", []) if not s.get("stub")}
 
 
+def _versions(old: dict[str, Any], new: dict[str, Any]) -> tuple[VersionChange, ...]:
+    """SDKs in both builds whose version changed; an SDK without a version on both sides has none to compare."""
+    before = {s["id"]: s.get("version") for s in old.get("sdks", []) if not s.get("stub")}
+    after = {s["id"]: s.get("version") for s in new.get("sdks", []) if not s.get("stub")}
+    return tuple(sorted(VersionChange(sid, before[sid], after[sid]) for sid in before.keys() & after.keys()
+                        if before[sid] != after[sid]))
+
+
 def _brief(f: dict[str, Any]) -> dict[str, Any]:
     return {k: f.get(k) for k in ("rule_id", "severity", "message", "fingerprint", "sdk")}
 
@@ -65,4 +73,5 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> AuditDiff:
         endpoints_added=tuple(sorted(new_eps - old_eps)), endpoints_removed=tuple(sorted(old_eps - new_eps)),
         findings_new=tuple(_brief(new_f[k]) for k in sorted(set(new_f) - set(old_f))),
         findings_fixed=tuple(_brief(old_f[k]) for k in sorted(set(old_f) - set(new_f))),
+        sdk_versions_changed=_versions(old, new),
     )

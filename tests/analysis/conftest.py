@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from scanner.analysis.detection import ownership
 from scanner.analysis.detectors import ALL, Context, Detector, Results
 from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.index import CodeIndex, index_of
@@ -108,7 +109,7 @@ def run(detector: Detector, facts: AppFacts, code: CodeIndex | None = None, reac
     found = Results()
     for need in detector.NEEDS:
         found = found.merge(run(BY_ID[need], facts, code, reach, category, kb))
-    return detector.detect(Context(facts, kb, code, reach, category, found))
+    return detector.detect(Context(facts, kb, code, reach, ownership(facts, kb), category, found))
 
 
 def busy_app() -> tuple[AppFacts, CodeIndex, PreConsent]:

@@ -14,7 +14,8 @@ FIRST_PARTY = "Lorg/example/app/Spy;->probe()V"
 
 def imei_read(caller: str, sdk: str | None, path: tuple[str, ...] = (), hidden: bool = False) -> ApiCall:
     return ApiCall(api=GET_DEVICE_ID, api_id="telephony.get_device_id", pi_category="device_id.imei", caller=caller,
-                   sdk=sdk, pre_consent=bool(path), pre_consent_path=path, hidden=hidden, resolved=True, dex=DEX)
+                   sdk=sdk, pre_consent=bool(path), pre_consent_path=path, hidden=hidden, resolved=True, dex=DEX,
+                   party="sdk" if sdk else "app", attribution="prefix" if sdk else "manifest")
 
 
 def test_an_api_called_in_an_sdk_package_belongs_to_that_sdk() -> None:
@@ -33,8 +34,7 @@ def test_a_read_reached_from_application_oncreate_is_pre_consent_with_its_path()
     found = run(api_calls, app_facts(), index(site(IN_UMENG, GET_DEVICE_ID)), reached(ON_CREATE, IN_UMENG))
     assert found.api_calls == (imei_read(IN_UMENG, "umeng-analytics", (ON_CREATE, IN_UMENG)),)
     assert rules(found) == [("pi.device_id", "umeng-analytics"), ("sdk.reads_pi", "umeng-analytics"),
-                            ("consent.pi_before_consent", "umeng-analytics"),
-                            ("consent.sdk_init_before_consent", "umeng-analytics")]
+                            ("consent.pi_before_consent", "umeng-analytics")]
     early = found.findings[2]
     assert early.message.endswith(f"before consent can be asked (via {ON_CREATE} → {IN_UMENG}).")
 

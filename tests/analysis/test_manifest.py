@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scanner.analysis.detection import ownership
 from scanner.analysis.detectors import Context
 from scanner.analysis.detectors import manifest as manifest_rules
 from scanner.model import Component, Confidence
@@ -52,7 +53,7 @@ def test_a_found_push_sdk_component_is_associated_start() -> None:
     receiver = component("receiver", "cn.jpush.android.service.PushReceiver", exported=True,
                          permission=f"{APP}.permission.JPUSH_MESSAGE", actions=["cn.jpush.android.intent.REGISTER"])
     found = run(manifest_rules, app_facts(manifest(components=[receiver])))
-    assert rules(found) == [("manifest.self_start", "jiguang-jpush")]
+    assert rules(found) == [("manifest.self_start", "jiguang-jcore")]  # JCore's class (vendor jars)
 
 
 @pytest.mark.parametrize(("flags", "rule"), [
@@ -67,5 +68,6 @@ def test_application_flags(flags: dict[str, object], rule: str) -> None:
 def test_without_the_trackers_results_a_push_component_is_not_judged() -> None:
     receiver = component("receiver", "cn.jpush.android.service.PushReceiver", exported=True,
                          permission=f"{APP}.permission.JPUSH_MESSAGE", actions=["cn.jpush.android.intent.REGISTER"])
-    alone = manifest_rules.detect(Context(app_facts(manifest(components=[receiver])), KB, index(), NOTHING_REACHED))
+    facts = app_facts(manifest(components=[receiver]))
+    alone = manifest_rules.detect(Context(facts, KB, index(), NOTHING_REACHED, ownership(facts, KB)))
     assert alone.findings == ()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from scanner.analysis.detectors import trackers
 from scanner.analysis.facts import AppFacts
+from scanner.analysis.versions import VersionClue
 from scanner.model import Confidence, Evidence
-from tests.analysis.conftest import APP, app_facts, component, manifest, rules, run
+from tests.analysis.conftest import APP, IN_UMENG, ON_CREATE, app_facts, component, manifest, reached, rules, run
 from tests.conftest import KB
 
 
@@ -20,8 +23,8 @@ def test_code_under_an_sdk_prefix_is_a_high_confidence_hit() -> None:
     assert (hit.id, hit.name, hit.vendor, hit.legal_entity, hit.categories, hit.pi_collected) == (
         umeng.id, umeng.name, umeng.vendor, umeng.legal_entity, umeng.categories, umeng.pi_collected)
     assert (hit.confidence, hit.stub, hit.classes) == (Confidence.HIGH, False, 2)
-    assert hit.evidence == (Evidence("dex", "1 classes", "com.umeng.analytics"),
-                            Evidence("dex", "1 classes", "com.umeng.analytics.pro"))
+    assert hit.evidence == (Evidence("dex", "1 class", "com.umeng.analytics"),
+                            Evidence("dex", "1 class", "com.umeng.analytics.pro"))
     assert rules(found) == [("sdk.tracker", "umeng-analytics")]  # analytics is a tracking category
 
 
@@ -81,3 +84,42 @@ def test_bundled_by_names_only_embedding_sdks_that_were_found() -> None:
     assert run(trackers, app_facts(classes=beacon)).sdks[0].bundled_by == ()
     found = run(trackers, app_facts(classes={**beacon, "Lcom/tencent/bugly/crashreport/CrashReport;": 300}))
     assert {h.id: h.bundled_by for h in found.sdks} == {"tencent-beacon": ("tencent-bugly",), "tencent-bugly": ()}
+
+
+def test_an_sdk_launch_code_enters_is_started_before_consent_with_its_path() -> None:
+    facts = app_facts(classes={"Lcom/umeng/analytics/pro/h;": 200, "Lorg/example/app/App;": 20})
+    found = run(trackers, facts, reach=reached(ON_CREATE, IN_UMENG))
+    [hit] = found.sdks
+    assert (hit.starts_before_consent, hit.start_path) == (True, (ON_CREATE, IN_UMENG))
+    assert ("consent.sdk_init_before_consent", "umeng-analytics") in rules(found)
+    [early] = [f for f in found.findings if f.rule_id == "consent.sdk_init_before_consent"]
+    assert early.message.endswith("The vendor documents a compliant way to start it: UMConfigure.preInit.")
+    later = run(trackers, facts)
+    assert not later.sdks[0].starts_before_consent
+    assert "consent.sdk_init_before_consent" not in {r for r, _ in rules(later)}
+
+
+def test_an_sdk_carries_the_version_its_own_code_states_and_the_finding_says_it() -> None:
+    facts = replace(app_facts(classes={"Lcom/umeng/analytics/pro/h;": 200, "Lcom/umeng/analytics/BuildConfig;": 9}),
+                    version_clues=(VersionClue("dex-field", "com.umeng.analytics.BuildConfig.VERSION_NAME", "9.6.3"),
+                                   VersionClue("dex-field", "org.example.app.BuildConfig.VERSION_NAME", "1.0")))
+    found = run(trackers, facts)
+    [hit] = found.sdks
+    assert (hit.version, hit.version_evidence) == (
+        "9.6.3", "dex-field com.umeng.analytics.BuildConfig.VERSION_NAME")
+    assert "Umeng Analytics version 9.6.3 by" in found.findings[0].message
+
+
+def test_a_documented_manifest_switch_marks_the_sdk_disabled_and_lowers_its_finding() -> None:
+    sdk = next(s for s in KB.sdks if s.disable_switches and s.prefixes)
+    key, _, value = sdk.disable_switches[0].partition("=")
+    cls = "L" + sdk.prefixes[0].replace(".", "/") + "/Core;"
+    on = run(trackers, app_facts(classes={cls: 500}))
+    assert not on.sdks[0].disabled
+    # the builder gives every meta-data the value "x": set the documented value on a copy
+    m = manifest(meta_data=[key])
+    m = replace(m, meta_data=tuple(replace(d, value=value) for d in m.meta_data))
+    off = run(trackers, app_facts(m, classes={cls: 500}))
+    [hit] = off.sdks
+    assert hit.disabled and hit.disabled_evidence[0].symbol == f"{key}={value.lower()}"
+    assert off.findings[0].severity < on.findings[0].severity

@@ -51,7 +51,7 @@ EXPECTED = {
         (PRE + "InitProvider;->onCreate()Z", INSTALLED, "installed_apps", None, True),
         (PRE + "ConsentActivity;->onAgree()V", LAST_LOCATION, "location.coarse", None, False),
     },
-    "obfuscated.apk": {  # renamed SDK code cannot be attributed: it counts as the app's own
+    "obfuscated.apk": {  # renamed SDK code cannot be attributed to an SDK: it is unattributed (see below)
         ("La/a/b;->a(Landroid/content/Context;)Ljava/lang/String;", GET_DEVICE_ID, "device_id.imei", None, False),
         ("La/b/a;->a(Landroid/content/Context;)Ljava/lang/String;", MAC, "device_id.mac", None, False),
         ("La/b/a;->a(Landroid/content/Context;)Ljava/lang/String;", CONN, "network_info.wifi", None, False),
@@ -75,6 +75,18 @@ EXPECTED = {
 def test_call_sites_exact(fixture: str) -> None:
     calls = audit_of(fixture).api_calls
     assert {(c.caller, c.api, c.pi_category, c.sdk, c.pre_consent) for c in calls} == EXPECTED[fixture]
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_every_call_site_says_whose_code_it_is(fixture: str) -> None:
+    """SDK code is "sdk"; the manifest package and what only it reaches is "app"; renamed code is neither."""
+    for c in audit_of(fixture).api_calls:
+        if c.sdk:
+            assert c.party == "sdk"
+        elif c.caller.startswith(("La/a/", "La/b/")):  # obfuscated.apk's renamed SDK code
+            assert (c.party, c.attribution) in {("unattributed", "obfuscated-app-reach"), ("unattributed", "no-owner")}
+        else:
+            assert (c.party, c.attribution) == ("app", "manifest"), c
 
 
 def test_pre_consent_paths_start_at_launch_hooks() -> None:

@@ -9,7 +9,7 @@ from tests.detectors.conftest import audit_of
 
 def test_disclosure_rows_for_sdks() -> None:
     rows = {r.sdk: r for r in audit_of("sdks.apk").disclosure}
-    assert set(rows) == {"jiguang-jpush", "pangle", "tencent-bugly", "tencent-gdt", "umeng-analytics"}
+    assert set(rows) == {"jiguang-jpush", "jiguang-jcore", "pangle", "tencent-bugly", "tencent-gdt", "umeng-analytics"}
     assert rows["umeng-analytics"].pi_read == ("device_id.imei",)
     assert rows["umeng-analytics"].permissions == ("android.permission.READ_PHONE_STATE",)
     assert rows["tencent-gdt"].pi_read == ("location.precise",)

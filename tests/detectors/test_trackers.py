@@ -11,12 +11,14 @@ HIGH, MEDIUM, LOW = "high", "medium", "low"
 
 @pytest.mark.parametrize(("fixture", "expected"), [
     ("clean.apk", set()),
-    ("sdks.apk", {("jiguang-jpush", HIGH, False), ("pangle", HIGH, False), ("tencent-bugly", HIGH, False),
-                  ("tencent-gdt", HIGH, False), ("umeng-analytics", HIGH, False)}),
+    # PushService and PushReceiver are JCore's classes in the vendor's jars (JPush's package, JCore's code)
+    ("sdks.apk", {("jiguang-jpush", HIGH, False), ("jiguang-jcore", HIGH, False), ("pangle", HIGH, False),
+                  ("tencent-bugly", HIGH, False), ("tencent-gdt", HIGH, False), ("umeng-analytics", HIGH, False)}),
     ("multidex.apk", {("tencent-bugly", HIGH, False)}),
     ("split.apks", set()),
-    # renamed code: only what Android must find by name is left (components, meta-data, the .so)
-    ("obfuscated.apk", {("jiguang-jpush", MEDIUM, False), ("jiguang-jcore", MEDIUM, False)}),
+    # renamed code: only what Android must find by name is left (components, meta-data, the .so), and all of
+    # it is JCore's: the kept PushService/PushReceiver classes, JPUSH_APPKEY and libjcore330.so
+    ("obfuscated.apk", {("jiguang-jcore", MEDIUM, False)}),
     ("stub_sdk.apk", {("umeng-analytics", LOW, True)}),
     ("provider_init.apk", {("tencent-gdt", HIGH, False)}),
     ("reflection.apk", set()),
@@ -31,9 +33,11 @@ def test_evidence_kinds_for_each_signal() -> None:
     sdks = {s.id: s for s in audit_of("sdks.apk").sdks}
     parts = {sid: {e.part for e in s.evidence} for sid, s in sdks.items()}
     assert parts["tencent-bugly"] == {"dex", "native"}  # classes and libBugly.so
-    assert {"dex", "manifest"} <= parts["jiguang-jpush"]  # classes, PushService, JPUSH_APPKEY
+    assert {"dex", "manifest"} <= parts["jiguang-jcore"]  # PushService's class and component, JPUSH_APPKEY
+    core = {e.symbol for e in sdks["jiguang-jcore"].evidence}
+    assert {"cn.jpush.android.service.PushService", "JPUSH_APPKEY"} <= core
     jpush = {e.symbol for e in sdks["jiguang-jpush"].evidence}
-    assert {"cn.jpush.android.service.PushService", "JPUSH_APPKEY", "api.jpush.cn"} <= jpush
+    assert {"cn.jpush.android.api", "api.jpush.cn"} <= jpush
     gdt = sdks["tencent-gdt"]
     assert gdt.vendor == "Tencent" and gdt.legal_entity and gdt.country == "CN" and "advertisement" in gdt.categories
 
@@ -48,7 +52,8 @@ def test_tracker_and_embedded_findings_follow_categories() -> None:
     for f in audit_of("sdks.apk").findings:
         if f.rule_id in ("sdk.tracker", "sdk.embedded"):
             by_rule.setdefault(f.rule_id, set()).add(f.sdk or "")
-    assert by_rule == {"sdk.tracker": {"pangle", "umeng-analytics", "tencent-gdt"},
+    # JCore's categories include analytics (it collects device data for every JIGUANG product)
+    assert by_rule == {"sdk.tracker": {"pangle", "umeng-analytics", "tencent-gdt", "jiguang-jcore"},
                        "sdk.embedded": {"jiguang-jpush", "tencent-bugly"}}
 
 
@@ -60,6 +65,7 @@ def test_stub_sdk_is_no_tracker() -> None:
 
 def test_obfuscated_sdk_evidence() -> None:
     sdks = {s.id: s for s in audit_of("obfuscated.apk").sdks}
-    assert {(e.part, e.symbol) for e in sdks["jiguang-jcore"].evidence} == {("native", "libjcore330.so")}
-    jpush = {(e.part, e.symbol) for e in sdks["jiguang-jpush"].evidence}
-    assert {("manifest", "cn.jpush.android.service.PushService"), ("manifest", "JPUSH_APPKEY")} <= jpush
+    assert set(sdks) == {"jiguang-jcore"}
+    core = {(e.part, e.symbol) for e in sdks["jiguang-jcore"].evidence}
+    assert {("native", "libjcore330.so"), ("manifest", "cn.jpush.android.service.PushService"),
+            ("manifest", "JPUSH_APPKEY"), ("dex", "cn.jpush.android.service")} <= core

@@ -43,8 +43,8 @@ def test_sdks_summary(audits: dict[str, Audit]) -> None:
     assert text.startswith("## appaudit: SDK Heavy (org.appaudit.fixture.sdks 4.2)")
     assert f"**Verdict:** {len(audits['sdks.apk'].findings)} findings" in text
     for sdk in audits["sdks.apk"].sdks:
-        assert f"| {md(sdk.name)} | {md(sdk.vendor)} |" in text
-    assert "| Tencent Bugly | Tencent | List of installed apps |" in text
+        assert f"| {md(sdk.name)} | {md(sdk.version or '—')} | {md(sdk.vendor)} |" in text
+    assert "| Tencent Bugly | — | Tencent | called by the app | List of installed apps |" in text
     perms = text[text.index("### Sensitive permissions"):]
     assert "android.permission.READ\\_CONTACTS" not in perms  # intraword underscores stay readable
     assert "- android.permission.READ_CONTACTS: Address book · possibly excessive" in perms

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scanner.analysis.attribution import method_owner
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.index import CodeIndex
-from scanner.analysis.reachability import PreConsent
+from scanner.analysis.ownership import APP
 from scanner.analysis.targets import REFLECTION, ApiTargets, api_targets
 from scanner.model import ApiCall, Confidence, Evidence, Finding
 from signatures.model import ApiSignature, KnowledgeBase
@@ -100,15 +99,23 @@ def _hidden_reads(index: CodeIndex, targets: ApiTargets) -> list[_Read]:
 def detect(context: Context) -> Results:
     kb, facts = context.kb, context.facts
     reach = context.reach
+    owners = context.owners
     calls = sorted({
-        ApiCall(api=api, api_id=api_id, pi_category=category, caller=caller, sdk=method_owner(kb, caller),
-                pre_consent=reach.reached(caller), pre_consent_path=reach.path(caller) if reach.reached(caller) else (),
-                hidden=hidden, resolved=resolved, dex=dex)
+        ApiCall(api=api, api_id=api_id, pi_category=category, caller=caller,
+                sdk=(owner := owners.of_method(caller)).sdk, pre_consent=reach.reached(caller),
+                pre_consent_path=reach.path(caller) if reach.reached(caller) else (),
+                hidden=hidden, resolved=resolved, dex=dex, party=owner.party, attribution=owner.rule)
         for api, api_id, category, caller, hidden, resolved, dex in _reads(context)
-    }, key=lambda c: (c.pi_category, c.sdk or "", c.caller, c.api))
-    findings = (_pi_findings(kb, facts.package, calls) + _sdk_init_findings(kb, facts.package, reach, calls)
-                + _code_findings(context))
+    }, key=lambda c: (c.pi_category, c.sdk or "", c.party, c.caller, c.api))
+    findings = _pi_findings(kb, facts.package, calls) + _code_findings(context)
     return Results(api_calls=tuple(calls), findings=tuple(findings))
+
+
+def reader(kb: KnowledgeBase, sdk: str | None, party: str) -> str:
+    """Who reads, mid-sentence: an SDK by name, the app's own code, or code nobody could be named for."""
+    if sdk:
+        return f"SDK {kb.sdk(sdk).name}"
+    return "first-party code" if party == APP else "unattributed code (neither the app's package nor a known SDK)"
 
 
 def _phrase(title: str) -> str:
@@ -122,19 +129,20 @@ def _evidence(calls: list[ApiCall]) -> list[Evidence]:
 
 def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall]) -> list[Finding]:
     """One finding per (category, code owner) for reads, pre-consent reads and hidden access."""
-    groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
+    groups: dict[tuple[str, str | None, str], list[ApiCall]] = defaultdict(list)
     for c in calls:
-        groups[(c.pi_category, c.sdk)].append(c)
+        groups[(c.pi_category, c.sdk, c.party)].append(c)
     out = []
-    for (category, sdk), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+    for (category, sdk, party), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         info = kb.pi_categories.get(category)
         title = _phrase(info.title if info else category)
-        who = f"SDK {kb.sdk(sdk).name}" if sdk else "first-party code"
+        who = reader(kb, sdk, party)
+        owner_key = sdk or ("" if party == APP else f"?{party}")  # the app's key is unchanged: stable fingerprints
         resolved = any(c.resolved for c in group)
         confidence = Confidence.HIGH if resolved else Confidence.LOW
         rule = info.rule if info and info.rule else "pi.device_info"
         out.append(finding(kb, rule, package, f"{who} reads {title} in {len(group)} place(s).",
-                           _evidence(group), key=("pi", f"{category}|{sdk or ''}"), sdk=sdk,
+                           _evidence(group), key=("pi", f"{category}|{owner_key}"), sdk=sdk, party=party,
                            pi_categories=[category], confidence=confidence))
         if sdk:
             out.append(finding(kb, "sdk.reads_pi", package, f"{who} reads {title}.", _evidence(group),
@@ -145,55 +153,34 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall]) -> list[
             path = " → ".join(early[0].pre_consent_path)
             out.append(finding(kb, "consent.pi_before_consent", package,
                                f"{who} reads {title} at launch, before consent can be asked (via {path}).",
-                               _evidence(early), key=("pre-consent", f"{category}|{sdk or ''}"), sdk=sdk,
+                               _evidence(early), key=("pre-consent", f"{category}|{owner_key}"), sdk=sdk, party=party,
                                pi_categories=[category], confidence=confidence))
         hidden = [c for c in group if c.hidden]
         if hidden:
             out.append(finding(kb, "code.hidden_access", package,
                                f"{who} reaches {title} through reflection.", _evidence(hidden),
-                               key=("hidden", f"{category}|{sdk or ''}"), sdk=sdk, pi_categories=[category]))
+                               key=("hidden", f"{category}|{owner_key}"), sdk=sdk, party=party,
+                               pi_categories=[category]))
     return out
 
 
 def _code_findings(context: Context) -> list[Finding]:
     """Loading code at run time, shell commands, JavaScript bridges: one finding per rule and code owner."""
     kb, targets = context.kb, api_targets(context.kb)
-    groups: dict[tuple[str, str | None], list[Evidence]] = defaultdict(list)
+    groups: dict[tuple[str, str | None, str], list[Evidence]] = defaultdict(list)
     for site in context.index.sites:
         api = targets.by_ref.get(site.target)
         rule = code_rule(kb, api) if api and api.id != _REFLECTION else None
         if rule:
-            groups[(rule, method_owner(kb, site.caller))].append(Evidence("dex", site.caller, site.target))
+            owner = context.owners.of_method(site.caller)
+            groups[(rule, owner.sdk, owner.party)].append(Evidence("dex", site.caller, site.target))
     out = []
-    for (rule, sdk), evidence in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        who = f"SDK {kb.sdk(sdk).name}" if sdk else "First-party code"
+    for (rule, sdk, party), evidence in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+        who = reader(kb, sdk, party)
+        owner_key = sdk or ("" if party == APP else f"?{party}")
         out.append(finding(kb, rule, context.facts.package,
-                           f"{who}: {kb.rule(rule).title.lower()} ({len(evidence)} place(s)).",
+                           f"{who[:1].upper()}{who[1:]}: {kb.rule(rule).title.lower()} ({len(evidence)} place(s)).",
                            evidence[:_EVIDENCE_MAX],
-                           key=("code", f"{rule}|{sdk or ''}"), sdk=sdk, confidence=Confidence.MEDIUM))
-    return out
-
-
-def _sdk_init_findings(kb: KnowledgeBase, package: str, reach: PreConsent, calls: list[ApiCall]) -> list[Finding]:
-    """SDK code entered from first-party launch code: the app starts the SDK before consent.
-
-    An SDK's own provider is started by Android itself; that counts only when the SDK then
-    reads personal information at launch (many providers are plain FileProviders).
-    """
-    first: dict[str, tuple[str, str]] = {}
-    for call in calls:  # entry points of the SDK's own on the way to its early reads
-        if call.pre_consent and call.sdk and method_owner(kb, call.pre_consent_path[0]) == call.sdk:
-            first.setdefault(call.sdk, (call.pre_consent_path[0], call.pre_consent_path[0]))
-    for method, parent in sorted(reach.parents.items()):
-        owner = method_owner(kb, method)
-        if owner is None or parent is None:
-            continue
-        if method_owner(kb, parent) is None:
-            first.setdefault(owner, (parent, method))
-    out = []
-    for sdk, (caller, callee) in sorted(first.items()):
-        path = " → ".join(reach.path(callee))
-        out.append(finding(kb, "consent.sdk_init_before_consent", package,
-                           f"{kb.sdk(sdk).name} is started at launch, before consent can be asked (via {path}).",
-                           [Evidence("dex", caller, callee)], key=("sdk-init", sdk), sdk=sdk))
+                           key=("code", f"{rule}|{owner_key}"), sdk=sdk, party=party,
+                           confidence=Confidence.MEDIUM))
     return out

@@ -18,6 +18,7 @@ from scanner.model import ApiCall, DisclosureRow, Endpoint, Finding, ScanError, 
 if TYPE_CHECKING:
     from scanner.analysis.facts import AppFacts
     from scanner.analysis.index import CodeIndex
+    from scanner.analysis.ownership import Ownership
     from scanner.analysis.reachability import PreConsent
     from signatures.model import KnowledgeBase
 
@@ -41,6 +42,7 @@ class Context:
     kb: KnowledgeBase
     index: CodeIndex
     reach: PreConsent
+    owners: Ownership  # who owns each package: every detector attributes code through it
     category: str | None = None  # app type to check necessary information against
     found: Results = field(default_factory=Results)  # what the declared NEEDS found
 

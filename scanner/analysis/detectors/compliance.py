@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from scanner.analysis.detectors.api_calls import reader
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.detectors.permissions import argument_needs
 from scanner.analysis.findings import finding
@@ -44,7 +45,6 @@ def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[Finding]]:
     for call in found.api_calls:
         if call.sdk:
             calls[call.sdk].append(call)
-    started_early = {f.sdk for f in found.findings if f.rule_id == "consent.sdk_init_before_consent"}
     rows, findings = [], []
     for hit in found.sdks:
         if hit.stub:
@@ -56,7 +56,8 @@ def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[Finding]]:
         rows.append(DisclosureRow(
             sdk=hit.id, name=hit.name, vendor=hit.vendor, legal_entity=hit.legal_entity, purpose=hit.categories,
             pi_read=tuple(read), permissions=tuple(sorted(needs & requested)),
-            pre_consent=hit.id in started_early or any(c.pre_consent for c in own), documented=hit.pi_collected,
+            pre_consent=hit.starts_before_consent or any(c.pre_consent for c in own), documented=hit.pi_collected,
+            version=hit.version,
         ))
         undisclosed = [c for c in read if hit.pi_collected and not any(related(c, d) for d in hit.pi_collected)]
         if undisclosed:
@@ -103,9 +104,11 @@ def _necessary(context: Context, category: AppCategory) -> list[Finding]:
         return out
     rule = "category.no_pi_needed" if category.needs_no_pi else "category.beyond_necessary"
     for pi, group in sorted(beyond.items()):
-        who = sorted({c.sdk or "first-party code" for c in group})
+        who = sorted({reader(kb, c.sdk, c.party) for c in group})
+        sdks = {c.sdk for c in group}
         out.append(finding(kb, rule, package,
                            f"A {label} does not need {pi}; read by {', '.join(who)}. The rules: {needs}.",
                            [Evidence("dex", c.caller, c.api) for c in group[:12]], key=("necessary-pi", pi),
+                           sdk=next(iter(sdks)) if len(sdks) == 1 else None,
                            pi_categories=[pi], verified=category.verified))
     return out

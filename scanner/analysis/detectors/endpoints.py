@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scanner.analysis.attribution import is_tracker, method_owner
+from scanner.analysis.attribution import is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.android.netconfig import NetworkSecurityConfig
@@ -46,7 +46,8 @@ def detect(context: Context) -> Results:
     config = facts.apk.network_security_config
     out: dict[tuple[str, str], Endpoint] = {}
     for url in facts.urls:
-        owners = Counter(o for s in context.index.callers_of(url.string) if (o := method_owner(kb, s.caller)))
+        callers = context.index.callers_of(url.string)
+        owners = Counter(o for s in callers if (o := context.owners.of_method(s.caller).sdk))
         by_domain = kb.sdks_for_host(url.host)
         sdk = owners.most_common(1)[0][0] if owners else (by_domain[0].id if by_domain else None)
         plain = url.scheme in ("http", "ws")

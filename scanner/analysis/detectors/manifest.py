@@ -11,7 +11,6 @@ base says which finding that is (an accessibility service, a VPN, a device admin
 
 from __future__ import annotations
 
-from scanner.analysis.attribution import class_owner
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.model import Component, Confidence, Evidence, Finding
@@ -53,31 +52,40 @@ def detect(context: Context) -> Results:
     return Results(findings=tuple(out))
 
 
+def component_sdk(context: Context, name: str, found_sdks: set[str]) -> str | None:
+    """The found SDK a manifest component belongs to: its code's owner, else a component the SDK names."""
+    owner = context.owners.of_class(name).sdk
+    if owner in found_sdks:
+        return owner
+    return next((s.id for s in context.kb.sdks_for_component(name) if s.id in found_sdks), None)
+
+
 def _component(context: Context, c: Component, found_sdks: set[str]) -> list[Finding]:
     kb, package = context.kb, context.facts.package
     evidence = [Evidence("manifest", c.type, c.name)]
     key = ("component", c.name)
+    sdk = component_sdk(context, c.name, found_sdks)
     out = []
     binding = kb.permission(c.permission) if c.permission else None
     if binding and binding.rule and binding.privileged:
         out.append(finding(kb, binding.rule, package, f"{c.type.capitalize()} {c.name} requires {c.permission}, "
                            "which only the system holds: the app provides that system service.", evidence, key=key,
-                           verified=binding.verified))
+                           sdk=sdk, verified=binding.verified))
     if not c.exported or not c.enabled:
         return out
     if c.permission is None and not (c.type in ("activity", "activity-alias") and _LAUNCH in c.intent_actions):
         how = "explicitly" if c.exported_explicit else "by its intent filter"
         out.append(finding(kb, "manifest.exported_component", package,
                            f"{c.type} {c.name} is exported {how} with no permission.", evidence, key=key,
-                           confidence=Confidence.HIGH if c.exported_explicit else Confidence.MEDIUM))
+                           sdk=sdk, confidence=Confidence.HIGH if c.exported_explicit else Confidence.MEDIUM))
     wakes = sorted(SELF_START_ACTIONS & set(c.intent_actions))
     if c.type == "receiver" and wakes:
         out.append(finding(kb, "manifest.self_start", package,
-                           f"Receiver {c.name} starts the app on {', '.join(wakes)}.", evidence, key=key))
+                           f"Receiver {c.name} starts the app on {', '.join(wakes)}.", evidence, key=key,
+                           sdk=sdk))
     elif c.type in ("service", "receiver") and c.intent_actions:
-        owner_id = class_owner(kb, c.name)
-        owner = kb.sdk(owner_id) if owner_id else None
-        if owner and owner.id in found_sdks and "push" in owner.categories:
+        owner = kb.sdk(sdk) if sdk else None
+        if owner and "push" in owner.categories:
             out.append(finding(kb, "manifest.self_start", package,
                                f"{owner.name} component {c.name} can be started by other apps "
                                "(associated start).", evidence, key=key, sdk=owner.id,

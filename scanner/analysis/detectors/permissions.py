@@ -97,7 +97,7 @@ def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Fin
     """One finding per API (and per argument-decided need) whose permission the app does not request."""
     kb, package = context.kb, context.facts.package
     targets = api_targets(kb)
-    groups: dict[tuple[str, tuple[str, ...], bool], list[str]] = defaultdict(list)  # (ref, needs, by arg) -> callers
+    groups: dict[tuple[str, tuple[str, ...], bool], list[ApiCall]] = defaultdict(list)  # (ref, needs, by arg) -> calls
     checked: dict[str, bool] = {}
     for call in context.found.api_calls:
         api = targets.by_ref.get(call.api)
@@ -106,14 +106,17 @@ def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Fin
         by_argument = argument_needs(api, call)
         needs = by_argument or tuple(n.name for n in api.permissions if n.applies(target_sdk))
         if needs and not set(needs) & requested:
-            groups[(call.api, needs, bool(by_argument))].append(call.caller)
+            groups[(call.api, needs, bool(by_argument))].append(call)
             checked[call.api] = api.verified
     out = []
-    for (ref, needs, argument), callers in sorted(groups.items()):
+    for (ref, needs, argument), calls in sorted(groups.items()):
+        callers = sorted({c.caller for c in calls})
+        sdks = {c.sdk for c in calls}
         what = f"{ref} with the argument it is given" if argument else ref
         symbol = f"{ref}|{'|'.join(needs)}" if argument else ref  # the API's own need keeps its old fingerprint
         out.append(finding(kb, "api.missing_permission", package,
                            f"{what} needs {' or '.join(needs)}, which the app does not request.",
-                           [Evidence("dex", c, ref) for c in sorted(set(callers))[:12]], key=("api", symbol),
+                           [Evidence("dex", c, ref) for c in callers[:12]], key=("api", symbol),
+                           sdk=next(iter(sdks)) if len(sdks) == 1 else None,
                            confidence=Confidence.MEDIUM, verified=checked[ref]))
     return out

@@ -10,12 +10,15 @@ stub left by a build tool, reported with low confidence and never as a tracker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from scanner.analysis.attribution import class_owner, class_owners, is_tracker
+from scanner.analysis.attribution import dotted, is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
-from scanner.model import Confidence, Evidence, Finding, SdkHit
+from scanner.analysis.sdk_usage import Start, called_by_app, init_entry, launch_starts, switched_off
+from scanner.analysis.versions import SdkVersion, sdk_versions
+from scanner.model import Confidence, Evidence, Finding, SdkHit, Severity
 from signatures.model import KnowledgeBase, TrackerSignature
 
 ID = "trackers"
@@ -29,19 +32,21 @@ _EVIDENCE_PER_PART = 5
 class _Signals:
     classes: int = 0
     units: int = 0
-    packages: dict[str, int] = field(default_factory=dict)
+    packages: dict[tuple[str, str], int] = field(default_factory=dict)  # (package, attribution rule) -> classes
     other: set[Evidence] = field(default_factory=set)
 
 
 def _by_code(context: Context, signals: dict[str, _Signals]) -> None:
     sizes = context.facts.dex.code_size_by_class()
-    for name, (package, sdk) in class_owners(context.kb, sizes).items():
-        if sdk is None:
+    for name, units in sizes.items():
+        owner = context.owners.of_class(name)
+        if owner.sdk is None:
             continue
-        s = signals.setdefault(sdk, _Signals())
+        s = signals.setdefault(owner.sdk, _Signals())
         s.classes += 1
-        s.units += sizes[name]
-        s.packages[package] = s.packages.get(package, 0) + 1
+        s.units += units
+        key = (name[1:-1].replace("/", ".").rpartition(".")[0], owner.rule)
+        s.packages[key] = s.packages.get(key, 0) + 1
 
 
 def _by_manifest(context: Context, signals: dict[str, _Signals]) -> None:
@@ -49,7 +54,7 @@ def _by_manifest(context: Context, signals: dict[str, _Signals]) -> None:
     m = context.facts.apk.manifest
     for c in m.components:
         # a named marker, or any component inside an SDK's package (Android needs the real name)
-        owner = class_owner(kb, c.name)
+        owner = context.owners.of_class(c.name).sdk
         for sdk in (*(s.id for s in kb.sdks_for_component(c.name)), *((owner,) if owner else ())):
             signals.setdefault(sdk, _Signals()).other.add(Evidence("manifest", c.type, c.name))
     for item in m.meta_data:
@@ -76,8 +81,10 @@ def _confidence(s: _Signals) -> tuple[Confidence, bool]:
 
 def _hit(sdk: TrackerSignature, s: _Signals, found: set[str]) -> SdkHit:
     confidence, stub = _confidence(s)
-    code = [Evidence("dex", f"{n} classes", pkg) for pkg, n in
-            sorted(s.packages.items(), key=lambda kv: (-kv[1], kv[0]))[:_EVIDENCE_PER_PART]]
+    # packages the knowledge base names first, then those the code graph attributed (their rule said)
+    ranked = sorted(s.packages.items(), key=lambda kv: (kv[0][1] != "prefix", -kv[1], kv[0]))[:_EVIDENCE_PER_PART]
+    code = [Evidence("dex", f"{n} class{'es' if n != 1 else ''}" + ("" if rule == "prefix" else f" ({rule})"), pkg)
+            for (pkg, rule), n in ranked]
     other = sorted(s.other)[: 3 * _EVIDENCE_PER_PART]
     return SdkHit(
         id=sdk.id, name=sdk.name, name_cn=sdk.name_cn, vendor=sdk.vendor, legal_entity=sdk.legal_entity,
@@ -95,20 +102,66 @@ def detect(context: Context) -> Results:
     kb, package = context.kb, context.facts.package
     hits = [_hit(kb.sdk(sid), s, set(signals)) for sid, s in signals.items()]
     # a domain alone (a URL in a string) names a service, not embedded code: keep it for endpoints only
-    hits = sorted((h for h in hits if h.classes or any(e.part in ("manifest", "native") for e in h.evidence)),
-                  key=lambda h: h.id)
+    starts = launch_starts(context.reach, context.owners, context.index)
+    calls = called_by_app(context.facts.graph, context.owners)
+    versions = _versions(context, {h.id for h in hits})
+    hits = sorted((_usage(context, h, starts, calls, versions.get(h.id)) for h in hits
+                   if h.classes or any(e.part in ("manifest", "native") for e in h.evidence)), key=lambda h: h.id)
     findings = []
     for h in hits:
         if h.stub:
             continue
         rule = "sdk.tracker" if is_tracker(kb.sdk(h.id)) else "sdk.embedded"
         findings.append(_sdk_finding(kb, rule, package, h))
+        if h.starts_before_consent:
+            findings.append(_start_finding(context, h))
     return Results(sdks=tuple(hits), findings=tuple(findings))
+
+
+def _versions(context: Context, found: set[str]) -> dict[str, SdkVersion]:
+    """Each found SDK's version, from the clues its own code and files carry (scanner.analysis.versions)."""
+    kb = context.kb
+    return sdk_versions(context.facts.version_clues, lambda cls: context.owners.of_class(cls).sdk,
+                        {s: kb.sdk(s).version_fields for s in found},
+                        prefixes={s: kb.sdk(s).prefixes for s in found},
+                        libraries={s: kb.sdk(s).libraries for s in found})
+
+
+def _usage(context: Context, hit: SdkHit, starts: Mapping[str, Start],
+           calls: Mapping[str, tuple[Evidence, ...]], version: SdkVersion | None) -> SdkHit:
+    """Its version; called by the app? Started at launch (and by which path)? Switched off in the manifest?"""
+    sdk = context.kb.sdk(hit.id)
+    off = switched_off(sdk, context.facts.apk.manifest.meta_data)
+    start = starts.get(hit.id)
+    path = context.reach.path(init_entry(context.reach, sdk, start)) if start else ()
+    return replace(hit, version=version.version if version else None,
+                   version_evidence=version.evidence if version else "",
+                   called_by_app=hit.id in calls, called_by_app_evidence=calls.get(hit.id, ()),
+                   starts_before_consent=start is not None, start_path=path,
+                   disabled=bool(off), disabled_evidence=off)
+
+
+def _start_finding(context: Context, hit: SdkHit) -> Finding:
+    """SDK code entered from launch code: the app starts the SDK before consent can be asked."""
+    path = " → ".join(hit.start_path)
+    pre_init = [m.partition("->") for m in context.kb.sdk(hit.id).pre_init_methods]
+    fix = (f" The vendor documents a compliant way to start it: "
+           f"{' or '.join(dotted(cls).rpartition('.')[2] + '.' + name for cls, _, name in pre_init)}."
+           if pre_init else "")
+    return finding(context.kb, "consent.sdk_init_before_consent", context.facts.package,
+                   f"{hit.name} is started at launch, before consent can be asked (via {path}).{fix}",
+                   [Evidence("dex", hit.start_path[-2] if len(hit.start_path) > 1 else hit.start_path[0],
+                             hit.start_path[-1])], key=("sdk-init", hit.id), sdk=hit.id)
 
 
 def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> Finding:
     where = (f"{hit.classes} class{'es' if hit.classes != 1 else ''}" if hit.classes
              else "manifest or native-library markers only")
     vendor = f"{hit.vendor} ({hit.legal_entity})" if hit.legal_entity else hit.vendor
-    return finding(kb, rule, package, f"{hit.name} by {vendor} is embedded ({where}).", hit.evidence,
-                   key=("sdk", hit.id), sdk=hit.id, pi_categories=hit.pi_collected, confidence=hit.confidence)
+    version = f" version {hit.version}" if hit.version else ""
+    off = " Its collection is switched off in the manifest." if hit.disabled else ""
+    severity = kb.rule(rule).severity
+    return finding(kb, rule, package, f"{hit.name}{version} by {vendor} is embedded ({where}).{off}",
+                   hit.evidence + hit.disabled_evidence, key=("sdk", hit.id), sdk=hit.id,
+                   pi_categories=hit.pi_collected, confidence=hit.confidence,
+                   severity=Severity(max(severity - 1, Severity.INFO)) if hit.disabled else None)

@@ -1,0 +1,191 @@
+"""Who owns each package of an app: an SDK, the app itself, or nobody we can name.
+
+Package names alone fail on real SDKs: vendors ship obfuscated internals
+(``com.vendor.a``, ``a.a.b``) and companion packages outside their main prefix, and
+rename packages between major versions. So the knowledge base's prefixes only
+seed the answer; the code graph (``scanner.dex.references``) extends it:
+
+- ``prefix``: a knowledge-base package prefix (or an exact class signature);
+- ``manifest``: the app's own code is defined positively — its manifest package,
+  and the packages of its application and component classes;
+- ``used-only-by``: a package whose code only one SDK's packages name (call,
+  instantiate, extend), and which names none of the app's → that SDK; a package
+  only the app's code names → the app (what only the app reaches);
+- ``vendor-tree``: an obfuscated-looking package (``com.umeng.a``) under the vendor
+  root of exactly one SDK found in the app, which the app's code does not name.
+
+Everything else is ``unattributed``: obfuscated code that only the app reaches (a
+renamed SDK entry point looks exactly like that), libraries both sides use, dead
+code. It is never silently first-party. The rule that decided is kept as evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from scanner.dex.references import CodeGraph, package_of
+from signatures.model import KnowledgeBase
+
+APP, SDK, UNATTRIBUTED = "app", "sdk", "unattributed"
+_GENERIC_ROOTS = frozenset({"com.google", "com.android", "android", "androidx", "java", "javax", "kotlin",
+                            "kotlinx", "org.apache", "org.json", "com.github", "io.github", "org.jetbrains"})
+_MAX_ROUNDS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    party: str  # app | sdk | unattributed
+    sdk: str | None
+    rule: str  # which rule decided (see the module docstring)
+
+
+NOBODY = Owner(UNATTRIBUTED, None, "no-owner")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ownership:
+    """The owner of every package (and the few classes with a class-level signature) of one app.
+
+    A class the dex does not define (a manifest component of a packed app) is judged by name alone.
+    """
+
+    packages: Mapping[str, Owner]
+    classes: Mapping[str, Owner]
+    app_package: str
+    kb: KnowledgeBase
+
+    def of_class(self, name: str) -> Owner:
+        """Owner of a class, by dotted name or Dalvik descriptor; classes the dex lacks fall back to names."""
+        cls = name[1:-1].replace("/", ".") if name.startswith("L") and name.endswith(";") else name
+        exact = self.classes.get(cls)
+        if exact is not None:
+            return exact
+        return self.packages.get(package_of(cls)) or self._by_name(cls)
+
+    def of_method(self, ref: str) -> Owner:
+        """Owner of the class defining a Dalvik method or field reference."""
+        return self.of_class(ref.partition("->")[0])
+
+    def _by_name(self, cls: str) -> Owner:
+        exact = self.kb.sdk_with_prefix(cls)
+        if exact is not None:
+            return Owner(SDK, exact.id, "prefix")
+        known = prefix_owner(self.kb, package_of(cls), self.app_package)
+        if known is not None:
+            return known
+        return Owner(APP, None, "manifest") if _inside(cls, self.app_package) else NOBODY
+
+
+def _inside(name: str, prefix: str) -> bool:
+    return bool(prefix) and (name == prefix or name.startswith(prefix + "."))
+
+
+def vendor_root(prefix: str) -> str:
+    """``com.umeng.analytics`` -> ``com.umeng``: the part a vendor's packages share."""
+    return ".".join(prefix.split(".")[:2])
+
+
+def obfuscated(package: str) -> bool:
+    """A package a shrinker named: its last segment (or every segment) is one or two letters."""
+    parts = package.split(".")
+    return bool(parts) and (len(parts[-1]) <= 2 or all(len(p) <= 2 for p in parts))
+
+
+def prefix_owner(kb: KnowledgeBase, package: str, app_package: str) -> Owner | None:
+    """The knowledge base's answer for a package; the app's own namespace wins over a shorter SDK prefix
+    (a vendor's own app lives under the vendor's prefix)."""
+    sdk = kb.sdk_for_class(package) if package else None
+    if sdk is None:
+        return None
+    matched = max((p for p in sdk.prefixes if _inside(package, p)), key=len, default="")
+    if app_package and _inside(package, app_package) and len(matched) <= len(app_package):
+        return None
+    return Owner(SDK, sdk.id, "prefix")
+
+
+def attribute(kb: KnowledgeBase, graph: CodeGraph, class_names: Iterable[str], app_package: str,
+              app_classes: Iterable[str]) -> Ownership:
+    """Decide the owner of every package of the app; ``app_classes``: application and component classes."""
+    classes = [c[1:-1].replace("/", ".") if c.startswith("L") else c for c in class_names]
+    packages = set(graph.uses) | {package_of(c) for c in classes}
+    owners: dict[str, Owner] = {}
+    for p in packages:
+        known = prefix_owner(kb, p, app_package)
+        if known is not None:
+            owners[p] = known
+        elif _inside(p, app_package):
+            owners[p] = Owner(APP, None, "manifest")
+    for cls in app_classes:
+        p = package_of(cls)
+        if p in packages and p not in owners:
+            owners[p] = Owner(APP, None, "manifest")
+    exact = {c: Owner(SDK, s.id, "prefix") for c in classes if (s := kb.sdk_with_prefix(c)) is not None}
+    _propagate(kb, graph, packages, owners)
+    return Ownership({p: owners.get(p, NOBODY) for p in packages}, exact, app_package, kb)
+
+
+def _propagate(kb: KnowledgeBase, graph: CodeGraph, packages: set[str], owners: dict[str, Owner]) -> None:
+    """Extend the seeds through the graph until nothing changes: strict rounds (every user known) first."""
+    users: dict[str, set[str]] = {p: set() for p in packages}
+    extended: dict[str, set[str]] = {p: set() for p in packages}
+    for src in packages:
+        for dst in graph.uses.get(src, ()):
+            users.setdefault(dst, set()).add(src)
+        for dst in graph.extends.get(src, ()):
+            users.setdefault(dst, set()).add(src)
+            extended.setdefault(dst, set()).add(src)
+    found = {o.sdk for o in owners.values() if o.sdk}
+    roots: dict[str, set[str]] = {}
+    for sid in found:
+        for prefix in kb.sdk(sid).prefixes:
+            root = vendor_root(prefix)
+            if root not in _GENERIC_ROOTS and root.count(".") == 1:
+                roots.setdefault(root, set()).add(sid)
+    for _ in range(_MAX_ROUNDS):
+        if _round(graph, packages, owners, users, extended, roots, strict=True):
+            continue
+        if not _round(graph, packages, owners, users, extended, roots, strict=False):
+            return
+
+
+def _round(graph: CodeGraph, packages: set[str], owners: dict[str, Owner], users: Mapping[str, set[str]],
+           extended: Mapping[str, set[str]], roots: Mapping[str, set[str]], strict: bool) -> bool:
+    decided: dict[str, Owner] = {}
+    for p in sorted(packages - owners.keys()):
+        owner = _decide(p, graph, owners, users.get(p, set()), extended.get(p, set()), roots, strict)
+        if owner is not None:
+            decided[p] = owner
+    owners.update(decided)
+    return bool(decided)
+
+
+def _decide(p: str, graph: CodeGraph, owners: Mapping[str, Owner], users: set[str], extenders: set[str],
+            roots: Mapping[str, set[str]], strict: bool) -> Owner | None:
+    known = [owners[u] for u in users if u in owners and u != p]
+    if strict and len(known) < len(users - {p}):
+        return None
+    sides = {(o.party, o.sdk) for o in known if o.party != UNATTRIBUTED}
+    app_uses_it = (APP, None) in sides
+    tree = _vendor_tree(p, roots)
+    if tree is not None and not app_uses_it:
+        return Owner(SDK, tree, "vendor-tree")
+    names_app = any(owners.get(q, NOBODY).party == APP for q in graph.uses.get(p, ()))
+    if len(sides) == 1:
+        party, sdk = next(iter(sides))
+        if party == SDK and not names_app:
+            how = "extended-by" if any(owners.get(u, NOBODY).sdk == sdk for u in extenders) else "used-only-by"
+            return Owner(SDK, sdk, how)
+        if party == APP:
+            return Owner(UNATTRIBUTED, None, "obfuscated-app-reach") if obfuscated(p) else Owner(APP, None,
+                                                                                                 "used-only-by")
+    if not strict and known and len(sides) != 1:
+        return Owner(UNATTRIBUTED, None, "shared" if len(sides) > 1 else "no-owner")
+    return None
+
+
+def _vendor_tree(p: str, roots: Mapping[str, set[str]]) -> str | None:
+    if not obfuscated(p) or p.count(".") < 2:
+        return None
+    found = roots.get(vendor_root(p), set())
+    return next(iter(found)) if len(found) == 1 else None
