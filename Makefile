@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo-reports
 
-.PHONY: install demo test bench fixtures lint typecheck check clean
+.PHONY: install demo test bench accuracy fixtures lint typecheck check clean
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test: install
 
 bench: install
 	$(PY) bench/run.py
+
+# real vendor SDKs (pinned npm packages) in evaluation apps: build them (cached in bench/cache/accuracy),
+# score appaudit against truth derived without its knowledge base (bench/accuracy/)
+accuracy: install
+	PYTHONPATH=bench $(PY) -m accuracy
 
 fixtures:
 	bash tests/fixtures/build.sh
