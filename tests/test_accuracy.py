@@ -59,3 +59,8 @@ def test_headline_figures_are_at_least_their_floors(result: dict[str, object]) -
     below = {figure: (total[figure], floor) for figure, floor in floors.items()  # type: ignore[index]
              if total[figure] is None or total[figure] < floor}  # type: ignore[index]
     assert not below, f"below the floors of bench/accuracy/pinned.toml (value, floor): {below}"
+
+
+def test_no_version_is_claimed_for_an_sdk_build_that_states_none(result: dict[str, object]) -> None:
+    """A wrong version is worse than none: the SDK list a regulator reads would carry it."""
+    assert result["total"]["version_claims_wrong"] == 0  # type: ignore[index]

@@ -68,12 +68,12 @@ def _dex_string(text: str) -> bytes:
 
 
 def carries_version(label: str, version: str) -> bool:
-    """Does the SDK's own dexed code hold its version as a string (dotted or underscored)?
+    """Does the SDK's own dexed code hold its version as a string (dotted, underscored, after "android ")?
 
     Read from the bytes of the dex files D8 made of the vendor's archives alone, not through appaudit:
     an SDK whose code never states its version cannot be expected to get one.
     """
-    forms = {version, version.replace(".", "_")}
+    forms = {version, version.replace(".", "_"), f"android {version}"}  # WeChat: "android 2.1.3"
     needles = [_dex_string(f) for f in forms]
     folder = cache_dir() / "sdk" / label / "dex"
     return any(n in dex.read_bytes() for dex in sorted(folder.glob("*.dex")) for n in needles)
@@ -103,6 +103,7 @@ class Tally:
         self.expected = self.found = self.sites = self.matched = self.right = self.unreported = 0
         self.versions = self.versions_right = 0
         self.carries_version = False
+        self.version_claims_wrong = 0
         self.apps: list[str] = []
         self.classes = 0
         self.reported_versions: list[str] = []
@@ -114,7 +115,7 @@ class Tally:
                 "matched_sites": self.matched, "attributed_right": self.right,
                 "attribution": _share(self.right, self.matched), "truth_not_reported": self.unreported,
                 "carries_version": self.carries_version, "version_checks": self.versions,
-                "version_right": self.versions_right,
+                "version_right": self.versions_right, "version_claims_wrong": self.version_claims_wrong,
                 "version_accuracy": _share(self.versions_right, self.versions),
                 "reported_versions": self.reported_versions, "wrong_owner": dict(sorted(self.wrong_owner.items()))}
 
@@ -175,6 +176,8 @@ def _score_sdks(app: dict[str, object], report: dict[str, object], sdks: dict[st
         if tally.carries_version:  # "versions right for the SDKs that carry one"
             tally.versions += 1
             tally.versions_right += bool(reported) and normalise_version(reported) == normalise_version(row.version)
+        elif reported and normalise_version(reported) != normalise_version(row.version):
+            tally.version_claims_wrong += 1  # a version stated for an SDK whose code states none: wrong
         tally.reported_versions.append(str(reported) if reported else "-")
     return {"expected": sorted(expected), "reported": sorted(entries),
             "false_positives": sorted(set(entries) - expected), "missed": sorted(expected - set(entries))}
@@ -222,6 +225,8 @@ def _totals(apps: list[dict[str, object]], tallies: dict[str, Tally]) -> dict[st
         "app_attribution": _share(own.right, own.matched),
         "site_coverage": _share(sum(t.matched for t in every), sum(t.sites for t in every)),
         "version_accuracy": _share(sum(t.versions_right for t in sdk_rows), sum(t.versions for t in sdk_rows)),
+        "versions_checked": sum(t.versions for t in sdk_rows),
+        "version_claims_wrong": sum(t.version_claims_wrong for t in sdk_rows),
         "truth_sites": sum(t.sites for t in every),
         "truth_not_reported": sum(t.unreported for t in every),
         "reported_not_in_truth": sum(int(a["reported_sites_not_in_truth"]) for a in apps),  # type: ignore[call-overload]
@@ -260,7 +265,9 @@ def table(result: dict[str, object]) -> str:
     lines.append("total: " + ", ".join(f"{k} {_pct(total[k])}" for k in HEADLINES)  # type: ignore[index]
                  + f"; truth sites {total['truth_sites']}, not reported {total['truth_not_reported']}, "  # type: ignore[index]
                  f"reported not in truth {total['reported_not_in_truth']} "  # type: ignore[index]
-                 f"({total['reported_not_in_truth_listed_api']} of a listed API)")  # type: ignore[index]
+                 f"({total['reported_not_in_truth_listed_api']} of a listed API); versions checked on "  # type: ignore[index]
+                 f"{total['versions_checked']} SDK builds that state one, "  # type: ignore[index]
+                 f"{total['version_claims_wrong']} stated for builds that state none")  # type: ignore[index]
     for failure in result["failures"]:  # type: ignore[union-attr]
         lines.append(f"FAILED {failure['what']}: {failure['reason']}")
     return "\n".join(lines)

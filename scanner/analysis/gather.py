@@ -18,17 +18,17 @@ from scanner.analysis.versions import (
     is_meta_inf_version,
     is_version_field_name,
     meta_inf_clue,
+    method_clue,
     native_clue,
 )
 from scanner.android.apk import read_apk_facts
 from scanner.android.facts import ApkFacts
+from scanner.dex.constants import constant_string_methods
 from scanner.dex.dexset import DexSet, loaded_dex_names
 from scanner.dex.file import DexFile
 from scanner.errors import DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
 from scanner.model import ScanError
-
-_ACC_FINAL = 0x10
 
 
 def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
@@ -64,15 +64,16 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
 
 
 def _dex_clues(files: list[DexFile]) -> Iterator[VersionClue]:
-    """Static final String fields named and valued like a version, in load order (Android runs the first
-    definition of a class; ``bounded`` keeps that one)."""
+    """Static String fields and constant String methods named and valued like a version, in load order
+    (Android runs the first definition of a class; ``bounded`` keeps that one)."""
     for dex_file in files:
-        for field, flags, value in dex_file.static_strings(is_version_field_name):
-            if flags & _ACC_FINAL:
-                cls, _, name = dex_file.field_ids[field].tolist()
-                clue = field_clue(dex_file.types[cls][1:-1].replace("/", "."), dex_file.strings[name], value)
-                if clue:
-                    yield clue
+        for field, _flags, value in dex_file.static_strings(is_version_field_name):
+            cls, _, name = dex_file.field_ids[field].tolist()
+            if clue := field_clue(dex_file.types[cls][1:-1].replace("/", "."), dex_file.strings[name], value):
+                yield clue
+        for descriptor, method, value in constant_string_methods(dex_file, is_version_field_name):
+            if clue := method_clue(descriptor[1:-1].replace("/", "."), method, value):
+                yield clue
 
 
 def _meta_inf_clues(archive: AppArchive) -> Iterator[VersionClue]:

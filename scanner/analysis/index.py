@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from scanner.analysis.facts import AppFacts
 from scanner.analysis.targets import ApiTargets
+from scanner.analysis.versions import is_code_version
 from scanner.dex.dexset import CallSite, DexSet
 
 _NONE: frozenset[str] = frozenset()
@@ -46,7 +47,9 @@ class CodeIndex:
 def build_index(facts: AppFacts, dex: DexSet, targets: ApiTargets) -> CodeIndex:
     """Search the knowledge base's targets plus this app's own: its URLs and the strings a pattern rule selects."""
     urls = {u.string for u in facts.urls if u.source == "dex"}
-    strings = targets.strings | urls | targets.string_patterns.select(dex.strings())
+    # version-shaped strings too: which SDK's code loads them tells its version (scanner.analysis.versions)
+    strings = (targets.strings | urls | targets.string_patterns.select(dex.strings())
+               | {s for s in dex.strings() if is_code_version(s)})
     found = dex.scan(targets.methods, targets.fields, strings, literals_of=targets.literal_methods)
     return index_of(found.sites, found.literals)
 

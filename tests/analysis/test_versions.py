@@ -7,18 +7,23 @@ import random
 import pytest
 
 from scanner.analysis.versions import (
+    DEX_CODE,
     DEX_FIELD,
+    DEX_METHOD,
     MAX_CLUES_PER_SOURCE,
     META_INF,
     NATIVE,
     SdkVersion,
     VersionClue,
     bounded,
+    code_clue,
     field_clue,
+    is_code_version,
     is_meta_inf_version,
     is_version_field_name,
     looks_like_version,
     meta_inf_clue,
+    method_clue,
     native_clue,
     sdk_versions,
 )
@@ -119,16 +124,52 @@ def test_each_rank_beats_the_next() -> None:
     hint = field("com.umeng.commonsdk.internal.Build.VERSION", "9.0.0")
     build_config = field("com.umeng.commonsdk.BuildConfig.VERSION_NAME", "9.1.0")
     sdk_field = field("com.umeng.commonsdk.statistics.SdkVersion.SDK_VERSION", "9.6.3")
-    other = field("com.umeng.analytics.Const.VERSION", "9.7.0")
+    other = field("com.umeng.commonsdk.Const.VERSION", "9.7.0")
     meta = VersionClue(META_INF, "META-INF/com.umeng.commonsdk_common.version", "9.8.0")
     native = VersionClue(NATIVE, "lib/arm64-v8a/libumeng-9.9.0.so", "9.9.0")
     ranked = [hint, build_config, sdk_field, other, meta, native]
+    code = [VersionClue(DEX_CODE, f"com.umeng.commonsdk.internal.{c}", "9.9.1") for c in "ab"]
+    ranked = [hint, build_config, sdk_field, other, meta, native, *code]
     hints = {"umeng": (hint.where,)}
     libraries = {"umeng": ("libumeng.so",)}
-    for i, clue in enumerate(ranked):
+    prefixes = {"umeng": ("com.umeng.commonsdk",)}
+    for i, clue in enumerate(ranked[:-1]):
         rest = ranked[i:]
         random.Random(i).shuffle(rest)  # the order clues come in does not matter
-        assert resolve(rest, hints, libraries) == {"umeng": (clue.value, f"{clue.source} {clue.where}")}
+        found = sdk_versions(rest, owner, hints, prefixes=prefixes, libraries=libraries)
+        assert {s: (v.version, v.evidence) for s, v in found.items()} == {
+            "umeng": (clue.value, f"{clue.source} {clue.where}")}
+
+
+def test_the_sdks_main_package_states_its_version_before_a_companion_package() -> None:
+    """Alipay bundles its device-security module, whose getSdkVersion() is the module's own version."""
+    main = VersionClue(DEX_METHOD, "com.umeng.analytics.PayTask.getVersion()", "15.6.5")
+    companion = VersionClue(DEX_METHOD, "com.umeng.commonsdk.Security.getSdkVersion()", "3.3.0")
+    assert resolve([companion, main]) == {"umeng": ("15.6.5", f"dex-method {main.where}")}
+
+
+def test_a_version_string_the_code_loads_counts_only_when_nothing_states_one() -> None:
+    """The value most of the SDK's classes load wins; any stated version, even in a companion package, beats it."""
+    loads = [VersionClue(DEX_CODE, f"com.umeng.analytics.{c}", v)
+             for c, v in (("a", "3.4.8"), ("b", "3.4.8"), ("c", "1.2.0"), ("d", "3.4.8"))]
+    assert resolve(loads) == {"umeng": ("3.4.8", "dex-code com.umeng.analytics.a")}
+    stated = field("com.umeng.commonsdk.Const.VERSION", "9.7.0")
+    assert resolve([*loads, stated]) == {"umeng": ("9.7.0", f"dex-field {stated.where}")}
+    assert resolve(loads[2:3]) == {}  # one class loading a version string is not enough
+
+
+def test_clue_makers_keep_only_what_looks_like_the_libraries_own_version() -> None:
+    assert method_clue("com.baidu.location.LocationClient", "getVersion", "7.5.1") == VersionClue(
+        DEX_METHOD, "com.baidu.location.LocationClient.getVersion()", "7.5.1")
+    assert method_clue("com.x.Y", "getOsVersion", "7.5.1") is None  # another thing's version
+    assert method_clue("com.x.Y", "getVersion", "baidumapapi_base") is None
+    assert field_clue("com.tencent.mm.sdk.constants.Build", "SDK_VERSION_NAME", "android 2.1.3") == VersionClue(
+        DEX_FIELD, "com.tencent.mm.sdk.constants.Build.SDK_VERSION_NAME", "2.1.3")  # WeChat's platform word
+    assert code_clue("com.xiaomi.push.a", "3_0_3") == VersionClue(DEX_CODE, "com.xiaomi.push.a", "3.0.3")
+    assert not is_code_version("127.0.0.1") and not is_code_version("2026-11-30") and not is_code_version("1.0")
+    # the build tools' default for a library that never set its version is no clue
+    assert field_clue("com.sina.weibo.BuildConfig", "VERSION_NAME", "1.0") is None
+    assert field_clue("com.sina.weibo.BuildConfig", "VERSION_NAME", "4.3.6") is not None
 
 
 def test_closest_to_the_root_then_alphabetical() -> None:
@@ -141,7 +182,7 @@ def test_closest_to_the_root_then_alphabetical() -> None:
     assert resolve([a, b]) == {"umeng": ("1.0", f"dex-field {b.where}")}
     assert resolve([b, a]) == resolve([a, b])
     # the depth counts from the SDK's own prefix that holds the class, not from the top
-    at_root, below = field("n.o.p.q.K.VERSION", "1.0"), field("m.a.b.K.VERSION", "2.0")
+    at_root, below = field("n.o.p.q.K.VERSION", "1.0"), field("n.o.p.q.r.K.VERSION", "2.0")
     assert resolve([below, at_root]) == {"two-roots": ("1.0", f"dex-field {at_root.where}")}
 
 

@@ -19,8 +19,9 @@ import scanner.dex.file as dex_module
 from scanner.analysis.gather import gather
 from scanner.analysis.index import index_of
 from scanner.analysis.reachability import PreConsent
-from scanner.analysis.versions import DEX_FIELD, META_INF, NATIVE, SdkVersion, VersionClue, sdk_versions
+from scanner.analysis.versions import DEX_FIELD, DEX_METHOD, META_INF, NATIVE, SdkVersion, VersionClue, sdk_versions
 from scanner.batch.snapshot import read_snapshot, snapshot_path, write_snapshot
+from scanner.dex.constants import constant_string_methods
 from scanner.dex.file import DexFile
 from scanner.errors import DexFormatError
 from scanner.input.archive import open_app
@@ -31,6 +32,7 @@ DEX = zipfile.ZipFile(APK).read("classes.dex")
 UMENG = "Lcom/umeng/commonsdk/statistics/SdkVersion;"
 CLUES = (
     VersionClue(DEX_FIELD, "cn.jpush.android.BuildConfig.VERSION_NAME", "5.0.3"),
+    VersionClue(DEX_FIELD, "com.umeng.commonsdk.statistics.SdkVersion.MUTABLE_VERSION", "0.0.1"),
     VersionClue(DEX_FIELD, "com.umeng.commonsdk.statistics.SdkVersion.SDK_VERSION", "9.6.3"),
     VersionClue(DEX_FIELD, "org.appaudit.fixture.versions.BuildConfig.VERSION_NAME", "3.1.4"),
     VersionClue(META_INF, "META-INF/com.example.lib.version", "1.4.2"),
@@ -53,8 +55,9 @@ def strings_of(dex: DexFile) -> set[tuple[str, str, bool, str]]:
 
 
 def test_gathered_clues() -> None:
-    """Ignored: VERSION_CODE ints, SERVER's URL, MODULE_VERSION's non-version, the non-final MUTABLE_VERSION,
-    MIN_SDK_VERSION / OS_VERSION / String VERSION_CODE (names of other versions), and a VERSION set in <clinit>."""
+    """Ignored: VERSION_CODE ints, SERVER's URL, MODULE_VERSION's non-version, MIN_SDK_VERSION / OS_VERSION /
+    String VERSION_CODE (names of other versions), and a VERSION set in <clinit>. The non-final MUTABLE_VERSION
+    counts (vendors keep versions in non-final fields), and loses to SDK_VERSION when resolved."""
     facts, _ = gather(open_app(str(APK)))
     assert facts.version_clues == CLUES
 
@@ -70,10 +73,12 @@ def test_resolved_per_sdk() -> None:
     }  # the app's own BuildConfig.VERSION_NAME (3.1.4) is nobody's SDK version
 
 
-def test_the_other_fixtures_state_no_versions() -> None:
+def test_the_other_fixtures_state_no_versions_but_gdts_constant_getter() -> None:
     for app in APPS:
         facts, _ = gather(open_app(str(FIXTURES / app)))
-        assert facts.version_clues == (), app
+        expected = (VersionClue(DEX_METHOD, "com.qq.e.comm.managers.status.SDKStatus.getSDKVersion()", "4.500.1370"),
+                    ) if app == "sdks.apk" else ()
+        assert facts.version_clues == expected, app
 
 
 def test_snapshot_keeps_the_clues(tmp_path: Path) -> None:
@@ -113,6 +118,44 @@ def _dex_entries() -> list[tuple[str, str]]:
         with zipfile.ZipFile(FIXTURES / app) as z:
             out += [(app, n) for n in z.namelist() if n.endswith(".dex")]
     return out
+
+
+_METHOD = re.compile(r"^\.method ((?:[a-z-]+ )*)([^\s(]+)\([^)]*\)Ljava/lang/String;$")
+_BODY = re.compile(r'^const-string(?:/jumbo)? (v\d+), "(.*)"$')
+
+
+def baksmali_constant_methods(out: Path) -> set[tuple[str, str, str]]:
+    """(class, method, value) of String methods whose body is exactly a const-string and its return-object."""
+    found = set()
+    for path in sorted(out.rglob("*.smali")):
+        cls, method, body = None, None, []
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if m := _CLASS.match(raw):
+                cls = m.group(1)
+            elif m := _METHOD.match(line):
+                method, body = m.group(2), []
+            elif line == ".end method":
+                code = [b for b in body if b and not b.startswith((".", "#", ":"))]
+                c = _BODY.match(code[0]) if method and len(code) == 2 else None
+                if c and code[1] == f"return-object {c.group(1)}":
+                    value = c.group(2).encode("latin-1", "backslashreplace").decode("unicode_escape")
+                    found.add((cls, method, value))
+                method = None
+            elif method:
+                body.append(line)
+    return found
+
+
+@pytest.mark.android_tools("baksmali")
+@pytest.mark.parametrize(("app", "name"), _dex_entries(), ids=lambda v: v)
+def test_constant_string_methods_match_baksmali(app: str, name: str, tmp_path: Path) -> None:
+    data = zipfile.ZipFile(FIXTURES / app).read(name)
+    (tmp_path / name).write_bytes(data)
+    subprocess.run(["baksmali", "d", "-o", str(tmp_path / "out"), str(tmp_path / name)], check=True,
+                   capture_output=True)
+    ours = set(constant_string_methods(DexFile(data, name, app), lambda method: True))
+    assert ours == baksmali_constant_methods(tmp_path / "out")
 
 
 @pytest.mark.android_tools("baksmali")

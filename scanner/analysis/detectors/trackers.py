@@ -17,7 +17,7 @@ from scanner.analysis.attribution import dotted, is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.sdk_usage import Start, called_by_app, init_entry, launch_starts, switched_off
-from scanner.analysis.versions import SdkVersion, sdk_versions
+from scanner.analysis.versions import SdkVersion, code_clue, is_code_version, sdk_versions
 from scanner.model import Confidence, Evidence, Finding, SdkHit, Severity
 from signatures.model import KnowledgeBase, TrackerSignature
 
@@ -121,7 +121,10 @@ def detect(context: Context) -> Results:
 def _versions(context: Context, found: set[str]) -> dict[str, SdkVersion]:
     """Each found SDK's version, from the clues its own code and files carry (scanner.analysis.versions)."""
     kb = context.kb
-    return sdk_versions(context.facts.version_clues, lambda cls: context.owners.of_class(cls).sdk,
+    loaded = {(s.caller.partition("->")[0], s.target) for s in context.index.sites
+              if s.kind == "string" and is_code_version(s.target)}
+    code = [c for descriptor, value in sorted(loaded) if (c := code_clue(descriptor[1:-1].replace("/", "."), value))]
+    return sdk_versions((*context.facts.version_clues, *code), lambda cls: context.owners.of_class(cls).sdk,
                         {s: kb.sdk(s).version_fields for s in found},
                         prefixes={s: kb.sdk(s).prefixes for s in found},
                         libraries={s: kb.sdk(s).libraries for s in found})
