@@ -23,11 +23,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
              "sdks", "permissions", "api_calls", "pre_consent_calls", "findings", "max_severity",
              "knowledge_base", "report"),
     "sdks": ("sha256", "package", "sdk", "name", "vendor", "legal_entity", "country", "categories", "confidence",
-             "stub", "classes", "bundled_by"),
+             "stub", "classes", "bundled_by", "version", "called_by_app", "starts_before_consent", "disabled"),
     "permissions": ("sha256", "package", "permission", "max_sdk", "only_sdk23", "protection_level",
                     "pi_category", "sensitive"),
     "api_calls": ("sha256", "package", "api", "api_id", "pi_category", "caller", "sdk", "pre_consent", "hidden",
-                  "resolved"),
+                  "resolved", "party"),
     "findings": ("sha256", "package", "rule_id", "severity", "confidence", "category", "sdk", "pi_categories",
                  "message", "fingerprint", "accepted"),
     "errors": ("sha256", "path", "code", "message"),
@@ -67,12 +67,17 @@ def tables(results: Iterable[tuple[dict[str, Any], list[str]]]) -> dict[str, pd.
             rows["sdks"].append({"sha256": sha, "package": package, "sdk": s["id"], "name": s["name"],
                                  "vendor": s["vendor"], "legal_entity": s["legal_entity"], "country": s["country"],
                                  "categories": ";".join(s["categories"]), "confidence": s["confidence"],
-                                 "stub": s["stub"], "classes": s["classes"], "bundled_by": ";".join(s["bundled_by"])})
+                                 "stub": s["stub"], "classes": s["classes"], "bundled_by": ";".join(s["bundled_by"]),
+                                 # results written before these fields existed lack them
+                                 "version": s.get("version"), "called_by_app": s.get("called_by_app"),
+                                 "starts_before_consent": s.get("starts_before_consent"),
+                                 "disabled": s.get("disabled")})
         for p in doc.get("permissions", []):
             rows["permissions"].append({"sha256": sha, "package": package, "permission": p["name"],
                                         **{k: p[k] for k in COLUMNS["permissions"][3:]}})
         for c in doc.get("api_calls", []):
-            rows["api_calls"].append({"sha256": sha, "package": package, **{k: c[k] for k in COLUMNS["api_calls"][2:]}})
+            rows["api_calls"].append({"sha256": sha, "package": package,
+                                      **{k: c.get(k) for k in COLUMNS["api_calls"][2:]}})
         for f in doc.get("findings", []):
             rows["findings"].append({"sha256": sha, "package": package, "rule_id": f["rule_id"],
                                      "severity": f["severity"], "confidence": f["confidence"],

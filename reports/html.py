@@ -25,6 +25,7 @@ from signatures.model import KnowledgeBase
 ROW_LIMIT = 100  # rows shown per table before "show all"; the rest are in the page, hidden
 FIRST_PARTY = "first-party"
 UNATTRIBUTED = "unattributed"  # code neither the app's nor a known SDK's (scanner.analysis.ownership)
+MIXED = "mixed"  # a finding over code of several owners
 SEVERITIES = tuple(reversed(Severity))  # critical first
 _PRIMITIVES = {"V": "void", "Z": "boolean", "B": "byte", "S": "short", "C": "char",
                "I": "int", "J": "long", "F": "float", "D": "double"}
@@ -105,6 +106,8 @@ class Names:
             return "First-party code"
         if sdk_id == UNATTRIBUTED:
             return "Unattributed code"
+        if sdk_id == MIXED:
+            return "Several readers"
         return self.sdk_names.get(sdk_id, sdk_id)
 
     def document(self, ref: str) -> str:
@@ -138,7 +141,7 @@ def category_order(kb: KnowledgeBase, cats: set[str]) -> list[str]:
 
 def reader_of(sdk: str | None, party: str) -> str:
     """The reader key of a call site or finding: its SDK, the app's own code, or unattributed code."""
-    return sdk or (UNATTRIBUTED if party == UNATTRIBUTED else FIRST_PARTY)
+    return sdk or (party if party in (UNATTRIBUTED, MIXED) else FIRST_PARTY)
 
 
 def readers(audit: Audit) -> list[str]:
@@ -200,7 +203,7 @@ def finding_filters(findings: list[Finding], names: Names) -> dict[str, list[tup
     sevs = [s.label for s in SEVERITIES if any(f.severity == s for f in findings)]
     sdks = sorted({f.sdk for f in findings if f.sdk}, key=names.sdk)
     first = [(FIRST_PARTY, names.sdk(None))] if any(reader_of(f.sdk, f.party) == FIRST_PARTY for f in findings) else []
-    nobody = [(UNATTRIBUTED, names.sdk(UNATTRIBUTED))] if any(f.party == UNATTRIBUTED for f in findings) else []
+    nobody = [(p, names.sdk(p)) for p in (UNATTRIBUTED, MIXED) if any(f.party == p and not f.sdk for f in findings)]
     return {"sev": [(s, s.capitalize()) for s in sevs],
             "sdk": first + [(s, names.sdk(s)) for s in sdks] + nobody}
 

@@ -35,7 +35,7 @@ def _pi(kb: KnowledgeBase, cat: str) -> str:
 
 def _sdk_name(audit: Audit, sdk_id: str | None, party: str = "app") -> str:
     if sdk_id is None:
-        return "unattributed code" if party == "unattributed" else "first-party code"
+        return {"unattributed": "unattributed code", "mixed": "several readers"}.get(party, "first-party code")
     return next((s.name for s in audit.sdks if s.id == sdk_id), sdk_id)
 
 

@@ -241,7 +241,7 @@ class Finding:
     refs: tuple[str, ...]
     fingerprint: str
     accepted: Acceptance | None = None
-    party: str = "app"  # whose code or component it is about: app | sdk | unattributed (not in the fingerprint)
+    party: str = "app"  # whose code it is about: app | sdk | unattributed | mixed (not in the fingerprint)
 
 
 @dataclass(frozen=True, slots=True)

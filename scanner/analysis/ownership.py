@@ -28,6 +28,14 @@ from scanner.dex.references import CodeGraph, package_of
 from signatures.model import KnowledgeBase
 
 APP, SDK, UNATTRIBUTED = "app", "sdk", "unattributed"
+MIXED = "mixed"  # a finding about code of several owners (one API called by the app and by an SDK)
+
+
+def party_of(owners: set[tuple[str, str | None]]) -> tuple[str, str | None]:
+    """(party, sdk) of a finding over code of these (party, sdk) owners: one owner, or ``mixed``."""
+    if len(owners) == 1:
+        return next(iter(owners))
+    return MIXED, None
 _GENERIC_ROOTS = frozenset({"com.google", "com.android", "android", "androidx", "java", "javax", "kotlin",
                             "kotlinx", "org.apache", "org.json", "com.github", "io.github", "org.jetbrains"})
 _MAX_ROUNDS = 64

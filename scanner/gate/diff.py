@@ -41,8 +41,8 @@ def _live(doc: dict[str, Any]) -> set[str]:
 
 def _versions(old: dict[str, Any], new: dict[str, Any]) -> tuple[VersionChange, ...]:
     """SDKs in both builds whose version changed; an SDK without a version on both sides has none to compare."""
-    before = {s["id"]: s.get("version") for s in old.get("sdks", []) if not s.get("stub")}
-    after = {s["id"]: s.get("version") for s in new.get("sdks", []) if not s.get("stub")}
+    before = {s["id"]: s.get("version") for s in old.get("sdks", [])}  # a leftover's version counts too
+    after = {s["id"]: s.get("version") for s in new.get("sdks", [])}
     return tuple(sorted(VersionChange(sid, before[sid], after[sid]) for sid in before.keys() & after.keys()
                         if before[sid] != after[sid]))
 

@@ -21,6 +21,7 @@ from tests.analysis.conftest import (
 from tests.conftest import KB
 
 FINE_LOCATION = "android.permission.ACCESS_FINE_LOCATION"  # necessary for map_navigation (categories.toml)
+FIRST_PARTY = "Lorg/example/app/Spy;->probe()V"  # inside the app's manifest package
 GET_PRIMARY_CLIP = "Landroid/content/ClipboardManager;->getPrimaryClip()Landroid/content/ClipData;"
 CLASSES = {"Lcom/umeng/analytics/pro/h;": 400,  # umeng-analytics with real code
            "Lcom/tencent/bugly/Stub;": 3}  # tencent-bugly: a stub, in no disclosure row
@@ -59,3 +60,16 @@ def test_beyond_the_necessary_information_of_the_app_type(category: str,
     found = run(compliance, facts, index(site(IN_UMENG, GET_DEVICE_ID)), category=category)
     assert [(f.rule_id, f.pi_categories) for f in found.findings] == expected
     assert all(KB.app_type(category).npi in f.message for f in found.findings)
+
+
+def test_a_read_beyond_the_necessary_takes_its_reader_from_its_evidence() -> None:
+    """One reader: that SDK (or the app); the app and an SDK together: "mixed", never "First party"."""
+    facts = app_facts(manifest(permissions=[PHONE]), classes=CLASSES)
+    sdk_only = run(compliance, facts, index(site(IN_UMENG, GET_DEVICE_ID)), category="map_navigation")
+    [beyond] = [f for f in sdk_only.findings if f.rule_id == "category.beyond_necessary"]
+    assert (beyond.party, beyond.sdk) == ("sdk", "umeng-analytics")
+    both = run(compliance, facts, index(site(IN_UMENG, GET_DEVICE_ID), site(FIRST_PARTY, GET_DEVICE_ID)),
+               category="map_navigation")
+    [beyond] = [f for f in both.findings if f.rule_id == "category.beyond_necessary"]
+    assert (beyond.party, beyond.sdk) == ("mixed", None)
+    assert "first-party code" in beyond.message and "SDK Umeng Analytics" in beyond.message

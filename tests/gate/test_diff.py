@@ -8,6 +8,7 @@ from pathlib import Path
 from reports.json import to_dict
 from scanner import scan
 from scanner.gate.diff import diff
+from tests.conftest import FIXTURES
 from tests.gate.conftest import V1, V2, appaudit
 
 
@@ -46,3 +47,21 @@ def test_markdown_json_html_from_apk_and_json(tmp_path: Path) -> None:
     assert doc["schema"] == "appaudit-diff/1" and doc["grew"] is True
     html = (out / "diff.html").read_text()
     assert "Content-Security-Policy" in html and "tencent-bugly" in html
+
+
+def test_a_changed_sdk_version_is_reported(tmp_path: Path) -> None:
+    """versions.apk states Umeng 9.6.3 and JPush 5.0.3; the older build (its result kept as JSON) had 9.5.0."""
+    new = to_dict(scan(str(FIXTURES / "versions.apk")))
+    assert {s["id"]: s["version"] for s in new["sdks"]} == {"jiguang-jpush": "5.0.3", "umeng-analytics": "9.6.3"}
+    old = json.loads(json.dumps(new))
+    next(s for s in old["sdks"] if s["id"] == "umeng-analytics")["version"] = "9.5.0"
+    d = diff(old, new)
+    assert [(v.sdk, v.old, v.new) for v in d.sdk_versions_changed] == [("umeng-analytics", "9.5.0", "9.6.3")]
+    assert diff(new, new).sdk_versions_changed == ()
+    old_json = tmp_path / "old.json"
+    old_json.write_text(json.dumps(old))
+    out = tmp_path / "diff"
+    proc = appaudit("diff", str(old_json), str(FIXTURES / "versions.apk"), "-f", "md", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    md = (out / "diff.md").read_text()
+    assert "**SDK versions changed (1)**" in md and "- ~ `umeng-analytics: 9.5.0 → 9.6.3`" in md

@@ -181,3 +181,22 @@ def test_pretty_member_and_wbr() -> None:
     assert pretty_member("La/B;->m([[JZ)V") == "a.B.m(long[][], boolean)"
     assert pretty_member("02:00:00:00:00:00") == "02:00:00:00:00:00"
     assert str(wbr("a.b<c>")) == "a.<wbr>b&lt;c&gt;"
+
+
+def test_sdk_rows_say_version_use_and_launch_start() -> None:
+    from tests.reports.conftest import scan
+    versions = render(scan("versions.apk"))
+    section = versions[versions.index('id="sdks"'): versions.index('id="permissions"')]
+    assert 'title="dex-field com.umeng.commonsdk.statistics.SdkVersion.SDK_VERSION">v9.6.3</span>' in section
+    early = render(scan("preconsent.apk"))
+    section = early[early.index('id="sdks"'): early.index('id="permissions"')]
+    assert "started before consent" in section
+    assert "via org.appaudit.fixture.preconsent.App.onCreate() → com.umeng.commonsdk.UMConfigure.init(" in section
+    assert "called by the app" in section
+
+
+def test_unattributed_code_is_never_shown_as_first_party(audits: dict[str, Audit]) -> None:
+    html = render(audits["obfuscated.apk"])
+    calls = html[html.index('id="calls"'):]
+    calls = calls[: calls.index("</table>")]
+    assert calls.count('<td class="who un">Unattributed</td>') == 3 and "First party" not in calls

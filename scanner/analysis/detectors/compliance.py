@@ -18,6 +18,7 @@ from scanner.analysis.detectors.api_calls import reader
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.detectors.permissions import argument_needs
 from scanner.analysis.findings import finding
+from scanner.analysis.ownership import party_of
 from scanner.analysis.targets import api_targets
 from scanner.model import ApiCall, Confidence, DisclosureRow, Evidence, Finding
 from signatures.model import AppCategory
@@ -105,10 +106,9 @@ def _necessary(context: Context, category: AppCategory) -> list[Finding]:
     rule = "category.no_pi_needed" if category.needs_no_pi else "category.beyond_necessary"
     for pi, group in sorted(beyond.items()):
         who = sorted({reader(kb, c.sdk, c.party) for c in group})
-        sdks = {c.sdk for c in group}
+        party, sdk = party_of({(c.party, c.sdk) for c in group})
         out.append(finding(kb, rule, package,
                            f"A {label} does not need {pi}; read by {', '.join(who)}. The rules: {needs}.",
                            [Evidence("dex", c.caller, c.api) for c in group[:12]], key=("necessary-pi", pi),
-                           sdk=next(iter(sdks)) if len(sdks) == 1 else None,
-                           pi_categories=[pi], verified=category.verified))
+                           sdk=sdk, party=party, pi_categories=[pi], verified=category.verified))
     return out

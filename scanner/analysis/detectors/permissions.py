@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
+from scanner.analysis.ownership import party_of
 from scanner.analysis.targets import api_targets
 from scanner.model import ApiCall, Confidence, Evidence, Finding
 from signatures.model import ApiSignature, KnowledgeBase, PermissionInfo
@@ -111,12 +112,11 @@ def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Fin
     out = []
     for (ref, needs, argument), calls in sorted(groups.items()):
         callers = sorted({c.caller for c in calls})
-        sdks = {c.sdk for c in calls}
+        party, sdk = party_of({(c.party, c.sdk) for c in calls})
         what = f"{ref} with the argument it is given" if argument else ref
         symbol = f"{ref}|{'|'.join(needs)}" if argument else ref  # the API's own need keeps its old fingerprint
         out.append(finding(kb, "api.missing_permission", package,
                            f"{what} needs {' or '.join(needs)}, which the app does not request.",
                            [Evidence("dex", c, ref) for c in callers[:12]], key=("api", symbol),
-                           sdk=next(iter(sdks)) if len(sdks) == 1 else None,
-                           confidence=Confidence.MEDIUM, verified=checked[ref]))
+                           sdk=sdk, party=party, confidence=Confidence.MEDIUM, verified=checked[ref]))
     return out
