@@ -49,7 +49,7 @@ class AppFacts:
     ignored_dex: tuple[str, ...]
     problems: tuple[ScanError, ...]  # parts that could not be read; the rest was analysed
     urls: tuple[FoundUrl, ...]  # URLs in dex strings and resource values
-    graph: CodeGraph = field(default_factory=lambda: CodeGraph({}, {}))  # which packages use which: attribution
+    graph: CodeGraph = field(default_factory=CodeGraph)  # which packages use which: attribution
     version_clues: tuple[VersionClue, ...] = ()  # versions the app states, not yet attributed (versions.py)
 
     @property

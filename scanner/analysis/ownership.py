@@ -116,7 +116,7 @@ def attribute(kb: KnowledgeBase, graph: CodeGraph, class_names: Iterable[str], a
               app_classes: Iterable[str]) -> Ownership:
     """Decide the owner of every package of the app; ``app_classes``: application and component classes."""
     classes = [c[1:-1].replace("/", ".") if c.startswith("L") else c for c in class_names]
-    packages = set(graph.uses) | {package_of(c) for c in classes}
+    packages = set(graph.packages) | {package_of(c) for c in classes}
     owners: dict[str, Owner] = {}
     for p in packages:
         known = prefix_owner(kb, p, app_package)
@@ -135,40 +135,57 @@ def attribute(kb: KnowledgeBase, graph: CodeGraph, class_names: Iterable[str], a
 
 def _propagate(kb: KnowledgeBase, graph: CodeGraph, packages: set[str], owners: dict[str, Owner]) -> None:
     """Extend the seeds through the graph until nothing changes: strict rounds (every user known) first."""
-    users: dict[str, set[str]] = {p: set() for p in packages}
-    extended: dict[str, set[str]] = {p: set() for p in packages}
-    for src in packages:
-        for dst in graph.uses.get(src, ()):
-            users.setdefault(dst, set()).add(src)
-        for dst in graph.extends.get(src, ()):
-            users.setdefault(dst, set()).add(src)
-            extended.setdefault(dst, set()).add(src)
-    found = {o.sdk for o in owners.values() if o.sdk}
-    roots: dict[str, set[str]] = {}
+    open_packages = packages - owners.keys()
+    uses, users, extended = _neighbours(graph, open_packages)
+    roots = _vendor_roots(kb, {o.sdk for o in owners.values() if o.sdk})
+    for _ in range(_MAX_ROUNDS):
+        if _round(uses, open_packages, owners, users, extended, roots, strict=True):
+            continue
+        if not _round(uses, open_packages, owners, users, extended, roots, strict=False):
+            return
+
+
+Table = dict[str, set[str]]
+
+
+def _neighbours(graph: CodeGraph, open_packages: set[str]) -> tuple[Table, Table, Table]:
+    """(what each open package names, who names it, who extends it). Only edges touching an open package
+    are turned into names: on a large app that is a small part of the graph."""
+    uses = graph.named(graph.touching(graph.uses, open_packages, 0))
+    users: Table = {}
+    extended: Table = {}
+    for edges, into in ((graph.uses, (users,)), (graph.extends, (users, extended))):
+        for src, targets in graph.named(graph.touching(edges, open_packages, 1)).items():
+            for dst in targets:
+                for table in into:
+                    table.setdefault(dst, set()).add(src)
+    return uses, users, extended
+
+
+def _vendor_roots(kb: KnowledgeBase, found: set[str]) -> Table:
+    """Vendor root (``com.umeng``) -> the SDKs found in the app whose prefixes sit under it."""
+    roots: Table = {}
     for sid in found:
         for prefix in kb.sdk(sid).prefixes:
             root = vendor_root(prefix)
             if root not in _GENERIC_ROOTS and root.count(".") == 1:
                 roots.setdefault(root, set()).add(sid)
-    for _ in range(_MAX_ROUNDS):
-        if _round(graph, packages, owners, users, extended, roots, strict=True):
-            continue
-        if not _round(graph, packages, owners, users, extended, roots, strict=False):
-            return
+    return roots
 
 
-def _round(graph: CodeGraph, packages: set[str], owners: dict[str, Owner], users: Mapping[str, set[str]],
-           extended: Mapping[str, set[str]], roots: Mapping[str, set[str]], strict: bool) -> bool:
+def _round(uses: Mapping[str, set[str]], packages: set[str], owners: dict[str, Owner],
+           users: Mapping[str, set[str]], extended: Mapping[str, set[str]], roots: Mapping[str, set[str]],
+           strict: bool) -> bool:
     decided: dict[str, Owner] = {}
     for p in sorted(packages - owners.keys()):
-        owner = _decide(p, graph, owners, users.get(p, set()), extended.get(p, set()), roots, strict)
+        owner = _decide(p, uses.get(p, set()), owners, users.get(p, set()), extended.get(p, set()), roots, strict)
         if owner is not None:
             decided[p] = owner
     owners.update(decided)
     return bool(decided)
 
 
-def _decide(p: str, graph: CodeGraph, owners: Mapping[str, Owner], users: set[str], extenders: set[str],
+def _decide(p: str, names: set[str], owners: Mapping[str, Owner], users: set[str], extenders: set[str],
             roots: Mapping[str, set[str]], strict: bool) -> Owner | None:
     known = [owners[u] for u in users if u in owners and u != p]
     if strict and len(known) < len(users - {p}):
@@ -178,7 +195,7 @@ def _decide(p: str, graph: CodeGraph, owners: Mapping[str, Owner], users: set[st
     tree = _vendor_tree(p, roots)
     if tree is not None and not app_uses_it:
         return Owner(SDK, tree, "vendor-tree")
-    names_app = any(owners.get(q, NOBODY).party == APP for q in graph.uses.get(p, ()))
+    names_app = any(owners.get(q, NOBODY).party == APP for q in names)
     if len(sides) == 1:
         party, sdk = next(iter(sides))
         if party == SDK and not names_app:

@@ -65,9 +65,8 @@ def init_entry(reach: PreConsent, sdk: TrackerSignature, start: Start) -> str:
 def called_by_app(graph: CodeGraph, owners: Ownership) -> dict[str, tuple[Evidence, ...]]:
     """SDK id -> (app package -> SDK package) edges: the app's own code names the SDK's code."""
     edges: dict[str, list[Evidence]] = {}
-    for src, targets in sorted(graph.uses.items()):
-        if owners.packages.get(src) is None or owners.packages[src].party != APP:
-            continue
+    app = [p for p, owner in owners.packages.items() if owner.party == APP]
+    for src, targets in sorted(graph.named(graph.touching(graph.uses, app, 0)).items()):
         for dst in sorted(targets):
             sdk = owners.packages[dst].sdk if dst in owners.packages else None
             if sdk is not None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.index import CodeIndex, index_of
 from scanner.analysis.reachability import PreConsent
@@ -80,8 +82,8 @@ def write_snapshot(out: str | Path, sha256: str, facts: AppFacts | None, index: 
         "reach": {"entries": list(reach.entries), "parents": reach.parents},
         "version_clues": [[c.source, c.where, c.value] for c in facts.version_clues],
         # which packages use or extend which: a new knowledge base re-attributes code through it
-        "graph": {"uses": {p: sorted(v) for p, v in facts.graph.uses.items() if v},
-                  "extends": {p: sorted(v) for p, v in facts.graph.extends.items() if v}},
+        "graph": {"packages": list(facts.graph.packages), "uses": facts.graph.uses.tolist(),
+                  "extends": facts.graph.extends.tolist()},
     }
     data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
     # not synced, like the app's other batch files; a re-match rereads it and the result is written after it
@@ -110,6 +112,10 @@ def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
 
 
 
-def _graph(doc: dict[str, dict[str, list[str]]]) -> CodeGraph:
-    return CodeGraph({p: frozenset(v) for p, v in doc.get("uses", {}).items()},
-                     {p: frozenset(v) for p, v in doc.get("extends", {}).items()})
+def _graph(doc: dict[str, list[Any]]) -> CodeGraph:
+    """The stored graph, its edges checked against its package list (a damaged file gives no graph)."""
+    packages = tuple(str(p) for p in doc.get("packages", ()))
+    edges = [np.array(doc.get(k, []), dtype=np.int64).reshape(-1, 2) for k in ("uses", "extends")]
+    if any(len(e) and (e.min() < 0 or e.max() >= len(packages)) for e in edges):
+        return CodeGraph()
+    return CodeGraph(packages, edges[0], edges[1])

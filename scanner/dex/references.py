@@ -10,9 +10,8 @@ snapshot and re-match without the APK.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,25 +27,50 @@ for _op in bytecode.TYPE_OPS:
     _REF_KINDS[_op] = bytecode.TYPE
 
 
-@dataclass(frozen=True, slots=True)
-class CodeGraph:
-    """Package-level uses and inheritance between the app's own (defined) classes.
+_NO_EDGES = np.zeros((0, 2), dtype=np.int64)
 
-    ``uses[p]`` holds the other defined packages whose classes code in ``p`` names (calls,
-    field accesses, instantiation, casts); ``extends[p]`` the other defined packages holding
-    a superclass of a class in ``p``. Names are dotted.
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CodeGraph:
+    """Package-level uses and inheritance between the app's own (defined) packages.
+
+    ``uses`` rows are (package, package it names) — calls, field accesses, instantiation, casts —
+    and ``extends`` rows (package, package holding a superclass of one of its classes), as indices
+    into ``packages`` (dotted names). Kept as arrays: a large app has ~10^5 edges, and attribution
+    only ever looks at the few that touch a package the knowledge base does not settle.
     """
 
-    uses: dict[str, frozenset[str]]
-    extends: dict[str, frozenset[str]]
+    packages: tuple[str, ...] = ()
+    uses: np.ndarray = field(default_factory=lambda: _NO_EDGES)
+    extends: np.ndarray = field(default_factory=lambda: _NO_EDGES)
 
-    def users(self) -> dict[str, frozenset[str]]:
-        """The reverse of ``uses``: package -> the packages whose code names it."""
-        out: dict[str, set[str]] = defaultdict(set)
-        for src, targets in self.uses.items():
-            for dst in targets:
-                out[dst].add(src)
-        return {k: frozenset(v) for k, v in out.items()}
+    @staticmethod
+    def of(uses: Mapping[str, Iterable[str]], extends: Mapping[str, Iterable[str]] | None = None) -> CodeGraph:
+        """A graph from named edges (tests, stored snapshots)."""
+        extends = extends or {}
+        names = sorted({*uses, *extends, *(d for named in (uses, extends) for v in named.values() for d in v)})
+        number = {p: i for i, p in enumerate(names)}
+
+        def edges(named: Mapping[str, Iterable[str]]) -> np.ndarray:
+            pairs = sorted({(number[s], number[d]) for s, targets in named.items() for d in targets if d != s})
+            return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+        return CodeGraph(tuple(names), edges(uses), edges(extends))
+
+    def named(self, edges: np.ndarray) -> dict[str, set[str]]:
+        """Edge rows as package -> the packages it points to."""
+        out: dict[str, set[str]] = {}
+        for src, dst in edges.tolist():
+            out.setdefault(self.packages[src], set()).add(self.packages[dst])
+        return out
+
+    def touching(self, edges: np.ndarray, packages: Iterable[str], column: int) -> np.ndarray:
+        """The rows of ``edges`` whose ``column`` (0: source, 1: target) is one of ``packages``."""
+        index = {p: i for i, p in enumerate(self.packages)}
+        mask = np.zeros(len(self.packages) + 1, dtype=bool)
+        mask[[index[p] for p in packages if p in index]] = True
+        selected: np.ndarray = edges[mask[edges[:, column]]] if len(edges) else edges
+        return selected
 
 
 def dotted(descriptor: str) -> str:
@@ -64,39 +88,41 @@ def code_graph(files: Iterable[DexFile]) -> CodeGraph:
     packages = sorted(set(package_by_descriptor.values()))
     index = {p: i for i, p in enumerate(packages)}
     number = {d: index[p] for d, p in package_by_descriptor.items()}
-    uses: set[tuple[int, int]] = set()
-    extends: set[tuple[int, int]] = set()
+    uses: list[np.ndarray] = []
+    extends: list[np.ndarray] = []
     for f in files:
         type_package = np.array([number.get(d.lstrip("["), -1) for d in f.types] or [-1], dtype=np.int64)
         class_package = np.array([number[d] for d in f.class_names] or [-1], dtype=np.int64)
-        uses.update(_package_pairs(f, type_package, class_package))
+        uses.append(_package_pairs(f, type_package, class_package))
         supers = f.class_defs["super"].astype(np.int64)
         known = supers < len(type_package)
-        extends.update(_pairs(class_package[: len(supers)][known], type_package[supers[known]]))
-    return CodeGraph(_by_name(packages, uses), _by_name(packages, extends))
+        extends.append(_pairs(class_package[: len(supers)][known], type_package[supers[known]]))
+    return CodeGraph(tuple(packages), _rows(uses), _rows(extends))
 
 
-def _by_name(packages: list[str], pairs: set[tuple[int, int]]) -> dict[str, frozenset[str]]:
-    out: dict[str, set[str]] = {p: set() for p in packages}
-    for src, dst in pairs:
-        if src != dst:
-            out[packages[src]].add(packages[dst])
-    return {p: frozenset(v) for p, v in out.items()}
+def _rows(parts: list[np.ndarray]) -> np.ndarray:
+    """Distinct (src, dst) rows of several key arrays, without self edges."""
+    if not parts:
+        return _NO_EDGES
+    keys = np.unique(np.concatenate(parts))
+    rows = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
+    kept: np.ndarray = rows[rows[:, 0] != rows[:, 1]]
+    return kept
 
 
-def _pairs(src: np.ndarray, dst: np.ndarray) -> list[tuple[int, int]]:
-    """Distinct (src, dst) package numbers, dropping targets outside the app (-1)."""
+def _pairs(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Distinct (src, dst) package numbers as int64 keys, dropping targets outside the app (-1)."""
     keep = dst >= 0
-    keys = np.unique((src[keep] << 32) | dst[keep])
-    return [(k >> 32, k & 0xFFFFFFFF) for k in keys.tolist()]
+    keys: np.ndarray = np.unique((src[keep] << 32) | dst[keep])
+    return keys
 
 
-def _package_pairs(f: DexFile, type_package: np.ndarray, class_package: np.ndarray) -> list[tuple[int, int]]:
-    """(using package, named package) for one dex: every instruction start, its reference, its owner type."""
+def _package_pairs(f: DexFile, type_package: np.ndarray, class_package: np.ndarray) -> np.ndarray:
+    """(using package, named package) keys for one dex: every instruction start, its reference, its owner type."""
     m = f.methods
     rows = np.flatnonzero(m.insns_size)
     if not len(rows):
-        return []
+        return np.zeros(0, dtype=np.int64)
     units = f.units
     starts = m.insns_start[rows].astype(np.int64)
     ends = np.minimum(starts + m.insns_size[rows].astype(np.int64), len(units))

@@ -12,8 +12,7 @@ APP_PACKAGE = "org.example.shop"
 def owners(uses: dict[str, set[str]], extends: dict[str, set[str]] | None = None,
            app_classes: tuple[str, ...] = ()) -> dict[str, Owner]:
     packages = set(uses) | {p for targets in uses.values() for p in targets}
-    graph = CodeGraph({p: frozenset(uses.get(p, set())) for p in packages},
-                      {p: frozenset(v) for p, v in (extends or {}).items()})
+    graph = CodeGraph.of(uses, extends)
     classes = [f"{p}.C" for p in packages]
     result = attribute(KB, graph, classes, APP_PACKAGE, app_classes)
     return dict(result.packages)
@@ -73,7 +72,7 @@ def test_an_obfuscated_package_under_one_found_vendor_root_is_that_sdk() -> None
 
 
 def test_the_vendors_own_app_is_not_its_sdk() -> None:
-    graph = CodeGraph({"com.umeng.analytics.demo": frozenset(), "com.umeng.analytics": frozenset()}, {})
+    graph = CodeGraph.of({"com.umeng.analytics.demo": set(), "com.umeng.analytics": set()})
     result = attribute(KB, graph, ["com.umeng.analytics.demo.Main", "com.umeng.analytics.A"],
                        "com.umeng.analytics.demo", ())
     assert result.packages["com.umeng.analytics.demo"].party == APP
