@@ -22,6 +22,7 @@ from signatures.model import KnowledgeBase
 
 TOP = 30  # bars per prevalence chart; the full list is a table below it
 FIRST_PARTY = "(first party)"  # how reports.dataset.summary names the app's own code
+UNATTRIBUTED = "(unattributed)"  # … and code neither the app's nor a known SDK's
 STATUSES = ("ok", "partial", "error")
 STATUS_TITLES = {"ok": "Analysed", "partial": "Partly analysed", "error": "Failed"}
 SEV_RANK = {s.label: int(s) for s in SEVERITIES}
@@ -98,7 +99,7 @@ def _names(summary: Mapping[str, Any], kb: KnowledgeBase) -> Names:
     known = {s.id for s in kb.sdks}
     for r in summary.get("pi_categories_by_sdk", []):
         sid = r["sdk"]
-        if sid != FIRST_PARTY and sid not in names:
+        if sid not in (FIRST_PARTY, UNATTRIBUTED) and sid not in names:
             names[sid] = kb.sdk(sid).name if sid in known else sid
     return Names(kb, names)
 
@@ -108,12 +109,14 @@ def pi_matrix(summary: Mapping[str, Any], names: Names, analysed: int) -> dict[s
     prevalence = {r["sdk"]: r for r in summary.get("sdk_prevalence", [])}
     cells = {(r["sdk"], r["pi_category"]): int(r["apps"]) for r in summary.get("pi_categories_by_sdk", [])}
     cats = category_order(names.kb, {c for _, c in cells})
-    sdks = {s for s, _ in cells} - {FIRST_PARTY}
+    sdks = {s for s, _ in cells} - {FIRST_PARTY, UNATTRIBUTED}
     order = [FIRST_PARTY] if any(s == FIRST_PARTY for s, _ in cells) else []
     order += sorted(sdks, key=lambda s: (-int(prevalence.get(s, {}).get("apps", 0)), names.sdk(s).casefold(), s))
+    order += [UNATTRIBUTED] if any(s == UNATTRIBUTED for s, _ in cells) else []
     rows = []
     for sid in order:
-        first = sid == FIRST_PARTY
+        first = sid in (FIRST_PARTY, UNATTRIBUTED)  # counted over every analysed app, not an SDK's apps
+        reader = None if sid == FIRST_PARTY else "unattributed" if sid == UNATTRIBUTED else sid
         counts = [cells.get((sid, c), 0) for c in cats]
         base = analysed if first else int(prevalence.get(sid, {}).get("apps", 0))
         row_cells: list[dict[str, Any] | None] = []
@@ -124,10 +127,10 @@ def pi_matrix(summary: Mapping[str, Any], names: Names, analysed: int) -> dict[s
             share = min(count / base, 1.0) if base else 1.0
             level = 1 if share < 0.1 else 2 if share < 0.3 else 3 if share < 0.6 else 4
             of = f"of the {base:,} analysed apps" if first else f"of the {base:,} apps with this SDK"
-            title = f"{names.sdk(None if first else sid)} reads {names.pi(cat)} in {count:,} app" \
+            title = f"{names.sdk(reader)} reads {names.pi(cat)} in {count:,} app" \
                     f"{'' if count == 1 else 's'}" + (f" ({pct(share)} {of})" if base else "")
             row_cells.append({"count": count, "level": level, "title": title})
-        rows.append({"id": sid, "first": first, "name": names.sdk(None if first else sid),
+        rows.append({"id": sid, "first": first, "name": names.sdk(reader),
                      "vendor": "" if first else prevalence.get(sid, {}).get("vendor", ""),
                      "base": base, "cells": row_cells})
     header: list[tuple[str | Markup, str]] = [("Reader", "text"), ("Apps with it", "num")]

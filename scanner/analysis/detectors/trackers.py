@@ -163,6 +163,8 @@ def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> Fin
     vendor = f"{hit.vendor} ({hit.legal_entity})" if hit.legal_entity else hit.vendor
     version = f" version {hit.version}" if hit.version else ""
     off = " Its collection is switched off in the manifest." if hit.disabled else ""
+    if hit.classes and not hit.called_by_app:
+        off += " No code of the app's own calls it: it runs from its manifest components or another SDK."
     severity = kb.rule(rule).severity
     return finding(kb, rule, package, f"{hit.name}{version} by {vendor} is embedded ({where}).{off}",
                    hit.evidence + hit.disabled_evidence, key=("sdk", hit.id), sdk=hit.id,
