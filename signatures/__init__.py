@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 
+from signatures import compiled
 from signatures.loader import bundled_dir, load_dir
 from signatures.model import (
     ApiSignature,
@@ -45,11 +46,12 @@ def cache_dir() -> Path:
 def _load_default(cache_file: Path | None) -> KnowledgeBase:
     if cache_file is not None:
         try:
-            return load_dir(bundled_dir(), trackers_cache=cache_file)
+            return compiled.load(cache_dir(), bundled_dir(), cache_file,
+                                 lambda: load_dir(bundled_dir(), trackers_cache=cache_file))
         except KnowledgeBaseError as exc:
             # The cache is machine-written; a bad one must not stop scans.
             log.warning("ignoring tracker cache, using the bundled list: %s", exc)
-    return load_dir(bundled_dir())
+    return compiled.load(cache_dir(), bundled_dir(), None, lambda: load_dir(bundled_dir()))
 
 
 def load(data_dir: Path | None = None) -> KnowledgeBase:
