@@ -1,19 +1,23 @@
 """Read an APK's facts: manifest, label, signing, files. The only module that imports androguard.
 
-androguard is the right tool for binary XML, resource tables and signing blocks;
-its DEX analysis is not used (see ``scanner/dex/``). Its logging is silenced: what
-matters reaches the user as typed errors and facts, not as library chatter.
+androguard is the right tool for binary XML and signing blocks; its DEX analysis is
+not used (see ``scanner/dex/``), nor its resource-table parser, which decodes the whole
+table to answer one look-up (``scanner/android/arsc.py`` reads only what is asked). Its
+logging is silenced: what matters reaches the user as typed errors and facts, not as
+library chatter.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from loguru import logger
 
+from scanner.android.arsc import ArscError, ResourceTable, parse_reference
 from scanner.android.facts import ApkFacts, NativeLib
 from scanner.android.manifest import read_manifest
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
@@ -58,16 +62,17 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
     # "<apk>!" names the base inside a bundle, as ``files`` does for splits
     part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}!")
     problems: list[ScanError] = []
+    resources = _Resources(base.zip, part, problems)
     return ApkFacts(
-        label=_label(apk, part, problems),
+        label=_label(_declared_label(apk), resources, part, problems),
         manifest=manifest,
         signing=_signing(apk, part, problems),
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
-        resource_strings=_resource_strings(apk, part, problems),
+        resource_strings=resources.strings(),
         network_security_config=_network_security_config(
-            apk, base.zip, manifest.network_security_config, part, problems),
+            resources, base.zip, manifest.network_security_config, part, problems),
         problems=tuple(sorted(set(problems))),
     )
 
@@ -92,19 +97,64 @@ def _reason(exc: BaseException) -> str:
     return f"{kind}: {text}" if text else kind
 
 
-def _resource_strings(apk: APK, part: _Part, problems: list[ScanError]) -> tuple[str, ...]:
-    """The resource table's string pool; no table at all is fine (nothing to hide)."""
-    try:
-        table = apk.get_android_resources()
-        pool = table.stringpool_main if table else None
-        return tuple(s for s in pool if isinstance(s, str)) if pool else ()
-    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
-        problems.append(part.problem("resources-unreadable", f"{part.prefix}resources.arsc cannot be parsed "
-                                     f"({_reason(exc)}); its strings (labels, URLs) are not analysed"))
-        return ()
+class _Resources:
+    """``resources.arsc`` of the base APK, read through the zip limits and parsed on first use.
+
+    A damaged table is one ``resources-unreadable`` problem, however many look-ups needed it;
+    no table at all is fine until something refers into it (each look-up says so).
+    """
+
+    ENTRY = "resources.arsc"
+
+    def __init__(self, entries: SafeZip, part: _Part, problems: list[ScanError]) -> None:
+        self.entries, self.part, self.problems = entries, part, problems
+        self._table: ResourceTable | None = None
+        self._failed = False
+
+    @property
+    def missing(self) -> bool:
+        return self.ENTRY not in self.entries
+
+    def table(self) -> ResourceTable | None:
+        if self._table is None and not self._failed and not self.missing:
+            try:
+                self._table = ResourceTable(self.entries.read(self.ENTRY))
+                self._table.strings  # noqa: B018 -- decode the pool now, so a damaged one is reported here
+            except (ArscError, ScanFailure, UnicodeDecodeError, struct.error) as exc:
+                self._failed = True
+                self._table = None
+                self.problems.append(self.part.problem(
+                    "resources-unreadable", f"{self.part.prefix}resources.arsc cannot be parsed "
+                    f"({_reason(exc)}); its strings (labels, URLs) are not analysed"))
+        return self._table
+
+    def strings(self) -> tuple[str, ...]:
+        """The table's string pool; no table at all is fine (nothing to hide)."""
+        table = self.table()
+        return table.strings if table else ()
+
+    def resolve(self, reference: str, what: str, unresolved: Callable[[str], None]) -> list[str]:
+        """The string values of ``@7F…`` in every configuration, default first; reasons go to ``unresolved``."""
+        table = self.table()
+        if table is None:
+            unresolved(f"cannot be resolved: {self.part.prefix}resources.arsc is missing" if self.missing else
+                       f"cannot be resolved: {self.part.prefix}resources.arsc cannot be parsed")
+            return []
+        res_id = parse_reference(reference)
+        if res_id is None:
+            unresolved("is not a resource reference")
+            return []
+        try:
+            values = table.strings_of(res_id)
+        except ArscError as exc:
+            unresolved(f"cannot be resolved through {self.part.prefix}resources.arsc ({_reason(exc)})")
+            return []
+        if not values:
+            unresolved(f"resolves to no {what} in {self.part.prefix}resources.arsc")
+        return values
 
 
-def _network_security_config(apk: APK, entries: SafeZip, reference: str | None, part: _Part,
+def _network_security_config(resources: _Resources, entries: SafeZip, reference: str | None, part: _Part,
                              problems: list[ScanError]) -> NetworkSecurityConfig | None:
     """Resolve ``@xml/…`` through the resource table and parse the binary XML it names.
 
@@ -121,31 +171,12 @@ def _network_security_config(apk: APK, entries: SafeZip, reference: str | None, 
             f"network security config {reference!r} {reason}; the cleartext policy falls back to the manifest"))
 
     config: NetworkSecurityConfig | None = None
-    for path in _config_paths(apk, reference, part, unreadable):  # one file per configuration; all must read
+    paths = sorted(set(resources.resolve(reference, "file", unreadable)))
+    for path in paths:  # one file per configuration; all must read
         parsed = _config_file(entries, path, part, unreadable)
         if config is None:
             config = parsed
     return config
-
-
-def _config_paths(apk: APK, reference: str, part: _Part, unreadable: Callable[[str], None]) -> list[str]:
-    """The files a ``@xml/…`` reference resolves to, in every resource configuration."""
-    if not reference.startswith("@"):
-        unreadable("is not a resource reference")
-        return []
-    try:
-        table = apk.get_android_resources()
-        if table is None:
-            unreadable(f"cannot be resolved: {part.prefix}resources.arsc is missing")
-            return []
-        res_id, _ = table.parse_id(reference)
-        paths = sorted({path for _, path in table.get_resolved_res_configs(res_id) if isinstance(path, str)})
-    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
-        unreadable(f"cannot be resolved through {part.prefix}resources.arsc ({_reason(exc)})")
-        return []
-    if not paths:
-        unreadable(f"resolves to no file in {part.prefix}resources.arsc")
-    return paths
 
 
 def _config_file(entries: SafeZip, path: str, part: _Part,
@@ -174,32 +205,28 @@ def _config_file(entries: SafeZip, path: str, part: _Part,
     return parsed
 
 
-def _label(apk: APK, part: _Part, problems: list[ScanError]) -> str:
-    """The application label, resolved like aapt does; '' when the app declares none."""
+def _declared_label(apk: APK) -> str | None:
+    """The application's ``android:label``, else its main activity's, as the manifest states it."""
+    label = apk.get_attribute_value("application", "label")
+    if label is None:
+        activities = sorted(apk.get_main_activities())
+        if activities:
+            label = apk.get_attribute_value("activity", "label", name=activities[-1])
+    return label if isinstance(label, str) else None
 
-    def unresolved(reason: str) -> str:
-        problems.append(part.problem("label-unresolved", f"the app label {reason}"))
-        return ""
 
-    try:
-        label = apk.get_app_name()
-    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
-        return unresolved(f"cannot be resolved ({_reason(exc)})")
-    if not isinstance(label, str):  # None or '': the app declares no label, which is not a problem
+def _label(label: str | None, resources: _Resources, part: _Part, problems: list[ScanError]) -> str:
+    """The application label, resolved like aapt does (the default configuration first); '' when none is declared."""
+    if not label:  # the app declares no label, which is not a problem
         return ""
     if not label.startswith("@") or label.startswith("@android:"):
         return label  # a literal, or a framework string (resolving it needs framework-res.apk)
-    # androguard hands the reference back when it could not resolve it in the default configuration
-    # (it swallows that error): look in every configuration before calling the label unresolved
-    try:
-        table = apk.get_android_resources()
-        if table is None:
-            return unresolved(f"{label} cannot be resolved: {part.prefix}resources.arsc is missing")
-        res_id, _ = table.parse_id(label)
-        values = [value for _, value in table.get_resolved_res_configs(res_id) if isinstance(value, str)]
-    except Exception as exc:  # noqa: BLE001  androguard's resource parser raises many kinds on hostile input
-        return unresolved(f"{label} cannot be resolved through {part.prefix}resources.arsc ({_reason(exc)})")
-    return values[0] if values else unresolved(f"{label} resolves to no string in {part.prefix}resources.arsc")
+
+    def unresolved(reason: str) -> None:
+        problems.append(part.problem("label-unresolved", f"the app label {label} {reason}"))
+
+    values = resources.resolve(label, "string", unresolved)
+    return values[0] if values else ""
 
 
 def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> SigningInfo:

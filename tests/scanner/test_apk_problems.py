@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scanner import scan
-from scanner.android.apk import _label, _Part, read_apk_facts
+from scanner.android.apk import _label, _Part, _Resources, read_apk_facts
 from scanner.android.facts import ApkFacts
 from scanner.input.archive import open_app
 from scanner.model import Audit, ScanError, Status
@@ -152,19 +152,27 @@ def test_script_label_has_no_problems() -> None:
     assert read_apk_facts(open_app(str(HOSTILE / "script_label.apk"))).problems == ()
 
 
-class FakeApk:
-    """Just what ``_label`` asks androguard for."""
+class Entries:
+    """Just what the resource reader asks of the zip: membership and bounded reads."""
 
-    def __init__(self, label: object, table: object = None) -> None:
-        self.label, self.table = label, table
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
 
-    def get_app_name(self) -> object:
-        if isinstance(self.label, Exception):
-            raise self.label
-        return self.label
+    def __contains__(self, name: object) -> bool:
+        return name in self.files
 
-    def get_android_resources(self) -> object:
-        return self.table
+    def read(self, name: str) -> bytes:
+        return self.files[name]
+
+
+def label_of(label: str | None, files: dict[str, bytes]) -> tuple[str, list[ScanError]]:
+    problems: list[ScanError] = []
+    part = _Part("app.apk", "")
+    resources = _Resources(Entries(files), part, problems)  # type: ignore[arg-type]
+    return _label(label, resources, part, problems), problems
+
+
+SDKS_TABLE = zipfile.ZipFile(FIXTURES / "sdks.apk").read("resources.arsc")
 
 
 @pytest.mark.parametrize(("label", "expected"), [
@@ -173,20 +181,24 @@ class FakeApk:
     ("Literal Name", "Literal Name"),  # a literal label needs no resource table
     ("@android:0104000A", "@android:0104000A"),  # a framework string: not the app's to resolve
 ])
-def test_label_without_problem(label: object, expected: str) -> None:
-    problems: list[ScanError] = []
-    assert _label(FakeApk(label), _Part("app.apk", ""), problems) == expected  # type: ignore[arg-type]
-    assert problems == []
+def test_label_without_problem(label: str | None, expected: str) -> None:
+    assert label_of(label, {}) == (expected, [])
 
 
-@pytest.mark.parametrize(("label", "reason"), [
-    (ValueError("bad string pool"), "cannot be resolved (ValueError: bad string pool)"),
-    ("@7F020000", "@7F020000 cannot be resolved: resources.arsc is missing"),
+def test_label_resolved_through_the_table() -> None:
+    assert label_of("@7F020000", {"resources.arsc": SDKS_TABLE}) == ("SDK Heavy", [])
+
+
+@pytest.mark.parametrize(("label", "files", "reason"), [
+    ("@7F020000", {"resources.arsc": b"RES\x00 not a table"},
+     "@7F020000 cannot be resolved: resources.arsc cannot be parsed"),
+    ("@7F020000", {}, "@7F020000 cannot be resolved: resources.arsc is missing"),
+    ("@7F029999", {"resources.arsc": SDKS_TABLE}, "@7F029999 resolves to no string in resources.arsc"),
 ])
-def test_label_problem(label: object, reason: str) -> None:
-    problems: list[ScanError] = []
-    assert _label(FakeApk(label), _Part("app.apk", ""), problems) == ""  # type: ignore[arg-type]
-    assert problems == [ScanError("label-unresolved", f"app.apk: the app label {reason}")]
+def test_label_problem(label: str, files: dict[str, bytes], reason: str) -> None:
+    label_text, problems = label_of(label, files)
+    assert label_text == ""
+    assert ScanError("label-unresolved", f"app.apk: the app label {reason}") in problems
 
 
 def test_problems_survive_a_snapshot(damaged: dict[str, Path]) -> None:

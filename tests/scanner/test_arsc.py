@@ -1,0 +1,90 @@
+"""The lazy resource-table reader against androguard's full parser and aapt, and on damaged tables."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from loguru import logger
+
+from scanner.android.arsc import ArscError, ResourceTable, parse_reference
+from tests.conftest import FIXTURES
+
+logger.disable("androguard")
+from androguard.core.axml import ARSCParser  # noqa: E402
+
+WITH_TABLES = sorted(p.name for p in FIXTURES.glob("*.apk") if "resources.arsc" in zipfile.ZipFile(p).namelist())
+FRAMEWORK = "/usr/share/android-framework-res/framework-res.apk"
+
+
+def table_of(name: str) -> bytes:
+    return zipfile.ZipFile(FIXTURES / name).read("resources.arsc")
+
+
+@pytest.mark.parametrize("name", WITH_TABLES)
+def test_string_pool_equals_androguards(name: str) -> None:
+    data = table_of(name)
+    assert list(ResourceTable(data).strings) == list(ARSCParser(data).stringpool_main)
+
+
+def test_a_file_resource_resolves_to_its_path_in_every_configuration() -> None:
+    data = table_of("preconsent.apk")
+    theirs = ARSCParser(data)
+    res_id = theirs.get_res_id_by_key("org.appaudit.fixture.preconsent", "xml", "network_security_config")
+    expected = sorted({path for _, path in theirs.get_resolved_res_configs(res_id)})
+    assert sorted(ResourceTable(data).strings_of(res_id)) == expected == ["res/xml/network_security_config.xml"]
+
+
+@pytest.mark.android_tools("aapt")
+def test_locales_default_first_as_aapt_prints_them(tmp_path: Path) -> None:
+    """A label in three configurations: the default one is the label, the others follow (aapt's badging)."""
+    res = tmp_path / "res"
+    for folder, text in (("values", "Plain"), ("values-zh-rCN", "中文名"), ("values-ja", "日本語")):
+        (res / folder).mkdir(parents=True)
+        (res / folder / "strings.xml").write_text(
+            f'<resources><string name="app_name">{text}</string><string name="other">x</string></resources>',
+            encoding="utf-8")
+    (tmp_path / "AndroidManifest.xml").write_text(
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="org.example.loc">'
+        '<application android:label="@string/app_name"/></manifest>', encoding="utf-8")
+    apk = tmp_path / "loc.apk"
+    subprocess.run(["aapt", "package", "-f", "-M", str(tmp_path / "AndroidManifest.xml"), "-S", str(res),
+                    "-I", FRAMEWORK, "-F", str(apk)], check=True, capture_output=True)
+    badging = subprocess.run(["aapt", "dump", "badging", str(apk)], capture_output=True, text=True).stdout
+    data = zipfile.ZipFile(apk).read("resources.arsc")
+    table = ResourceTable(data)
+    label_id = ARSCParser(data).get_res_id_by_key("org.example.loc", "string", "app_name")
+    values = table.strings_of(label_id)
+    assert values[0] == "Plain" and "application-label:'Plain'" in badging
+    assert set(values) == {"Plain", "中文名", "日本語"}
+    assert "application-label-zh-CN:'中文名'" in badging and "application-label-ja:'日本語'" in badging
+
+
+def test_references_are_parsed_as_the_manifest_reader_writes_them() -> None:
+    assert parse_reference("@7F020000") == 0x7F020000
+    assert parse_reference("@android:0104000A") is None and parse_reference("Plain") is None
+    assert parse_reference("@string/app_name") is None and parse_reference("@0") is None
+
+
+@pytest.mark.parametrize("name", ["sdks.apk", "preconsent.apk"])
+def test_a_damaged_table_raises_only_arsc_error(name: str) -> None:
+    """Truncations and byte flips anywhere: a lookup either answers or says the table is damaged."""
+    data = table_of(name)
+    rng = random.Random(name)
+    cases = [data[:cut] for cut in range(0, len(data), max(1, len(data) // 97))]
+    for _ in range(300):
+        flipped = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+        cases.append(bytes(flipped))
+    for case in cases:
+        try:
+            table = ResourceTable(case)
+            table.strings  # noqa: B018 -- decoding the pool is part of reading the table
+            for res_id in (0x7F020000, 0x7F030000, 0x7F040000, 0xFFFFFFFF, 0):
+                table.strings_of(res_id)
+        except ArscError:
+            continue
