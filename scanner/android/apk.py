@@ -70,7 +70,7 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
-        resource_strings=resources.strings(),
+        resource_strings=resources.url_strings(),
         network_security_config=_network_security_config(
             resources, base.zip, manifest.network_security_config, part, problems),
         problems=tuple(sorted(set(problems))),
@@ -119,19 +119,26 @@ class _Resources:
         if self._table is None and not self._failed and not self.missing:
             try:
                 self._table = ResourceTable(self.entries.read(self.ENTRY))
-                self._table.strings  # noqa: B018 -- decode the pool now, so a damaged one is reported here
             except (ArscError, ScanFailure, UnicodeDecodeError, struct.error) as exc:
-                self._failed = True
-                self._table = None
-                self.problems.append(self.part.problem(
-                    "resources-unreadable", f"{self.part.prefix}resources.arsc cannot be parsed "
-                    f"({_reason(exc)}); its strings (labels, URLs) are not analysed"))
+                self._unreadable(exc)
         return self._table
 
-    def strings(self) -> tuple[str, ...]:
-        """The table's string pool; no table at all is fine (nothing to hide)."""
+    def _unreadable(self, exc: BaseException) -> None:
+        self._failed, self._table = True, None
+        self.problems.append(self.part.problem(
+            "resources-unreadable", f"{self.part.prefix}resources.arsc cannot be parsed "
+            f"({_reason(exc)}); its strings (labels, URLs) are not analysed"))
+
+    def url_strings(self) -> tuple[str, ...]:
+        """The table's strings that may hold a URL; no table at all is fine (nothing to hide)."""
         table = self.table()
-        return table.strings if table else ()
+        if table is None:
+            return ()
+        try:
+            return table.strings_containing("://")
+        except ArscError as exc:
+            self._unreadable(exc)
+            return ()
 
     def resolve(self, reference: str, what: str, unresolved: Callable[[str], None]) -> list[str]:
         """The string values of ``@7F…`` in every configuration, default first; reasons go to ``unresolved``."""

@@ -14,6 +14,7 @@ Every offset and count is checked against the chunk it sits in; anything out of 
 
 from __future__ import annotations
 
+import bisect
 import struct
 from dataclasses import dataclass
 from functools import cached_property
@@ -105,17 +106,26 @@ class ResourceTable:
     # -- strings ---------------------------------------------------------------------------------
 
     @cached_property
+    def _pool(self) -> _StringPool | None:
+        return None if self._pool_at is None else _StringPool(self.data, self._pool_at)
+
+    @property
     def strings(self) -> tuple[str, ...]:
-        """The global string pool (every string value of the table), decoded once."""
-        if self._pool_at is None:
-            return ()
-        return tuple(_StringPool(self.data, self._pool_at).all())
+        """The whole global string pool (every string value of the table), decoded."""
+        pool = self._pool
+        return tuple(pool.read(i) for i in range(pool.count)) if pool else ()
+
+    def strings_containing(self, text: str) -> tuple[str, ...]:
+        """The pool's strings that contain ``text``, found in the raw bytes first: a store app's pool holds
+        ~10^5 strings, of which a scan wants the few with a URL in them."""
+        pool = self._pool
+        return tuple(pool.read(i) for i in pool.holding(text)) if pool else ()
 
     def string(self, index: int) -> str:
-        pool = self.strings
-        if not 0 <= index < len(pool):
-            raise ArscError(f"string index {index} outside the pool of {len(pool)}")
-        return pool[index]
+        pool = self._pool
+        if pool is None or not 0 <= index < pool.count:
+            raise ArscError(f"string index {index} outside the pool")
+        return pool.read(index)
 
     # -- values ----------------------------------------------------------------------------------
 
@@ -193,8 +203,24 @@ class _StringPool:
         self.utf8, self.start = bool(flags & _UTF8), at + strings_start
         self.offsets = struct.unpack_from(f"<{count}I", data, at + header)
 
-    def all(self) -> list[str]:
-        return [self._read(self.start + offset) for offset in self.offsets]
+    def read(self, index: int) -> str:
+        return self._read(self.start + self.offsets[index])
+
+    def holding(self, text: str) -> list[int]:
+        """Indices of the strings whose bytes contain ``text`` (each string's bytes follow its offset)."""
+        needle = text.encode("utf-8" if self.utf8 else "utf-16-le")
+        order = sorted(range(self.count), key=self.offsets.__getitem__)
+        starts = [self.offsets[i] for i in order]
+        region = self.data[self.start:self.at + self.size]
+        found: list[int] = []
+        at = region.find(needle)
+        while at >= 0:
+            if self.utf8 or at % 2 == 0:  # UTF-16 text sits on even offsets
+                slot = bisect.bisect_right(starts, at) - 1
+                if slot >= 0 and (not found or found[-1] != order[slot]):
+                    found.append(order[slot])
+            at = region.find(needle, at + 1)
+        return sorted(set(found))
 
     def _read(self, at: int) -> str:
         end = self.at + self.size

@@ -30,7 +30,7 @@ class ApkFacts:
     native_libs: tuple[NativeLib, ...]
     assets: tuple[str, ...]
     files: tuple[str, ...]  # every entry of every APK, "<apk>!<entry>" for splits
-    resource_strings: tuple[str, ...]  # the resource table's string pool (labels, URLs, config values)
+    resource_strings: tuple[str, ...]  # the resource table's strings that may hold a URL (they contain "://")
     network_security_config: NetworkSecurityConfig | None
     # parts that exist (or are referenced) but could not be read; the rest was read. Defaults to ()
     # so facts snapshots written before this field existed still load.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import struct
 import subprocess
 import zipfile
 from pathlib import Path
@@ -88,3 +89,28 @@ def test_a_damaged_table_raises_only_arsc_error(name: str) -> None:
                 table.strings_of(res_id)
         except ArscError:
             continue
+
+
+@pytest.mark.parametrize("name", WITH_TABLES)
+def test_strings_holding_a_url_are_found_in_the_raw_pool(name: str) -> None:
+    data = table_of(name)
+    expected = [s for s in ARSCParser(data).stringpool_main if "://" in s]
+    assert list(ResourceTable(data).strings_containing("://")) == expected
+
+
+def test_utf16_pools_are_searched_on_character_boundaries() -> None:
+    """aapt writes UTF-16 pools too; build one by hand: "a://b" must be found, a byte-shifted look-alike not."""
+    strings = ["plain", "a://b", "\u3a00\u2f2f"]  # the last one's UTF-16 bytes hold ":/" "/" at odd offsets
+    encoded = [struct.pack("<H", len(s)) + s.encode("utf-16-le") + b"\0\0" for s in strings]
+    offsets, at = [], 0
+    for blob in encoded:
+        offsets.append(at)
+        at += len(blob)
+    header = 28
+    body = struct.pack(f"<{len(strings)}I", *offsets) + b"".join(encoded)
+    pool = struct.pack("<HHIIIIII", 0x0001, header, header + len(body), len(strings), 0, 0,
+                       header + 4 * len(strings), 0) + body
+    table = struct.pack("<HHII", 0x0002, 12, 12 + len(pool), 0) + pool
+    parsed = ResourceTable(table)
+    assert parsed.strings == tuple(strings)
+    assert parsed.strings_containing("://") == ("a://b",)
