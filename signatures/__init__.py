@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from importlib import resources
 from pathlib import Path
 
 from signatures import compiled
-from signatures.loader import bundled_dir, load_dir
 from signatures.model import (
     ApiSignature,
     AppCategory,
@@ -42,16 +42,27 @@ def cache_dir() -> Path:
     return Path(base) / "appaudit"
 
 
+def _data() -> Path:
+    """The bundled data folder (the TOML files)."""
+    return Path(str(resources.files("signatures") / "data"))
+
+
+def _build(data_dir: Path, trackers_cache: Path | None = None) -> KnowledgeBase:
+    """Parse and validate the TOML; imported here because a scan normally loads the compiled copy."""
+    from signatures.loader import load_dir
+
+    return load_dir(data_dir, trackers_cache=trackers_cache)
+
+
 @functools.cache
 def _load_default(cache_file: Path | None) -> KnowledgeBase:
     if cache_file is not None:
         try:
-            return compiled.load(cache_dir(), bundled_dir(), cache_file,
-                                 lambda: load_dir(bundled_dir(), trackers_cache=cache_file))
+            return compiled.load(cache_dir(), _data(), cache_file, lambda: _build(_data(), cache_file))
         except KnowledgeBaseError as exc:
             # The cache is machine-written; a bad one must not stop scans.
             log.warning("ignoring tracker cache, using the bundled list: %s", exc)
-    return compiled.load(cache_dir(), bundled_dir(), None, lambda: load_dir(bundled_dir()))
+    return compiled.load(cache_dir(), _data(), None, lambda: _build(_data()))
 
 
 def load(data_dir: Path | None = None) -> KnowledgeBase:
@@ -60,7 +71,7 @@ def load(data_dir: Path | None = None) -> KnowledgeBase:
     Raises KnowledgeBaseError naming the file, entry and reason if the data is broken.
     """
     if data_dir is not None:
-        return load_dir(Path(data_dir))
+        return _build(Path(data_dir))
     cached = cache_dir() / CACHE_FILE
     return _load_default(cached if cached.is_file() else None)
 
