@@ -28,8 +28,9 @@ demo: install
 test: install
 	$(PY) -m pytest -q -n 2
 
+# ARGS: flags of bench/run.py, e.g. make bench ARGS=--store (the store-shaped APKs end to end only)
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(ARGS)
 
 # real vendor SDKs (pinned npm packages) in evaluation apps: build them (cached in bench/cache/accuracy),
 # score appaudit against truth derived without its knowledge base (bench/accuracy/)

@@ -49,7 +49,7 @@ def build_index(facts: AppFacts, dex: DexSet, targets: ApiTargets) -> CodeIndex:
     urls = {u.string for u in facts.urls if u.source == "dex"}
     # version-shaped strings too: which SDK's code loads them tells its version (scanner.analysis.versions)
     strings = (targets.strings | urls | targets.string_patterns.select(dex.strings())
-               | {s for s in dex.strings() if is_code_version(s)})
+               | {s for s in dex.strings() if s[:1].isdigit() and is_code_version(s)})
     found = dex.scan(targets.methods, targets.fields, strings, literals_of=targets.literal_methods)
     return index_of(found.sites, found.literals)
 
