@@ -9,6 +9,7 @@ library chatter.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import struct
@@ -19,7 +20,7 @@ from loguru import logger
 
 from scanner.android.arsc import ArscError, ResourceTable, parse_reference
 from scanner.android.facts import ApkFacts, NativeLib
-from scanner.android.manifest import read_manifest
+from scanner.android.manifest import ManifestFacts, MetaData, read_manifest
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
 from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
@@ -63,6 +64,7 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
     part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}!")
     problems: list[ScanError] = []
     resources = _Resources(base.zip, part, problems)
+    manifest = _resolved(manifest, resources)
     return ApkFacts(
         label=_label(_declared_label(apk), resources, part, problems),
         manifest=manifest,
@@ -95,6 +97,15 @@ def _reason(exc: BaseException) -> str:
         kind = f"{type(exc).__module__}.{kind}"
     text = str(exc).strip()
     return f"{kind}: {text}" if text else kind
+
+
+def _resolved(manifest: ManifestFacts, resources: _Resources) -> ManifestFacts:
+    """The version name and meta-data values the manifest gives as references, resolved as aapt shows them."""
+    if not (manifest.version_name or "").startswith("@") and not any(
+            d.value.startswith("@") for d in manifest.meta_data):
+        return manifest
+    meta = tuple(MetaData(d.name, resources.value(d.value) or d.value) for d in manifest.meta_data)
+    return dataclasses.replace(manifest, version_name=resources.value(manifest.version_name), meta_data=meta)
 
 
 class _Resources:
@@ -139,6 +150,19 @@ class _Resources:
         except ArscError as exc:
             self._unreadable(exc)
             return ()
+
+    def value(self, text: str | None) -> str | None:
+        """A manifest value as Android reads it: a ``@7F…`` reference becomes its default value (a string,
+        boolean or number); anything else, or a reference nothing answers, stays as written."""
+        res_id = parse_reference(text) if text else None
+        table = self.table() if res_id is not None else None
+        if res_id is None or table is None:
+            return text
+        try:
+            values = table.texts_of(res_id)
+        except ArscError:
+            return text
+        return values[0] if values else text
 
     def resolve(self, reference: str, what: str, unresolved: Callable[[str], None]) -> list[str]:
         """The string values of ``@7F…`` in every configuration, default first; reasons go to ``unresolved``."""

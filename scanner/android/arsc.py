@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 RES_STRING_POOL, RES_TABLE, RES_TABLE_PACKAGE, RES_TABLE_TYPE = 0x0001, 0x0002, 0x0200, 0x0201
-TYPE_REFERENCE, TYPE_STRING = 0x01, 0x03
+TYPE_REFERENCE, TYPE_STRING, TYPE_INT_DEC, TYPE_INT_HEX, TYPE_INT_BOOLEAN = 0x01, 0x03, 0x10, 0x11, 0x12
 _UTF8 = 0x100
 _SPARSE = 0x01
 _ENTRY_COMPLEX, _ENTRY_COMPACT = 0x0001, 0x0008
@@ -138,6 +138,10 @@ class ResourceTable:
 
     def strings_of(self, res_id: int) -> list[str]:
         """The string values of ``res_id`` in every configuration (default first), references followed."""
+        return self.texts_of(res_id, strings_only=True)
+
+    def texts_of(self, res_id: int, strings_only: bool = False) -> list[str]:
+        """Like ``strings_of``, plus booleans and integers as aapt prints them (``false``, ``42``, ``0x2a``)."""
         out: list[str] = []
         pending, seen = [res_id], set[int]()
         while pending and len(seen) < _MAX_REFERENCE_HOPS:
@@ -150,6 +154,14 @@ class ResourceTable:
                     out.append(self.string(value.data))
                 elif value.data_type == TYPE_REFERENCE and value.data:
                     pending.append(value.data)
+                elif strings_only:
+                    continue
+                elif value.data_type == TYPE_INT_BOOLEAN:
+                    out.append("true" if value.data else "false")
+                elif value.data_type == TYPE_INT_DEC:
+                    out.append(str(value.data - (1 << 32) if value.data >= 1 << 31 else value.data))
+                elif value.data_type == TYPE_INT_HEX:
+                    out.append(f"0x{value.data:x}")
         return list(dict.fromkeys(out))
 
     def _value(self, chunk: _TypeChunk, entry: int) -> Value | None:

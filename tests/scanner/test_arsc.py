@@ -114,3 +114,35 @@ def test_utf16_pools_are_searched_on_character_boundaries() -> None:
     parsed = ResourceTable(table)
     assert parsed.strings == tuple(strings)
     assert parsed.strings_containing("://") == ("a://b",)
+
+
+@pytest.mark.android_tools("aapt")
+def test_manifest_values_given_as_references_are_resolved_as_aapt_shows_them(tmp_path: Path) -> None:
+    """versionName="@string/…" is reported as the string, as aapt and the package manager show it, and
+    meta-data values as their default value (a vendor switch is often a @bool)."""
+    from scanner.android.apk import read_apk_facts
+    from scanner.input.archive import open_app
+
+    res = tmp_path / "res" / "values"
+    res.mkdir(parents=True)
+    (res / "values.xml").write_text(
+        '<resources><string name="version_name">4.5.6-store</string><string name="key">abc123</string>'
+        '<bool name="collect">false</bool><integer name="level">42</integer></resources>', encoding="utf-8")
+    (tmp_path / "AndroidManifest.xml").write_text(
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="org.example.refs" '
+        'android:versionCode="3" android:versionName="@string/version_name"><application>'
+        '<meta-data android:name="UMENG_APPKEY" android:value="@string/key"/>'
+        '<meta-data android:name="firebase_analytics_collection_enabled" android:value="@bool/collect"/>'
+        '<meta-data android:name="level" android:value="@integer/level"/>'
+        '<meta-data android:name="plain" android:value="as written"/>'
+        '</application></manifest>', encoding="utf-8")
+    apk = tmp_path / "refs.apk"
+    subprocess.run(["aapt", "package", "-f", "-M", str(tmp_path / "AndroidManifest.xml"), "-S",
+                    str(tmp_path / "res"), "-I", FRAMEWORK, "-F", str(apk)], check=True, capture_output=True)
+    badging = subprocess.run(["aapt", "dump", "badging", str(apk)], capture_output=True, text=True).stdout
+    facts = read_apk_facts(open_app(str(apk)))
+    assert "versionName='4.5.6-store'" in badging and facts.manifest.version_name == "4.5.6-store"
+    assert {d.name: d.value for d in facts.manifest.meta_data} == {
+        "UMENG_APPKEY": "abc123", "firebase_analytics_collection_enabled": "false", "level": "42",
+        "plain": "as written"}
+    assert facts.problems == ()
