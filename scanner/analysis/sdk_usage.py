@@ -66,9 +66,11 @@ def called_by_app(graph: CodeGraph, owners: Ownership) -> dict[str, tuple[Eviden
     """SDK id -> (app package -> SDK package) edges: the app's own code names the SDK's code."""
     edges: dict[str, list[Evidence]] = {}
     app = [p for p, owner in owners.packages.items() if owner.party == APP]
-    for src, targets in sorted(graph.named(graph.touching(graph.uses, app, 0)).items()):
+    sdk_code = [p for p, owner in owners.packages.items() if owner.sdk is not None]
+    from_app = graph.touching(graph.uses, app, 0)
+    for src, targets in sorted(graph.named(graph.touching(from_app, sdk_code, 1)).items()):
         for dst in sorted(targets):
-            sdk = owners.packages[dst].sdk if dst in owners.packages else None
+            sdk = owners.packages[dst].sdk
             if sdk is not None:
                 edges.setdefault(sdk, []).append(Evidence("dex", src, dst))
     return {sdk: tuple(found[:_EVIDENCE_MAX]) for sdk, found in edges.items()}
