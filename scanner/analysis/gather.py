@@ -28,6 +28,7 @@ from scanner.dex.dexset import DexSet, loaded_dex_names
 from scanner.dex.file import DexFile
 from scanner.errors import DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
+from scanner.input.safezip import SafeZip
 from scanner.model import ScanError
 
 
@@ -45,7 +46,12 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
         for name in loaded:
             label = prefix + name
             try:
-                dex_file = DexFile(split.zip.read(name), label, archive.path)
+                data, trailing = _dex_bytes(split.zip, name)
+                if trailing:
+                    problems.append(ScanError("dex-trailing-data", (
+                        f"{archive.path}: {label} inflates past the {len(data)} bytes its header declares "
+                        "(Android refuses such a dex: 'bad file size'); the rest was not read")))
+                dex_file = DexFile(data, label, archive.path)
                 # parse class data and names now, so a damaged dex is dropped here (the app is partial)
                 # rather than failing the whole app later, in a query
                 dex_file.methods  # noqa: B018
@@ -61,6 +67,23 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     clues = bounded(chain(_dex_clues(files), _meta_inf_clues(archive), _native_clues(apk)))
     return AppFacts(source, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls),
                     version_clues=clues), dex
+
+
+_DEX_FILE_SIZE_AT = 32  # header_item.file_size
+
+
+def _dex_bytes(entries: SafeZip, name: str) -> tuple[bytes, bool]:
+    """A dex entry inflated only as far as its header's ``file_size`` (and whether more followed).
+
+    A hostile APK can pad a dex with hundreds of MiB of zeros that compress under any ratio
+    limit; memory then follows the declared size, not the padding.
+    """
+    head = entries.read_prefix(name, _DEX_FILE_SIZE_AT + 4)
+    if len(head) < _DEX_FILE_SIZE_AT + 4 or head[:4] != b"dex\n":
+        return head, False  # not a dex: the reader says so from the header alone, the rest stays packed
+    declared = int.from_bytes(head[_DEX_FILE_SIZE_AT:_DEX_FILE_SIZE_AT + 4], "little")
+    data = entries.read_prefix(name, declared + 1)
+    return (data[:declared], True) if len(data) > declared else (data, False)
 
 
 def _dex_clues(files: list[DexFile]) -> Iterator[VersionClue]:

@@ -40,6 +40,9 @@ class DexFile(Protocol):
     @property
     def method_ids(self) -> np.ndarray: ...
 
+    @property
+    def field_ids(self) -> np.ndarray: ...
+
 
 @dataclass(frozen=True, slots=True)
 class DefinedMethods:
@@ -136,7 +139,11 @@ def _class_data_values(dex: DexFile, offsets: np.ndarray) -> tuple[np.ndarray, n
     """All class data numbers, and the position of each class's first number."""
     section = _section(dex, _CLASS_DATA_ITEM)
     if section and offsets.min() >= section[0] and offsets.max() < section[1]:
-        values, starts = _uleb_run(dex.u8[section[0]:section[1]])
+        # decode no further than the last class's data can reach: a section padded with zeros
+        # (hostile, or just a map_list pointing at the file's end) must not cost memory per byte
+        reach = 5 * (4 + 2 * len(dex.field_ids) + 3 * len(dex.method_ids))
+        end = min(section[1], int(offsets.max()) + reach)
+        values, starts = _uleb_run(dex.u8[section[0]:end])
         first = np.searchsorted(starts, offsets - section[0])
         inside = first < len(starts)
         if inside.all() and (starts[first] == offsets - section[0]).all():

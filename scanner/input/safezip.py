@@ -82,6 +82,19 @@ class SafeZip:
         return data
 
 
+    def read_prefix(self, name: str, size: int) -> bytes:
+        """The first ``size`` bytes of an entry (fewer if it is shorter), inflating no further.
+
+        For formats whose header says how long they are (a dex): the rest is never inflated.
+        """
+        size = max(0, min(size, self.limits.max_entry_size))
+        try:
+            with self._zip.open(self._infos[name]) as stream:
+                return stream.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+            raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
+
+
 def _open(data: bytes, label: str) -> zipfile.ZipFile:
     if not data:
         raise NotAZip(label, "empty file")

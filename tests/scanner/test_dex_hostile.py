@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +52,36 @@ def test_random_corruption_is_contained() -> None:
         except DexFormatError:
             outcomes["error"] += 1
     assert outcomes["ok"] and outcomes["error"]  # both paths were exercised
+
+
+PADDED_MIB = 256
+
+
+def test_a_dex_padded_past_its_declared_size_is_read_no_further(tmp_path: Path) -> None:
+    """classes.dex followed by 256 MiB of zeros at deflate level 1: under the zip-bomb ratio, but the
+    dex reader must stop at the header's file_size (Android refuses the dex: bad file size)."""
+    clean = zipfile.ZipFile(FIXTURES / "clean.apk")
+    apk = tmp_path / "padded.apk"
+    with zipfile.ZipFile(apk, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for name in ("AndroidManifest.xml", "resources.arsc"):
+            out.writestr(name, clean.read(name))
+        with out.open("classes.dex", "w") as dex:
+            dex.write(clean.read("classes.dex"))
+            zeros = bytes(1 << 20)
+            for _ in range(PADDED_MIB):
+                dex.write(zeros)
+    info = zipfile.ZipFile(apk).getinfo("classes.dex")
+    assert info.file_size > PADDED_MIB << 20 and info.file_size / info.compress_size < 500  # not a "bomb"
+    probe = (
+        "import json, resource, sys\n"
+        "from scanner.analysis.gather import gather\n"
+        "from scanner.input.archive import open_app\n"
+        "facts, dex = gather(open_app(sys.argv[1]))\n"
+        "print(json.dumps({'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
+        "                  'codes': [p.code for p in facts.problems], 'classes': dex.class_count}))\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(apk)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["codes"] == ["dex-trailing-data"] and result["classes"] > 0
+    declared_mb = len(clean.read("classes.dex")) / 2**20
+    assert result["rss_mb"] <= 2 * declared_mb + 200, result  # the issue's bound: declared dex, not padding
