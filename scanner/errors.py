@@ -1,6 +1,6 @@
-"""Typed errors for inputs the scanner cannot analyse.
+"""Typed errors: for inputs the scanner cannot analyse, and for the few that stop a whole run.
 
-Every error carries a stable machine code (written to the JSON result) and a
+Every ``ScanFailure`` carries a stable machine code (written to the JSON result) and a
 message that names the file and the reason, so a batch can record it and go on.
 """
 
@@ -54,5 +54,35 @@ class BundleError(ScanFailure):
     code = "bad-split-bundle"
 
 
+class CodeMissing(ScanFailure):
+    """The manifest says the app has code (the default) but the APK holds no ``classes.dex``."""
+
+    code = "code-missing"
+
+
 class DexFormatError(ScanFailure):
     code = "dex-unreadable"
+
+
+class InputListError(Exception):
+    """A ``.txt`` list of inputs that cannot be expanded (a cycle, too deep, unreadable).
+
+    Not an app's result: the run stops before scanning, as for any usage error.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnexpectedError(Exception):
+    """An exception nobody expected (a bug, a failing disk) while working on one input.
+
+    The command line prints it as one line naming ``path``; ``__cause__`` is the original exception.
+    """
+
+    def __init__(self, path: str, cause: BaseException) -> None:
+        super().__init__(f"{path}: {type(cause).__name__}: {cause}")
+        self.path = path
+        self.cause = cause

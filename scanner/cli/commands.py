@@ -1,15 +1,24 @@
-"""The work behind each command; errors in what the user gave us become one line and exit 2."""
+"""The work behind each command; errors in what the user gave us become one line and exit 2.
+
+Everything the user gave is checked before the first scan: options, policy, baseline, ``.txt`` lists
+and where results go. An unexpected exception while working on one input is raised again as an
+``UnexpectedError`` naming it; ``main`` prints that as one line and exits 4.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import signatures
 from scanner.atomic import write_atomic
+from scanner.errors import InputListError, UnexpectedError
 from scanner.gate import baseline as baselines
 from scanner.gate.diff import DiffInputError, load_result
 from scanner.gate.diff import diff as diff_results
@@ -17,7 +26,7 @@ from scanner.gate.policy import PolicyError, find_policy, load_policy
 from scanner.gate.verdict import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Gate, exit_code
 from scanner.input.archive import expand
 from scanner.model import Audit, Severity, Status
-from signatures.model import KnowledgeBase, UnknownAppType
+from signatures.model import KnowledgeBase, KnowledgeBaseError, UnknownAppType
 
 if TYPE_CHECKING:
     from scanner.gate.review import ScanOptions
@@ -70,15 +79,67 @@ def formats_of(text: str | None, known: Mapping[str, object], default: tuple[str
     return formats
 
 
+# what the user gave us is wrong: one line, exit 2
+USER_ERRORS = (UsageError, PolicyError, baselines.BaselineError, DiffInputError, InputListError)
+
+
 def guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn configuration and usage problems into one clear line and exit 2."""
+    """Turn configuration, usage and knowledge-base problems into one clear line and exit 2."""
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return run(args)
-        except (UsageError, PolicyError, baselines.BaselineError, DiffInputError) as exc:
+        except USER_ERRORS as exc:
             print(f"appaudit: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        except KnowledgeBaseError as exc:
+            print(f"appaudit: knowledge base error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return wrapped
+
+
+@contextmanager
+def working_on(path: str) -> Iterator[None]:
+    """An exception nobody expected while working on ``path`` is raised again naming it."""
+    try:
+        yield
+    except (*USER_ERRORS, KnowledgeBaseError, UnexpectedError):
+        raise
+    except Exception as exc:
+        raise UnexpectedError(path, exc) from exc
+
+
+def _unwritable(folder: Path, named: bool) -> str | None:
+    """Why results cannot be written in ``folder`` (created if missing), or None; ``named``: the user
+    named this folder, rather than a file in it."""
+    existing = next((p for p in (folder, *folder.parents) if os.path.lexists(p)), None)
+    if existing is not None and not existing.is_dir():
+        if named and existing == folder:
+            return "exists and is not a folder"
+        return f"{existing} is {'a file, ' if existing.is_file() else ''}not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".appaudit-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write there: {exc.strerror or exc}"
+    return None
+
+
+def writable_folder(text: str, option: str = "-o") -> Path:
+    """Make sure results can be written in folder ``text`` (created if needed), before any scan runs."""
+    reason = _unwritable(Path(text), named=True)
+    if reason:
+        raise UsageError(f"{option} {text}: {reason}")
+    return Path(text)
+
+
+def writable_file(text: str, option: str = "-o") -> Path:
+    """Make sure file ``text`` can be written (its folder created if needed), before any scan runs."""
+    target = Path(text)
+    reason = "is a folder, not a file" if target.is_dir() else _unwritable(target.parent, named=False)
+    if reason:
+        raise UsageError(f"{option} {text}: {reason}")
+    return target
 
 
 @guard
@@ -94,23 +155,25 @@ def scan(args: argparse.Namespace) -> int:
         raise UsageError("--fail-on-new needs --baseline FILE (the findings already accepted)")
     kb = signatures.load()
     options = _options(args, kb)
-    paths = expand(args.paths)
+    paths = expand(args.paths, warn=lambda note: print(f"appaudit: warning: {note}", file=sys.stderr))
     if not paths:
         raise UsageError("no APK, XAPK, APKS or APKM found in the given paths")
     if to_stdout and len(paths) != 1:
         raise UsageError("-o - needs exactly one input")
+    out = None if to_stdout else writable_folder(args.output)
     gate = Gate(Severity.parse(args.fail_on) if args.fail_on else None, args.fail_on_new)
     audits, names = [], StemNamer()
     for path in paths:
-        audit = scan_app(path, options, kb)
-        audits.append(audit)
-        if to_stdout:
-            sys.stdout.write(WRITERS[formats[0]].render(audit, kb))
-            continue
-        stem = names(audit.input.path, audit.input.sha256)
-        written = [write_atomic(Path(args.output) / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit, kb))
-                   for f in formats]
-        _report(audit, written, gate)
+        with working_on(path):
+            audit = scan_app(path, options, kb)
+            audits.append(audit)
+            if out is None:
+                sys.stdout.write(WRITERS[formats[0]].render(audit, kb))
+                continue
+            stem = names(audit.input.path, audit.input.sha256)
+            written = [write_atomic(out / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit, kb))
+                       for f in formats]
+            _report(audit, written, gate)
     return exit_code(audits, gate)
 
 
@@ -137,25 +200,29 @@ def baseline_create(args: argparse.Namespace) -> int:
     from scanner.gate.review import scan as scan_app
 
     kb = signatures.load()
-    audit = scan_app(args.path, _options(args, kb), kb)
-    if audit.status is Status.ERROR:
-        print(f"appaudit: {audit.errors[0].message}", file=sys.stderr)
-        return EXIT_INPUT
-    write_atomic(Path(args.output), baselines.create(audit, args.reason))
+    options = _options(args, kb)
+    target = writable_file(args.output)
+    with working_on(args.path):
+        audit = scan_app(args.path, options, kb)
+        if audit.status is Status.ERROR:
+            print(f"appaudit: {audit.errors[0].message}", file=sys.stderr)
+            return EXIT_INPUT
+        write_atomic(target, baselines.create(audit, args.reason))
     print(f"baseline of {len(audit.findings)} findings -> {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
 def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict[str, Any]:
-    if path.lower().endswith(".json"):
-        return load_result(path)
     from reports.json import to_dict
     from scanner.gate.review import scan as scan_app
 
-    audit = scan_app(path, options, kb)
-    if audit.status is Status.ERROR:
-        raise DiffInputError(path, audit.errors[0].message)
-    return to_dict(audit)
+    with working_on(path):
+        if path.lower().endswith(".json"):
+            return load_result(path)
+        audit = scan_app(path, options, kb)
+        if audit.status is Status.ERROR:
+            raise DiffInputError(path, audit.errors[0].message)
+        return to_dict(audit)
 
 
 @guard
@@ -168,12 +235,13 @@ def diff(args: argparse.Namespace) -> int:
         raise UsageError("-o - writes one format; pick it with -f")
     kb = signatures.load()
     options = _options(args, kb)
+    out = None if args.output == "-" else writable_folder(args.output)
     result = diff_results(_result(args.old, options, kb), _result(args.new, options, kb))
     for f in formats:
         fn, suffix = writers[f]
-        if args.output == "-":
+        if out is None:
             sys.stdout.write(fn(result))
         else:
-            target = write_atomic(Path(args.output) / f"diff{suffix}", fn(result))
+            target = write_atomic(out / f"diff{suffix}", fn(result))
             print(f"diff -> {target}", file=sys.stderr)
     return 1 if args.fail_on_new and result.grew else EXIT_OK

@@ -1,7 +1,7 @@
 """`appaudit signatures list|show|validate|update`: inspect and refresh the knowledge base.
 
 `register()` plugs the subcommand into the main argparse parser; `run()`
-returns the exit code (0 ok, 2 data or usage error). Importing this module is
+returns the exit code (0 ok, 2 data or usage error, or an update refused). Importing this module is
 cheap, as `appaudit --help` needs it: the knowledge base (and httpx, for
 `update`) is imported by `run()`, when a command needs it.
 """
@@ -14,33 +14,41 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from signatures.model import KnowledgeBase
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "signatures", help="inspect, validate or update the knowledge base")
-    add_commands(parser)
+        "signatures", parents=list(parents), help="inspect, validate or update the knowledge base")
+    add_commands(parser, parents)
     return parser
 
 
-def add_commands(parser: argparse.ArgumentParser) -> None:
-    """The list/show/validate/update subcommands, on `appaudit signatures` or a standalone parser."""
+def add_commands(parser: argparse.ArgumentParser, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """The list/show/validate/update subcommands, on `appaudit signatures` or a standalone parser.
+
+    ``parents``: parsers whose options every subcommand takes too (the command line's ``--debug``).
+    """
     parser.set_defaults(func=run)
     sub = parser.add_subparsers(dest="signatures_command", required=True)
-    p_list = sub.add_parser("list", help="list SDKs and trackers")
+    p_list = sub.add_parser("list", parents=list(parents), help="list SDKs and trackers")
     p_list.add_argument("--category", help="only SDKs of this category (e.g. push, advertisement)")
-    p_show = sub.add_parser("show", help="show one SDK, rule, permission, API, app type or packer")
+    p_show = sub.add_parser("show", parents=list(parents),
+                            help="show one SDK, rule, permission, API, app type or packer")
     p_show.add_argument("id")
-    p_val = sub.add_parser("validate", help="validate a data folder (default: the bundled data)")
+    p_val = sub.add_parser("validate", parents=list(parents),
+                           help="validate a data folder (default: the bundled data)")
     p_val.add_argument("path", nargs="?", type=Path)
-    p_up = sub.add_parser("update", help="refresh the tracker list from Exodus into the user cache")
+    p_up = sub.add_parser("update", parents=list(parents),
+                          help="refresh the tracker list from Exodus into the user cache")
     p_up.add_argument("--url", default=None)  # None: signatures.update.DEFAULT_URL, read when the command runs
     p_up.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p_up.add_argument("--retries", type=int, default=3, help="retries after the first attempt (default 3)")
     p_up.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
+    p_up.add_argument("--allow-shrink", action="store_true",
+                      help="accept a list that loses more than 20%% of the Exodus trackers in use")
 
 
 def _print_list(kb: KnowledgeBase, category: str | None, out: TextIO) -> int:
@@ -118,8 +126,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             from signatures.update import DEFAULT_URL, update  # imports httpx
 
             url = DEFAULT_URL if args.url is None else args.url
-            result = update(url, timeout=args.timeout, retries=args.retries, backoff=args.backoff)
+            result = update(url, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
+                            allow_shrink=args.allow_shrink)
             print(result.message, file=out if result.ok else sys.stderr)
+            for kind, entries in (("added", result.added), ("removed", result.removed), ("changed", result.changed)):
+                for entry in entries if result.ok else ():  # a refused list: its counts are in the message
+                    print(f"  {kind}: {entry}", file=out)
             for note in result.conflicts:
                 print(f"  ours win: {note}", file=out)
             return 0 if result.ok else 2

@@ -3,6 +3,10 @@
 Start-up is kept cheap: ``appaudit --help`` and ``--version`` import argparse and little else. The
 work behind a command (androguard, NumPy, pandas, Jinja, httpx) is imported only once that command
 runs; ``tests/test_startup.py`` checks it.
+
+One error path: what the user got wrong is one line and exit 2 (``commands.guard``); any other
+exception, in any command, is one line naming the input and the reason, and exit 4
+(``EXIT_UNEXPECTED``); ``--debug`` prints its traceback instead.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _common() -> _Parser:
+    """Options every command takes, after its name too (``appaudit scan x.apk --debug``)."""
+    common = _Parser(add_help=False)
+    # SUPPRESS: given after the command or not at all, it must not hide the one given before it
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return common
+
+
 def _scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", metavar="TYPE", help="app type to check necessary information against "
                    "(one of the 39 types, e.g. short_video or NPI2021-29; default: from appaudit.toml)")
@@ -39,9 +51,12 @@ def _scan_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="appaudit", description="Static privacy audit of Android apps.")
     parser.add_argument("--version", action="version", version=f"appaudit {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an unexpected error, print its traceback instead of one line")
+    common = [_common()]
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    scan = commands.add_parser("scan", help="audit APKs and split bundles (XAPK, APKS, APKM)")
+    scan = commands.add_parser("scan", parents=common, help="audit APKs and split bundles (XAPK, APKS, APKM)")
     scan.add_argument("paths", nargs="+", metavar="PATH",
                       help="APK, split bundle, folder (searched recursively) or a .txt list of paths")
     scan.add_argument("-o", "--output", default="appaudit-reports", metavar="DIR",
@@ -54,16 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on-new", action="store_true",
                       help="exit 1 for findings the baseline does not hold (needs --baseline)")
 
-    base = commands.add_parser("baseline", help="accept the current findings of an app")
+    base = commands.add_parser("baseline", parents=common, help="accept the current findings of an app")
     base_commands = base.add_subparsers(dest="baseline_command", required=True, parser_class=_Parser)
-    create = base_commands.add_parser("create", help="write a baseline of every finding of APK")
+    create = base_commands.add_parser("create", parents=common, help="write a baseline of every finding of APK")
     create.add_argument("path", metavar="APK")
     create.add_argument("-o", "--output", required=True, metavar="FILE")
     create.add_argument("--reason", default="accepted when the baseline was created",
                         help="the reason recorded with each finding")
     _scan_options(create)
 
-    diff = commands.add_parser("diff", help="what changed in the privacy footprint between two builds")
+    diff = commands.add_parser("diff", parents=common,
+                               help="what changed in the privacy footprint between two builds")
     diff.add_argument("old", metavar="OLD", help="APK or an earlier JSON result")
     diff.add_argument("new", metavar="NEW", help="APK or a JSON result")
     diff.add_argument("-f", "--format", default="md", metavar="FORMATS", help="md, json, html (default: md)")
@@ -71,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--fail-on-new", action="store_true", help="exit 1 when the footprint grew")
     _scan_options(diff)
 
-    batch = commands.add_parser("batch", help="audit many apps: parallel, resumable, a dataset and a dashboard")
+    batch = commands.add_parser("batch", parents=common,
+                                help="audit many apps: parallel, resumable, a dataset and a dashboard")
     batch.add_argument("paths", nargs="*", metavar="PATH", help="APKs, bundles, folders or .txt lists")
     batch.add_argument("-o", "--output", metavar="OUT", help="output folder (results, dataset/, index.html)")
     batch.add_argument("-f", "--format", default="json,html", metavar="FORMATS",
@@ -88,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--category", metavar="TYPE", help="app type for every app (see scan --category)")
     batch.add_argument("--config", metavar="FILE", help="policy file applied to every app")
 
-    register(commands)
+    register(commands, common)
     return parser
 
 
@@ -96,6 +113,50 @@ def main(argv: list[str] | None = None) -> int:
     # a reader that stops early (`appaudit … | head`) ends the output quietly, as for any Unix tool
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        from scanner.gate.verdict import EXIT_INTERRUPTED
+
+        print("appaudit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 -- the one place every unexpected error ends: one line, exit 4
+        return _unexpected(exc, args)
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """``text`` on one printable line: control characters (a newline in a file name) escaped, long text cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
+    from scanner.errors import UnexpectedError
+    from scanner.gate.verdict import EXIT_UNEXPECTED
+
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+        return EXIT_UNEXPECTED
+    path, cause = (exc.path, exc.cause) if isinstance(exc, UnexpectedError) else (_single_input(args), exc)
+    reason = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    where = f" with {_one_line(path, 200)}" if path else ""
+    print(f"appaudit: unexpected error{where}: {_one_line(reason)} (run again with --debug for the traceback)",
+          file=sys.stderr)
+    return EXIT_UNEXPECTED
+
+
+def _single_input(args: argparse.Namespace) -> str | None:
+    """The input of a command given exactly one (it is then the one concerned), or None."""
+    paths = getattr(args, "paths", None)
+    if isinstance(paths, list) and len(paths) == 1:
+        return str(paths[0])
+    path = getattr(args, "path", None)
+    return None if path is None else str(path)
+
+
+def _run(args: argparse.Namespace) -> int:
     # each command imports what it needs (androguard, NumPy, Jinja… for a scan; httpx for an update) when it runs
     if args.command in ("scan", "baseline", "diff"):
         from scanner.cli import commands

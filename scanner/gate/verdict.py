@@ -2,7 +2,10 @@
 
 Exit codes: 0 passed; 1 a finding at or above ``--fail-on`` that is not accepted (with
 ``--fail-on-new``: only findings the baseline does not hold); 2 usage, configuration
-or data error; 3 an input could not be analysed (its result is still written).
+or data error (also an output location that cannot be written, or a ``.txt`` list of inputs that
+includes itself), found before any scan runs; 3 an input could not be analysed (its result is still
+written); 4 an unexpected error, a bug or a failing system (one line on standard error, the traceback
+with ``--debug``): the run did not finish, so it says nothing about the apps.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass
 
 from scanner.model import Audit, Finding, Severity, Status
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_UNEXPECTED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process ended by SIGINT
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.errors import BundleError, InputNotFound, NotAnApk
+from scanner.errors import BundleError, InputListError, InputNotFound, NotAnApk
 from scanner.input.safezip import DEFAULT_LIMITS, SafeZip, ZipLimits
 
 APP_SUFFIXES = (".apk", ".xapk", ".apks", ".apkm")
 LIST_SUFFIXES = (".txt", ".lst", ".list")
+MAX_LIST_DEPTH = 16  # lists of lists: deeper is surely a mistake
 MANIFEST = "AndroidManifest.xml"
 
 
@@ -44,40 +46,65 @@ class AppArchive:
         return (self.base, *self.splits)
 
 
-def expand(paths: list[str]) -> list[str]:
+def expand(paths: list[str], warn: Callable[[str], None] | None = None) -> list[str]:
     """Resolve folders (recursively) and list files into app paths, in stable order.
 
-    Missing paths are kept, so that scanning them yields a clear error result.
+    Missing paths are kept, so that scanning them yields a clear error result; ``warn`` is also told
+    of each one a list names, with the list and line. A list that includes itself (directly or through
+    other lists), lists nested more than ``MAX_LIST_DEPTH`` deep and an unreadable list raise
+    ``InputListError`` naming the list.
     """
-    found: list[str] = []
-    seen: set[str] = set()
-
-    def add(path: str) -> None:
-        if path not in seen:
-            seen.add(path)
-            found.append(path)
-
+    found: dict[str, None] = {}
+    read: set[Path] = set()
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in APP_SUFFIXES:
-                    add(str(child))
-        elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
-            for item in expand(_listed(path)):
-                add(item)
-        else:
-            add(str(path))
-    return found
+        _expand_one(Path(raw), found, read, (), warn)
+    return list(found)
 
 
-def _listed(list_file: Path) -> list[str]:
+def _expand_one(path: Path, found: dict[str, None], read: set[Path], within: tuple[tuple[Path, Path], ...],
+                warn: Callable[[str], None] | None) -> None:
+    """``read``: the lists read to the end (each is read once); ``within``: the lists being read,
+    outermost first, each as (path given, resolved path)."""
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and child.suffix.lower() in APP_SUFFIXES:
+                found.setdefault(str(child))
+    elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
+        _expand_list(path, found, read, within, warn)
+    else:
+        found.setdefault(str(path))
+
+
+def _expand_list(path: Path, found: dict[str, None], read: set[Path], within: tuple[tuple[Path, Path], ...],
+                 warn: Callable[[str], None] | None) -> None:
+    resolved = path.resolve()
+    if resolved in read:
+        return
+    if any(seen == resolved for _, seen in within):
+        including, including_resolved = within[-1]
+        if including_resolved == resolved:
+            raise InputListError(str(including), "includes itself")
+        raise InputListError(str(including), f"includes {path}, which leads back to it: a cycle of lists")
+    if len(within) >= MAX_LIST_DEPTH:
+        raise InputListError(str(within[0][0]), f"lists nested more than {MAX_LIST_DEPTH} deep")
+    for number, item in _listed(path):
+        if warn is not None and not item.exists():
+            warn(f"{path} line {number}: {item} does not exist")
+        _expand_one(item, found, read, (*within, (path, resolved)), warn)
+    read.add(resolved)
+
+
+def _listed(list_file: Path) -> list[tuple[int, Path]]:
     """The paths a ``.txt`` list names, one per line (``#`` comments), relative to the list's folder."""
+    try:
+        text = list_file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise InputListError(str(list_file), f"cannot be read: {exc.strerror or exc}") from None
     out = []
-    for line in list_file.read_text(encoding="utf-8", errors="replace").splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if line and not line.startswith("#"):
-            out.append(str(Path(line) if Path(line).is_absolute() else list_file.parent / line))
+            out.append((number, Path(line) if Path(line).is_absolute() else list_file.parent / line))
     return out
 
 

@@ -61,3 +61,27 @@ def test_policy_accepts_and_disables(tmp_path: Path) -> None:
 ])
 def test_diff_exit_codes(args: list[str], code: int, tmp_path: Path) -> None:
     assert appaudit("diff", *args, cwd=tmp_path).returncode == code
+
+
+def test_input_and_output_problems_exit_2_before_scanning(tmp_path: Path) -> None:
+    """Before: a RecursionError traceback, or a FileExistsError after the scan; both exit 1, the gate's code."""
+    (tmp_path / "self.txt").write_text("self.txt\n")
+    (tmp_path / "a.txt").write_text("b.txt\n")
+    (tmp_path / "b.txt").write_text("a.txt\n")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for args in ([str(tmp_path / "self.txt"), "-o", str(tmp_path / "o1")],
+                 [str(tmp_path / "a.txt"), "-o", str(tmp_path / "o2")],
+                 [V2, "--fail-on", "high", "-o", str(blocker)],
+                 [V2, "--fail-on", "high", "-o", str(blocker / "sub")]):
+        proc = appaudit("scan", *args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("appaudit: "), proc.stderr
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+
+
+def test_a_missing_listed_app_exits_3(tmp_path: Path) -> None:
+    (tmp_path / "apps.txt").write_text(f"{V1}\nmissing.apk\n")
+    proc = appaudit("scan", str(tmp_path / "apps.txt"), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 3
+    assert f"{tmp_path / 'apps.txt'} line 2: {tmp_path / 'missing.apk'} does not exist" in proc.stderr
