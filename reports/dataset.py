@@ -56,45 +56,60 @@ def _app_row(doc: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     }
 
 
-def tables(results: Iterable[tuple[dict[str, Any], list[str]]]) -> dict[str, pd.DataFrame]:
-    """(result document, the input paths that had this content) -> one DataFrame per table."""
+def doc_rows(doc: dict[str, Any], paths: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """One result document's rows of every table (raises KeyError, TypeError… on a malformed document)."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
-    for doc, paths in results:
-        sha = doc["input"]["sha256"]
-        package = (doc.get("app") or {}).get("package")
-        rows["apps"].append(_app_row(doc, paths))
-        for s in doc.get("sdks", []):
-            rows["sdks"].append({"sha256": sha, "package": package, "sdk": s["id"], "name": s["name"],
-                                 "vendor": s["vendor"], "legal_entity": s["legal_entity"], "country": s["country"],
-                                 "categories": ";".join(s["categories"]), "confidence": s["confidence"],
-                                 "stub": s["stub"], "classes": s["classes"], "bundled_by": ";".join(s["bundled_by"]),
-                                 # results written before these fields existed lack them
-                                 "version": s.get("version"), "called_by_app": s.get("called_by_app"),
-                                 "starts_before_consent": s.get("starts_before_consent"),
-                                 "disabled": s.get("disabled")})
-        for p in doc.get("permissions", []):
-            rows["permissions"].append({"sha256": sha, "package": package, "permission": p["name"],
-                                        **{k: p[k] for k in COLUMNS["permissions"][3:]}})
-        for c in doc.get("api_calls", []):
-            rows["api_calls"].append({"sha256": sha, "package": package,
-                                      **{k: c.get(k) for k in COLUMNS["api_calls"][2:]}})
-        for f in doc.get("findings", []):
-            rows["findings"].append({"sha256": sha, "package": package, "rule_id": f["rule_id"],
-                                     "severity": f["severity"], "confidence": f["confidence"],
-                                     "category": f["category"], "sdk": f["sdk"],
-                                     "pi_categories": ";".join(f["pi_categories"]), "message": f["message"],
-                                     "fingerprint": f["fingerprint"], "accepted": bool(f.get("accepted"))})
-        for e in doc.get("errors", []):
-            rows["errors"].append({"sha256": sha, "path": paths[0], "code": e["code"], "message": e["message"]})
-    frames = {}
+    sha = doc["input"]["sha256"]
+    package = (doc.get("app") or {}).get("package")
+    rows["apps"].append(_app_row(doc, paths))
+    for s in doc.get("sdks", []):
+        rows["sdks"].append({"sha256": sha, "package": package, "sdk": s["id"], "name": s["name"],
+                             "vendor": s["vendor"], "legal_entity": s["legal_entity"], "country": s["country"],
+                             "categories": ";".join(s["categories"]), "confidence": s["confidence"],
+                             "stub": s["stub"], "classes": s["classes"], "bundled_by": ";".join(s["bundled_by"]),
+                             # results written before these fields existed lack them
+                             "version": s.get("version"), "called_by_app": s.get("called_by_app"),
+                             "starts_before_consent": s.get("starts_before_consent"),
+                             "disabled": s.get("disabled")})
+    for p in doc.get("permissions", []):
+        rows["permissions"].append({"sha256": sha, "package": package, "permission": p["name"],
+                                    **{k: p[k] for k in COLUMNS["permissions"][3:]}})
+    for c in doc.get("api_calls", []):
+        rows["api_calls"].append({"sha256": sha, "package": package,
+                                  **{k: c.get(k) for k in COLUMNS["api_calls"][2:]}})
+    for f in doc.get("findings", []):
+        rows["findings"].append({"sha256": sha, "package": package, "rule_id": f["rule_id"],
+                                 "severity": f["severity"], "confidence": f["confidence"],
+                                 "category": f["category"], "sdk": f["sdk"],
+                                 "pi_categories": ";".join(f["pi_categories"]), "message": f["message"],
+                                 "fingerprint": f["fingerprint"], "accepted": bool(f.get("accepted"))})
+    for e in doc.get("errors", []):
+        rows["errors"].append({"sha256": sha, "path": paths[0], "code": e["code"], "message": e["message"]})
+    return rows
+
+
+def to_frames(docs: Iterable[dict[str, list[dict[str, Any]]]]) -> dict[str, pd.DataFrame]:
+    """The rows of many documents (``doc_rows``) -> one sorted DataFrame per table."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
+    for doc in docs:
+        for name in COLUMNS:
+            rows[name].extend(doc[name])
+    out = {}
     for name, columns in COLUMNS.items():
         frame = pd.DataFrame(rows[name], columns=list(columns))
         key = [c for c in columns if c not in ("message", "paths")][:4]
-        frames[name] = frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
-    return frames
+        out[name] = frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
+    return out
+
+
+def tables(results: Iterable[tuple[dict[str, Any], list[str]]]) -> dict[str, pd.DataFrame]:
+    """(result document, the input paths that had this content) -> one DataFrame per table."""
+    return to_frames(doc_rows(doc, paths) for doc, paths in results)
 
 
 def load_results(out: Path, inputs: dict[str, str]) -> list[tuple[dict[str, Any], list[str]]]:
+    """The stored results of ``inputs`` (path -> sha256). A batch reads every result its folder holds, each
+    checked, through ``scanner.batch.store``."""
     paths_of: dict[str, list[str]] = {}
     for path, sha in sorted(inputs.items()):
         paths_of.setdefault(sha, []).append(path)

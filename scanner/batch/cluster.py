@@ -11,10 +11,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from scanner.batch.job import Job, Row
+from scanner.batch.job import INTERNAL, Job, Row, failure_row
 
 if TYPE_CHECKING:
     from scanner.batch.isolation import IsolatedScanner
+    from signatures.model import KnowledgeBase
 
 _local = threading.local()
 
@@ -36,8 +37,9 @@ def dask_job(job: Job, timeout: float, max_memory: int, command: Sequence[str]) 
 
 
 def run_on_dask(jobs: list[Job], address: str, workers: int, timeout: float, max_memory: int,
-                worker_command: Sequence[str], on_row: Callable[[Row], None]) -> list[Row]:
-    """Submit every job to the cluster at ``address`` (``local``: a local cluster of ``workers`` processes)."""
+                worker_command: Sequence[str], on_row: Callable[[Row], None], kb: KnowledgeBase) -> list[Row]:
+    """Submit every job to the cluster at ``address`` (``local``: a local cluster of ``workers`` processes).
+    A task that fails (its Dask worker lost, a bug) is that app's error row, written from here."""
     # dask ships no complete type information: its calls are typed as Any here
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -50,10 +52,14 @@ def run_on_dask(jobs: list[Job], address: str, workers: int, timeout: float, max
         client = Client(address)  # type: ignore[no-untyped-call,unused-ignore]
     rows: list[Row] = []
     try:
-        futures = [client.submit(dask_job, job, timeout, max_memory, list(worker_command),
-                                 pure=False) for job in jobs]
+        futures = {client.submit(dask_job, job, timeout, max_memory, list(worker_command), pure=False): job
+                   for job in jobs}
         for future in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
-            row: Row = future.result()
+            job = futures[future]
+            try:
+                row: Row = future.result()
+            except Exception as exc:  # noqa: BLE001 -- one lost task is one app's error row, not the batch's end
+                row = failure_row(job, INTERNAL, f"the Dask task failed: {type(exc).__name__}: {exc}", kb)
             rows.append(row)
             on_row(row)
     finally:

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from scanner.batch.job import Job, Row, failure_row
+from scanner.batch.job import INTERNAL, Job, Row, failure_row
 from signatures.model import KnowledgeBase
 
 WORKER = (sys.executable, "-m", "scanner.batch.worker")
@@ -47,6 +47,15 @@ class IsolatedScanner:
         return self.proc
 
     def run(self, job: Job) -> Row:
+        """The app's row; a worker that fails, or answers out of turn, is replaced and the app is an error."""
+        try:
+            return self._run(job)
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:  # no start, a garbled or foreign reply
+            self._kill()
+            return failure_row(job, "worker-crashed", f"the scan worker failed: {type(exc).__name__}: {exc}",
+                               self.kb)
+
+    def _run(self, job: Job) -> Row:
         proc = self._start()
         if proc.stdin is None:  # always piped by _start; checked so the type is known
             raise RuntimeError("the scan worker has no input pipe")
@@ -65,12 +74,14 @@ class IsolatedScanner:
             how = "ran out of memory or was killed" if code and code < 0 else f"exited with code {code}"
             return failure_row(job, "worker-crashed", f"the scan worker {how}", self.kb)
         reply = json.loads(line)
+        if reply["sha256"] != job.sha256:
+            raise ValueError(f"a reply for another app ({reply['sha256']})")
         if reply["status"] == "memory":
             self._kill()  # its heap may be fragmented past use: start clean
             return failure_row(job, "out-of-memory", "scan exceeded the memory limit", self.kb)
         if reply["status"] == "crash":
-            return failure_row(job, "internal-error", f"internal error: {reply['error']}", self.kb)
-        return Row(reply["sha256"], reply["path"], reply["status"], reply["error"], reply.get("extra") or {})
+            return failure_row(job, INTERNAL, f"internal error: {reply['error']}", self.kb)
+        return Row(job.sha256, job.path, reply["status"], reply["error"], reply.get("code"))
 
     @staticmethod
     def _read_line(proc: subprocess.Popen[str], deadline: float) -> str | None:

@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
             row = run_job(job, kb)
             reply = dataclasses.asdict(row)
         except MemoryError:
-            reply = {"sha256": job.sha256, "path": job.path, "status": "memory", "error": None, "extra": {}}
+            reply = {"sha256": job.sha256, "path": job.path, "status": "memory", "error": None}
         except Exception as exc:  # noqa: BLE001 -- run_job catches app problems; a bug is recorded as the app's error
-            reply = {"sha256": job.sha256, "path": job.path, "status": "crash", "error": repr(exc), "extra": {}}
+            reply = {"sha256": job.sha256, "path": job.path, "status": "crash", "error": repr(exc)}
         out.write(json.dumps(reply) + "\n")
         out.flush()
     return 0
