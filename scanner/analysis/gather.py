@@ -26,7 +26,7 @@ from scanner.android.facts import ApkFacts
 from scanner.dex.constants import constant_string_methods
 from scanner.dex.dexset import DexSet, loaded_dex_names
 from scanner.dex.file import DexFile
-from scanner.errors import DexFormatError, ScanFailure
+from scanner.errors import CodeMissing, DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
 from scanner.input.safezip import SafeZip
 from scanner.model import ScanError
@@ -42,6 +42,11 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     for split in archive.apks:
         prefix = "" if split is archive.base else f"{split.name}!"
         loaded, skipped = loaded_dex_names(split.zip.names())
+        if split is archive.base and not loaded and apk.manifest.has_code:
+            found = f" (only {', '.join(skipped)}, which Android does not load without it)" if skipped else ""
+            raise CodeMissing(archive.path, f"{prefix}classes.dex is missing{found} while the manifest says the "
+                              "app has code: Android refuses to install it (INSTALL_FAILED_INVALID_APK: "
+                              "code is missing)")
         ignored.extend(prefix + n for n in skipped)
         for name in loaded:
             label = prefix + name

@@ -65,6 +65,7 @@ class ManifestFacts:
     meta_data: tuple[MetaData, ...]
     queries: Queries
     split: str | None
+    has_code: bool = True  # <application android:hasCode>: false for resource-only packages
 
 
 def _attr(el: Any, name: str) -> str | None:
@@ -142,6 +143,7 @@ def read_manifest(root: Any, path: str) -> ManifestFacts:
         meta_data=_meta_data(app),
         queries=_queries(root),
         split=root.get("split"),
+        has_code=app is None or _bool(app, "hasCode", True),
     )
 
 
