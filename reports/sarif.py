@@ -9,7 +9,9 @@ class/method or manifest element; accepted findings (policy or baseline) carry
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+from urllib.parse import quote
 
 from scanner.model import Audit, Evidence, Finding, Severity, Status
 from signatures.model import KnowledgeBase
@@ -45,8 +47,14 @@ def _rules(kb: KnowledgeBase) -> list[dict[str, Any]]:
     return out
 
 
+def uri(path: str) -> str:
+    """A file path as a SARIF URI reference: ``/`` separators, every other reserved or non-ASCII byte
+    percent-encoded (``my app#2.apk`` -> ``my%20app%232.apk``), undecodable bytes of the name kept as they were."""
+    return quote(os.fsencode(path.replace("\\", "/")), safe="/")
+
+
 def _location(audit: Audit, evidence: tuple[Evidence, ...]) -> dict[str, Any]:
-    artifact: dict[str, Any] = {"uri": audit.input.path.replace("\\", "/"), "index": 0}
+    artifact: dict[str, Any] = {"uri": uri(audit.input.path), "index": 0}
     if not audit.input.path.startswith("/"):
         artifact["uriBaseId"] = "%SRCROOT%"
     location: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact}}
@@ -85,7 +93,7 @@ class SarifWriter:
     def render(self, audit: Audit, kb: KnowledgeBase) -> str:
         rules = _rules(kb)
         index = {r["id"]: i for i, r in enumerate(rules)}
-        artifact: dict[str, Any] = {"location": {"uri": audit.input.path.replace("\\", "/")}}
+        artifact: dict[str, Any] = {"location": {"uri": uri(audit.input.path)}}
         if audit.input.sha256:
             artifact["hashes"] = {"sha-256": audit.input.sha256}
         notifications = [{"level": "error", "message": {"text": e.message}, "descriptor": {"id": e.code}}

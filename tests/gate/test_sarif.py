@@ -51,3 +51,20 @@ def test_accepted_findings_are_suppressed(tmp_path: Path) -> None:
     camera = [r for r in run["results"] if "android.permission.CAMERA" in r["message"]["text"]]
     assert camera and all(r["suppressions"][0]["justification"] == "policy: QR codes" for r in camera)
     assert all("suppressions" not in r for r in run["results"] if r not in camera)
+
+
+def test_artifact_uris_are_percent_encoded(tmp_path: Path) -> None:
+    """A file name with a space, '#', '%' and non-ASCII: a URI reference that decodes back to the path."""
+    from urllib.parse import unquote
+
+    folder = tmp_path / "my apps #1"
+    folder.mkdir()
+    target = folder / "50% 预览.apk"
+    target.write_bytes((FIXTURES / "sdks.apk").read_bytes())
+    doc = _sarif(str(target))
+    jsonschema.validate(doc, SCHEMA)
+    [run] = doc["runs"]
+    uris = {run["artifacts"][0]["location"]["uri"]} | {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    [encoded] = uris
+    assert " " not in encoded and "#" not in encoded and unquote(encoded) == str(target)
