@@ -39,6 +39,9 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     names: list[str] = []
     ignored: list[str] = []
     problems: list[ScanError] = list(apk.problems)  # unreadable resources, label, network config, signature
+    problems += [ScanError("split-missing", f"{archive.path}: the bundle's manifest.json lists {name}, which it "
+                           "does not hold: Android refuses to install the set (INSTALL_FAILED_MISSING_SPLIT); "
+                           "what that split holds was not analysed") for name in archive.missing]
     for split in archive.apks:
         prefix = "" if split is archive.base else f"{split.name}!"
         loaded, skipped = loaded_dex_names(split.zip.names())

@@ -40,6 +40,7 @@ class AppArchive:
     size: int
     base: Split
     splits: tuple[Split, ...]
+    missing: tuple[str, ...] = ()  # APKs the bundle's own metadata lists but does not hold
 
     @property
     def apks(self) -> tuple[Split, ...]:
@@ -135,9 +136,11 @@ def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS) -> AppArchive:
     base = splits.pop(base_name)
     if MANIFEST not in base:
         raise BundleError(path, f"base APK {base_name!r} has no {MANIFEST}")
+    listed = _xapk_files(outer, path) if fmt == "xapk" else []
     return AppArchive(
         path, fmt, digest, len(data), Split(base_name, base),
         tuple(Split(n, z) for n, z in sorted(splits.items())),
+        tuple(sorted({f for f in listed if f not in apk_names})),
     )
 
 
@@ -158,6 +161,16 @@ def _bundle_layout(outer: SafeZip, apk_names: list[str], path: str) -> tuple[str
     if len(candidates) != 1:
         raise BundleError(path, f"cannot tell the base APK among {', '.join(apk_names)}")
     return fmt, candidates[0]
+
+
+def _xapk_files(outer: SafeZip, path: str) -> list[str]:
+    """The APK files an XAPK's ``manifest.json`` lists under ``split_apks``."""
+    try:
+        meta = json.loads(outer.read("manifest.json"))
+    except ValueError as exc:
+        raise BundleError(path, f"manifest.json is not valid JSON: {exc}") from None
+    items = meta.get("split_apks") if isinstance(meta, dict) else None
+    return [str(i["file"]) for i in items or [] if isinstance(i, dict) and isinstance(i.get("file"), str)]
 
 
 def _xapk_base(outer: SafeZip, path: str) -> str | None:

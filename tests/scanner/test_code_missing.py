@@ -1,4 +1,4 @@
-"""An APK without classes.dex is what Android refuses to install, unless its manifest says it has no code."""
+"""What Android refuses to install: no classes.dex while the manifest has code, a split the bundle lists but lacks."""
 
 from __future__ import annotations
 
@@ -52,3 +52,18 @@ def test_a_package_that_declares_no_code_needs_no_dex(tmp_path: Path) -> None:
                     "-F", str(apk)], check=True, capture_output=True)
     audit = scan(str(apk))
     assert audit.status is Status.OK and audit.app is not None and audit.app.package == "org.example.nocode"
+
+
+def test_a_split_the_xapk_lists_but_lacks_makes_the_result_partial_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "lacking.xapk"
+    with zipfile.ZipFile(FIXTURES / "split.xapk") as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            if info.filename != "config.xxhdpi.apk":
+                dst.writestr(info, src.read(info))
+    audit = scan(str(path))
+    assert audit.status is Status.PARTIAL
+    [error] = audit.errors
+    assert error.code == "split-missing" and "config.xxhdpi.apk" in error.message
+    assert "INSTALL_FAILED_MISSING_SPLIT" in error.message
+    assert audit.app is not None and audit.app.package == "org.appaudit.fixture.split"  # the rest is analysed
+    assert scan(str(FIXTURES / "split.xapk")).status is Status.OK  # the whole set is not partial
