@@ -155,6 +155,8 @@ def scan(args: argparse.Namespace) -> int:
         raise UsageError("--fail-on-new needs --baseline FILE (the findings already accepted)")
     kb = signatures.load()
     options = _options(args, kb)
+    for note in options.policy.warnings if options.policy else ():
+        print(f"appaudit: warning: {note}", file=sys.stderr)
     paths = expand(args.paths, warn=lambda note: print(f"appaudit: warning: {note}", file=sys.stderr))
     if not paths:
         raise UsageError("no APK, XAPK, APKS or APKM found in the given paths")
@@ -167,6 +169,7 @@ def scan(args: argparse.Namespace) -> int:
         with working_on(path):
             audit = scan_app(path, options, kb)
             audits.append(audit)
+            _warn_foreign_baseline(audit, options)
             if out is None:
                 sys.stdout.write(WRITERS[formats[0]].render(audit, kb))
                 continue
@@ -175,6 +178,15 @@ def scan(args: argparse.Namespace) -> int:
                        for f in formats]
             _report(audit, written, gate)
     return exit_code(audits, gate)
+
+
+def _warn_foreign_baseline(audit: Audit, options: ScanOptions) -> None:
+    """A baseline made for another package accepts nothing here: say so rather than let it look empty."""
+    baseline = options.baseline
+    package = audit.app.package if audit.app else None
+    if baseline is not None and baseline.package and package and baseline.package != package:
+        print(f"appaudit: warning: baseline {baseline.path} was made for {baseline.package}, not {package}: "
+              "none of its entries can match this app", file=sys.stderr)
 
 
 def _report(audit: Audit, written: list[Path], gate: Gate) -> None:

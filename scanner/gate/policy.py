@@ -49,6 +49,7 @@ class Policy:
     allowed_permissions: Mapping[str, str] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
+    warnings: tuple[str, ...] = ()  # accepted, but probably not what was meant (a misspelt permission)
 
 
 def find_policy(folder: Path) -> Path | None:
@@ -74,8 +75,12 @@ def load_policy(path: Path, kb: KnowledgeBase) -> Policy:
         if sdk_id not in {s.id for s in kb.sdks}:
             raise PolicyError(label, f"allow.sdks: unknown SDK id {sdk_id!r}; see `appaudit signatures list`")
     permissions = _justified(label, "allow.permissions", allow.get("permissions", {}))
+    # an app may define permissions of its own, so an unknown name is allowed, but said
+    warnings = tuple(f"{label}: allow.permissions: {name!r} is no permission the knowledge base knows "
+                     "(a typo would accept nothing)" for name in sorted(permissions) if kb.permission(name) is None)
     disabled, severity = _rule_settings(label, rules, kb)
-    return Policy(label, _category(label, doc.get("category"), kb), sdks, permissions, severity, disabled)
+    return Policy(label, _category(label, doc.get("category"), kb), sdks, permissions, severity, disabled,
+                  warnings)
 
 
 def _category(label: str, value: Any, kb: KnowledgeBase) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 
 from scanner import ScanOptions, scan
 from scanner.gate.baseline import BaselineError, create, load
+from tests.conftest import FIXTURES
 from tests.gate.conftest import V1, V2, appaudit
 
 
@@ -45,3 +46,14 @@ def test_bad_baselines(tmp_path: Path, text: str, words: str) -> None:
     path.write_text(text)
     with pytest.raises(BaselineError, match=words.replace("[", r"\[").replace("]", r"\]")):
         load(path)
+
+
+def test_a_baseline_of_another_package_is_said(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    assert appaudit("baseline", "create", V2, "-o", str(baseline), "--reason", "r").returncode == 0
+    other = appaudit("scan", str(FIXTURES / "sdks.apk"), "-o", str(tmp_path / "out"), "-f", "json",
+                     "--baseline", str(baseline))
+    assert f"baseline {baseline} was made for org.appaudit.fixture.release, not org.appaudit.fixture.sdks" \
+        in other.stderr
+    same = appaudit("scan", V2, "-o", str(tmp_path / "out2"), "-f", "json", "--baseline", str(baseline))
+    assert "was made for" not in same.stderr

@@ -9,6 +9,7 @@ import pytest
 import signatures
 from scanner import ScanOptions, scan
 from scanner.gate.policy import PolicyError, load_policy
+from tests.conftest import FIXTURES
 from tests.gate.conftest import V2, appaudit
 
 
@@ -59,3 +60,14 @@ def test_category_from_policy(tmp_path: Path) -> None:
     audit = scan(V2, ScanOptions(policy=policy))
     assert audit.category == "short_video"
     assert any(f.rule_id == "category.no_pi_needed" for f in audit.findings)
+
+
+def test_an_unknown_permission_in_the_policy_is_accepted_but_said(tmp_path: Path) -> None:
+    policy = tmp_path / "appaudit.toml"
+    policy.write_text('[allow.permissions]\n"android.permission.CAMRA" = "QR codes"\n'
+                      '"android.permission.READ_PHONE_STATE" = "call state"\n', encoding="utf-8")
+    proc = appaudit("scan", str(FIXTURES / "sdks.apk"), "-o", str(tmp_path / "out"), "-f", "json",
+                    "--config", str(policy))
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("appaudit: warning:")]
+    assert len(warnings) == 1 and "'android.permission.CAMRA' is no permission the knowledge base knows" in warnings[0]
