@@ -60,6 +60,12 @@ class CodeMissing(ScanFailure):
     code = "code-missing"
 
 
+class MemoryLimit(ScanFailure):
+    """The analysis needed more memory than the cap (``--max-memory``) allows."""
+
+    code = "memory-limit"
+
+
 class DexFormatError(ScanFailure):
     code = "dex-unreadable"
 

@@ -18,7 +18,7 @@ from scanner.analysis.reachability import PreConsent, pre_consent
 from scanner.analysis.result import error_audit
 from scanner.analysis.targets import api_targets
 from scanner.dex.references import code_graph
-from scanner.errors import ScanFailure
+from scanner.errors import MemoryLimit, ScanFailure
 from scanner.input.archive import open_app
 from scanner.model import Audit, InputInfo
 from signatures.model import KnowledgeBase
@@ -49,6 +49,9 @@ def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None
         reach = pre_consent(dex, facts.apk.manifest)
     except ScanFailure as exc:
         return Analysis(error_audit(info, exc, kb))
+    except MemoryError:
+        return Analysis(error_audit(info, MemoryLimit(path, "reading the app needs more memory than the cap "
+                                                      "(--max-memory) allows"), kb))
     except Exception as exc:  # noqa: BLE001 -- a reader bug must not end a batch: it becomes this app's error
         return Analysis(error_audit(info, ScanFailure(path, f"internal error while reading the app: {exc!r}"), kb))
     return Analysis(detect(facts, index, reach, kb, options.category), facts, index, reach)

@@ -12,16 +12,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import resource
 import sys
 
-
-def limit_memory(megabytes: int) -> None:
-    if megabytes > 0:
-        limit = megabytes << 20
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+from scanner.memory import limit_memory
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from scanner.gate.diff import diff as diff_results
 from scanner.gate.policy import PolicyError, find_policy, load_policy
 from scanner.gate.verdict import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Gate, exit_code
 from scanner.input.archive import expand
+from scanner.memory import limit_memory
 from scanner.model import Audit, Severity, Status
 from signatures.model import KnowledgeBase, KnowledgeBaseError, UnknownAppType
 
@@ -163,6 +164,7 @@ def scan(args: argparse.Namespace) -> int:
     if to_stdout and len(paths) != 1:
         raise UsageError("-o - needs exactly one input")
     out = None if to_stdout else writable_folder(args.output)
+    limit_memory(args.max_memory)  # after the imports and the knowledge base: only the analysis counts
     gate = Gate(Severity.parse(args.fail_on) if args.fail_on else None, args.fail_on_new)
     audits, names = [], StemNamer()
     for path in paths:

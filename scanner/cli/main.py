@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "is not accepted by the policy or baseline")
     scan.add_argument("--fail-on-new", action="store_true",
                       help="exit 1 for findings the baseline does not hold (needs --baseline)")
+    scan.add_argument("--max-memory", type=int, default=4096, metavar="MB",
+                      help="address-space cap of the scan; an app needing more gets an error result, the "
+                      "others go on (0: no cap; default: %(default)s)")
 
     base = commands.add_parser("baseline", parents=common, help="accept the current findings of an app")
     base_commands = base.add_subparsers(dest="baseline_command", required=True, parser_class=_Parser)

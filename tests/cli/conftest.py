@@ -28,6 +28,9 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
     # main() restores the default SIGPIPE action for the whole process: not in a test worker
     monkeypatch.setattr(signal, "signal", lambda *_: None)
+    # nor may `scan` cap the worker's address space: the cap would outlive the test and reach the
+    # tools later tests start (a JVM reserves more than 4 GB of address space)
+    monkeypatch.setattr("scanner.cli.commands.limit_memory", lambda megabytes: None)
 
     def run(*argv: str) -> Run:
         capsys.readouterr()
