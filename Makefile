@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo-reports
 
-.PHONY: install demo test bench accuracy fixtures lint typecheck check clean
+.PHONY: install demo test bench accuracy fixtures lint typecheck check clean fuzz
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ bench: install
 # score appaudit against truth derived without its knowledge base (bench/accuracy/)
 accuracy: install
 	PYTHONPATH=bench $(PY) -m accuracy
+
+# a longer fuzz campaign of the hostile-input readers (tests/fuzz/): FUZZ_MINUTES per target (default 3),
+# FUZZ_TARGETS=zip,manifest,arsc,dex,signing, FUZZ_JOBS processes; new crashes are saved in fuzz-findings/
+fuzz: install
+	FUZZ_MINUTES=$${FUZZ_MINUTES:-3} $(PY) -m tests.fuzz.campaign
 
 fixtures:
 	bash tests/fixtures/build.sh

@@ -263,7 +263,7 @@ def _label(label: str | None, resources: _Resources, part: _Part, problems: list
 def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> SigningInfo:
     """Signature schemes and certificates; an unsigned APK is fine, a damaged signature is a problem."""
     schemes: list[str] = []
-    certs: dict[bytes, object] = {}
+    certs: dict[bytes, CertificateInfo] = {}
     for scheme, signed, getter in (
         ("v1", apk.is_signed_v1, apk.get_certificates_v1),
         ("v2", apk.is_signed_v2, apk.get_certificates_v2),
@@ -278,7 +278,7 @@ def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> SigningInfo:
             listed = True
             for cert in getter():
                 if cert is not None:
-                    certs.setdefault(cert.sha256, cert)
+                    certs.setdefault(cert.sha256, _certificate(cert))  # names parse lazily: here, guarded
         except Exception as exc:  # noqa: BLE001  androguard's signature parsers raise many kinds on hostile input
             # v2, v3 and v3.1 share one block: once it fails to parse, androguard reports the
             # schemes after the first as absent, so the loss is the block's, not one scheme's
@@ -291,8 +291,7 @@ def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> SigningInfo:
                 lost = "its v2/v3/v3.1 signatures are not reported"
             problems.append(part.problem(
                 "signing-block-unreadable", f"{part.prefix}{where} cannot be parsed ({_reason(exc)}); {lost}"))
-    return SigningInfo(tuple(schemes), tuple(sorted((_certificate(c) for c in certs.values()),
-                                                key=lambda c: c.sha256)))
+    return SigningInfo(tuple(schemes), tuple(sorted(certs.values(), key=lambda c: c.sha256)))
 
 
 def _certificate(cert) -> CertificateInfo:  # type: ignore[no-untyped-def]

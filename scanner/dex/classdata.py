@@ -98,6 +98,8 @@ def _section(dex: DexFile, item_type: int) -> tuple[int, int] | None:
     starts = sorted({e[3] for e in entries} | {len(data)})
     for kind, _, _, start in entries:
         if kind == item_type:
+            if start >= len(data):
+                raise DexFormatError(dex.label, f"{dex.name}: a map_list section starts past the end of the file")
             return start, next(s for s in starts if s > start)
     return None
 

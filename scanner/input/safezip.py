@@ -74,7 +74,8 @@ class SafeZip:
         try:
             with self._zip.open(info) as stream:
                 data = stream.read(limit + 1)  # one read: zipfile stops at the declared size
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
+            # RuntimeError: the entry is marked encrypted, which Android's zip reader refuses too
             raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
         if len(data) > limit:
             raise ZipLimitExceeded(
@@ -91,7 +92,8 @@ class SafeZip:
         try:
             with self._zip.open(self._infos[name]) as stream:
                 return stream.read(size)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
+            # RuntimeError: the entry is marked encrypted, which Android's zip reader refuses too
             raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
 
 
@@ -106,7 +108,7 @@ def _open(data: bytes, label: str) -> zipfile.ZipFile:
                 label, f"zip is truncated or damaged: its central directory cannot be read ({exc})"
             ) from None
         raise NotAZip(label, "not a zip archive (an APK is a zip file)") from None
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, NotImplementedError) as exc:  # e.g. "zip file version 12.7"
         raise CorruptZip(label, f"zip cannot be read: {exc}") from None
 
 

@@ -1,0 +1,1 @@
+"""Fuzz targets of the readers of hostile input (``make fuzz`` runs a longer campaign)."""
