@@ -22,10 +22,12 @@ SUBJECT = bytes.fromhex("303c310b30090603")  # the fixture certificate's Name: S
 
 
 def test_malformed_certificate_name_in_signing_block_is_a_problem(tmp_path: Path) -> None:
+    intact = tmp_path / "intact.apk"
+    intact.write_bytes(fixture_bytes("release_v2.apk"))
+    sound = read_apk_facts(open_app(str(intact)))
+    assert sound.problems == () and "v2" in sound.signing.schemes  # the premise: the block reads today
     data = bytearray(fixture_bytes("release_v2.apk"))
-    block = signing_block(bytes(data))
-    assert block is not None
-    start, end = block
+    start, end = signing_block(bytes(data)) or (0, 0)
     hits = 0
     at = data.find(SUBJECT, start, end)
     while at >= 0:  # first RDN: SET (0x31) -> SEQUENCE (0x30), same length ("tag should have been 17")
@@ -36,7 +38,8 @@ def test_malformed_certificate_name_in_signing_block_is_a_problem(tmp_path: Path
     apk = tmp_path / "bad-name.apk"
     apk.write_bytes(bytes(data))
     facts = read_apk_facts(open_app(str(apk)))
-    assert any(p.code == "signing-block-unreadable" for p in facts.problems)
+    assert {p.code for p in facts.problems} == {"signing-block-unreadable"}  # nothing else is lost
+    assert facts.signing.schemes[:1] == ("v1",)  # the JAR signature is still reported
 
 
 def _central_directory_entry(data: bytes, name: bytes) -> int:
