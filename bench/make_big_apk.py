@@ -475,13 +475,18 @@ def dex_header(path: Path) -> dict[str, int]:
                                              for i, n in enumerate(names)}
 
 
-def manifest() -> str:
+def components_xml(package: str, activity_labels: bool = False) -> str:
+    """The <activity>/<service>/<receiver>/<provider> elements of COMPONENTS; ``activity_labels`` gives
+    each activity a ``@string/title_N`` label (a store app's titles are resources too)."""
     tags = {"Activity": "activity", "Service": "service", "BroadcastReceiver": "receiver",
             "ContentProvider": "provider"}
-    comps = ""
+    comps, activities = "", 0
     for i, (name, sup, _, _) in enumerate(COMPONENTS[1:]):
         tag = tags[sup.split("/")[-1][:-1]]
-        extra = f' android:authorities="com.example.bigapp.p{i}"' if tag == "provider" else ""
+        extra = f' android:authorities="{package}.p{i}"' if tag == "provider" else ""
+        if tag == "activity" and activity_labels:
+            extra += f' android:label="@string/title_{activities}"'
+            activities += 1
         action = ("android.intent.action.MAIN" if i == 0 else
                   "android.intent.action.BOOT_COMPLETED" if tag == "receiver" else "")
         inner = (f'<intent-filter><action android:name="{action}"/>' + (
@@ -489,6 +494,11 @@ def manifest() -> str:
             "</intent-filter>") if action else ""
         comps += (f'    <{tag} android:name="{name.replace("/", ".")}"{extra}'
                   f' android:exported="{str(bool(inner)).lower()}">{inner}</{tag}>\n')
+    return comps
+
+
+def manifest() -> str:
+    comps = components_xml("com.example.bigapp")
     perms = "".join(f'  <uses-permission android:name="android.permission.{p}"/>\n' for p in PERMISSIONS)
     app = COMPONENTS[0][0].replace("/", ".")
     return ('<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android='

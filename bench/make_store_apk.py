@@ -280,22 +280,7 @@ def png(size: int, rgb: int) -> bytes:
 
 
 def manifest() -> str:
-    tags = {"Activity": "activity", "Service": "service", "BroadcastReceiver": "receiver",
-            "ContentProvider": "provider"}
-    comps, activities = "", 0
-    for i, (name, sup, _, _) in enumerate(big.COMPONENTS[1:]):
-        tag = tags[sup.split("/")[-1][:-1]]
-        extra = f' android:authorities="{PACKAGE}.p{i}"' if tag == "provider" else ""
-        if tag == "activity":  # activity titles are resources too, as in real apps
-            extra += f' android:label="@string/title_{activities}"'
-            activities += 1
-        action = ("android.intent.action.MAIN" if i == 0 else
-                  "android.intent.action.BOOT_COMPLETED" if tag == "receiver" else "")
-        inner = (f'<intent-filter><action android:name="{action}"/>' + (
-            '<category android:name="android.intent.category.LAUNCHER"/>' if i == 0 else "") +
-            "</intent-filter>") if action else ""
-        comps += (f'    <{tag} android:name="{name.replace("/", ".")}"{extra}'
-                  f' android:exported="{str(bool(inner)).lower()}">{inner}</{tag}>\n')
+    comps = big.components_xml(PACKAGE, activity_labels=True)
     meta = "".join(f'    <meta-data android:name="{k}" android:value="@string/{v}"/>\n' for k, v in (
         ("UMENG_APPKEY", "umeng_appkey"), ("UMENG_CHANNEL", "channel"), ("JPUSH_APPKEY", "jpush_appkey"),
         ("com.facebook.sdk.ApplicationId", "facebook_app_id")))
