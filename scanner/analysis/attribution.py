@@ -14,7 +14,7 @@ TRACKING = frozenset({"analytics", "advertisement", "profiling", "identification
 
 def dotted(descriptor: str) -> str:
     """``Lcom/a/B;`` -> ``com.a.B``; a name already dotted is returned as it is."""
-    return descriptor[1:-1].replace("/", ".") if descriptor.startswith("L") else descriptor
+    return descriptor[1:-1].replace("/", ".") if descriptor.startswith("L") and descriptor.endswith(";") else descriptor
 
 
 def is_tracker(sdk: TrackerSignature) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from scanner.analysis.attribution import dotted
 from scanner.dex.references import CodeGraph, package_of
 from signatures.model import KnowledgeBase
 
@@ -65,7 +66,7 @@ class Ownership:
 
     def of_class(self, name: str) -> Owner:
         """Owner of a class, by dotted name or Dalvik descriptor; classes the dex lacks fall back to names."""
-        cls = name[1:-1].replace("/", ".") if name.startswith("L") and name.endswith(";") else name
+        cls = dotted(name)
         exact = self.classes.get(cls)
         if exact is not None:
             return exact
@@ -115,7 +116,7 @@ def prefix_owner(kb: KnowledgeBase, package: str, app_package: str) -> Owner | N
 def attribute(kb: KnowledgeBase, graph: CodeGraph, class_names: Iterable[str], app_package: str,
               app_classes: Iterable[str]) -> Ownership:
     """Decide the owner of every package of the app; ``app_classes``: application and component classes."""
-    classes = [c[1:-1].replace("/", ".") if c.startswith("L") else c for c in class_names]
+    classes = [dotted(c) for c in class_names]
     packages = set(graph.packages) | {package_of(c) for c in classes}
     owners: dict[str, Owner] = {}
     for p in packages:

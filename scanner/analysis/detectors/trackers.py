@@ -45,7 +45,7 @@ def _by_code(context: Context, signals: dict[str, _Signals]) -> None:
         s = signals.setdefault(owner.sdk, _Signals())
         s.classes += 1
         s.units += units
-        key = (name[1:-1].replace("/", ".").rpartition(".")[0], owner.rule)
+        key = (dotted(name).rpartition(".")[0], owner.rule)
         s.packages[key] = s.packages.get(key, 0) + 1
 
 
@@ -123,7 +123,7 @@ def _versions(context: Context, found: set[str]) -> dict[str, SdkVersion]:
     kb = context.kb
     loaded = {(s.caller.partition("->")[0], s.target) for s in context.index.sites
               if s.kind == "string" and is_code_version(s.target)}
-    code = [c for descriptor, value in sorted(loaded) if (c := code_clue(descriptor[1:-1].replace("/", "."), value))]
+    code = [c for descriptor, value in sorted(loaded) if (c := code_clue(dotted(descriptor), value))]
     return sdk_versions((*context.facts.version_clues, *code), lambda cls: context.owners.of_class(cls).sdk,
                         {s: kb.sdk(s).version_fields for s in found},
                         prefixes={s: kb.sdk(s).prefixes for s in found},
