@@ -5,6 +5,7 @@ The readers (androguard, NumPy) load here; code that only consumes facts does no
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from itertools import chain
 
@@ -26,15 +27,16 @@ from scanner.android.facts import ApkFacts
 from scanner.dex.constants import constant_string_methods
 from scanner.dex.dexset import DexSet, loaded_dex_names
 from scanner.dex.file import DexFile
-from scanner.errors import CodeMissing, DexFormatError, ScanFailure
+from scanner.errors import CodeMissing, CorruptZip, DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
 from scanner.input.safezip import SafeZip
+from scanner.input.ziptricks import PREPENDED_DEX, ZipTrick, inspect_zip, prepended_size
 from scanner.model import ScanError
 
 
 def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     """Read the manifest and every loaded dex of every APK of the app."""
-    apk = read_apk_facts(archive)
+    apk = dataclasses.replace(read_apk_facts(archive), zip_tricks=_zip_tricks(archive))
     files: list[DexFile] = []
     names: list[str] = []
     ignored: list[str] = []
@@ -54,7 +56,10 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
         for name in loaded:
             label = prefix + name
             try:
-                data, trailing = _dex_bytes(split.zip, name)
+                try:
+                    data, trailing = _dex_bytes(split.zip, name)
+                except CorruptZip as exc:  # e.g. a compression method the code loader does not read
+                    raise DexFormatError(archive.path, f"{label} cannot be read: {exc.reason}") from None
                 if trailing:
                     problems.append(ScanError("dex-trailing-data", (
                         f"{archive.path}: {label} inflates past the {len(data)} bytes its header declares "
@@ -69,6 +74,9 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
                 continue
             files.append(dex_file)
             names.append(label)
+    if prepended := _prepended_dex(archive, problems):
+        files.append(prepended)
+        names.append(PREPENDED_DEX)
     dex = DexSet(files)
     urls = find_urls(dex.strings(), "dex") + find_urls(apk.resource_strings, "resource")
     source = Source(archive.path, archive.format, archive.sha256, archive.size, tuple(s.name for s in archive.splits))
@@ -78,6 +86,37 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
 
 
 _DEX_FILE_SIZE_AT = 32  # header_item.file_size
+
+
+def _zip_tricks(archive: AppArchive) -> tuple[ZipTrick, ...]:
+    """The zip tricks of every APK of the app; a split's entries are named "<apk>!<entry>"."""
+    found: list[ZipTrick] = []
+    for split in archive.apks:
+        prefix = "" if split is archive.base else f"{split.name}!"
+        found += [dataclasses.replace(t, entry=prefix + t.entry) if prefix else t for t in inspect_zip(split.zip)]
+    return tuple(found)
+
+
+def _prepended_dex(archive: AppArchive, problems: list[ScanError]) -> DexFile | None:
+    """A dex placed before the base APK's first zip entry, read like any other (its code runs on old Android).
+
+    The Janus exploit makes the dex span the whole file (its ``file_size`` is the APK's length), so the
+    zip lies inside the dex; the reader takes the header's size, bounded by the file.
+    """
+    entries = archive.base.zip
+    if prepended_size(entries) <= 0 or entries.data[:4] != b"dex\n":
+        return None
+    head = entries.data[:_DEX_FILE_SIZE_AT + 4]
+    size = int.from_bytes(head[_DEX_FILE_SIZE_AT:], "little") if len(head) == _DEX_FILE_SIZE_AT + 4 else 0
+    try:
+        dex_file = DexFile(bytes(entries.data[:min(size, len(entries.data))]), PREPENDED_DEX, archive.path)
+        dex_file.methods  # noqa: B018  (parsed now: a damaged one is a problem here, not a failure later)
+        dex_file.protos  # noqa: B018
+    except DexFormatError as exc:
+        problems.append(ScanError(exc.code, f"{archive.path}: the dex before the zip entries cannot be read "
+                                  f"({exc.reason})"))
+        return None
+    return dex_file
 
 
 def _dex_bytes(entries: SafeZip, name: str) -> tuple[bytes, bool]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from scanner.android.manifest import ManifestFacts
 from scanner.android.netconfig import NetworkSecurityConfig
+from scanner.input.ziptricks import ZipTrick
 from scanner.model import ScanError, SigningInfo
 
 
@@ -35,3 +36,5 @@ class ApkFacts:
     # parts that exist (or are referenced) but could not be read; the rest was read. Defaults to ()
     # so facts snapshots written before this field existed still load.
     problems: tuple[ScanError, ...] = ()
+    # where the zip reads differently to Android and to other tools (entries of splits as "<apk>!<entry>")
+    zip_tricks: tuple[ZipTrick, ...] = ()

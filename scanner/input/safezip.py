@@ -5,17 +5,28 @@ The standard library's ``zipfile`` reads the central directory the way Android's
 scanner) applies on top: duplicate names are rejected (Android refuses to
 install such a package since they let two parsers see different files), and
 inflation is bounded so a zip bomb cannot exhaust memory.
+
+Compression methods other than STORED (0) and DEFLATED (8) are read the way Android reads them, which
+differs by reader: the resource reader (libandroidfw, used for the manifest, ``resources.arsc`` and
+``res/``) inflates every entry not marked STORED, so a deflated manifest that declares method 0x5a5a
+installs while ``zipfile`` refuses it (an evasion seen in the wild); the code loader reads only STORED and
+DEFLATED, so such a dex is not run. ``read`` follows the first, ``read_prefix`` (dex) the second; both
+were checked against aapt and dexdump, which are built from those libraries.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
 
 from scanner.errors import CorruptZip, DuplicateEntry, NotAZip, TruncatedZip, ZipLimitExceeded
+
+KNOWN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +82,15 @@ class SafeZip:
                 f"entry {name!r} inflates to {info.file_size} bytes, over the limit of "
                 f"{self.limits.max_entry_size}",
             )
-        try:
-            with self._zip.open(info) as stream:
-                data = stream.read(limit + 1)  # one read: zipfile stops at the declared size
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
-            # RuntimeError: the entry is marked encrypted, which Android's zip reader refuses too
-            raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
+        if info.compress_type not in KNOWN_METHODS:
+            data = self._inflate_unknown(info, limit)
+        else:
+            try:
+                with self._zip.open(info) as stream:
+                    data = stream.read(limit + 1)  # one read: zipfile stops at the declared size
+            except _READ_ERRORS as exc:
+                # RuntimeError: the entry is marked encrypted, which Android's zip reader refuses too
+                raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
         if len(data) > limit:
             raise ZipLimitExceeded(
                 self.label, f"entry {name!r} inflates past its declared size of {info.file_size}")
@@ -89,12 +103,41 @@ class SafeZip:
         For formats whose header says how long they are (a dex): the rest is never inflated.
         """
         size = max(0, min(size, self.limits.max_entry_size))
+        info = self._infos[name]
+        if info.compress_type not in KNOWN_METHODS:
+            raise CorruptZip(self.label, f"entry {name!r} declares compression method {info.compress_type:#06x}, "
+                                         "which Android's code loader does not read (only STORED and DEFLATED)")
         try:
-            with self._zip.open(self._infos[name]) as stream:
+            with self._zip.open(info) as stream:
                 return stream.read(size)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
+        except _READ_ERRORS as exc:
             # RuntimeError: the entry is marked encrypted, which Android's zip reader refuses too
             raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
+
+    def method(self, name: str) -> int:
+        return self._infos[name].compress_type
+
+    def infos(self) -> list[zipfile.ZipInfo]:
+        """The central directory's records, in order (for the checks of ``scanner.input.ziptricks``)."""
+        return list(self._infos.values())
+
+    def _inflate_unknown(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        """An entry whose method is neither STORED nor DEFLATED, inflated as Android's resource reader does."""
+        at = info.header_offset
+        head = self.data[at:at + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            raise CorruptZip(self.label, f"entry {info.filename!r} has no local header at offset {at}")
+        name_len, extra_len = struct.unpack_from("<HH", head, 26)
+        start = at + 30 + name_len + extra_len
+        packed = memoryview(self.data)[start:start + info.compress_size]
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(packed, limit + 1)
+        except zlib.error as exc:
+            raise CorruptZip(self.label, (
+                f"cannot read entry {info.filename!r}: it declares compression method {info.compress_type:#06x}, "
+                f"which Android's resource reader inflates, and it does not inflate ({exc})")) from None
+        return data
 
 
 def _open(data: bytes, label: str) -> zipfile.ZipFile:

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from graphlib import CycleError, TopologicalSorter
 
-from scanner.analysis.detectors import api_calls, compliance, endpoints, manifest, packers, permissions, trackers
+from scanner.analysis.detectors import (
+    api_calls,
+    compliance,
+    endpoints,
+    integrity,
+    manifest,
+    packers,
+    permissions,
+    trackers,
+)
 from scanner.analysis.detectors.base import Context, Detector, Results
 
-ALL: tuple[Detector, ...] = (trackers, api_calls, endpoints, permissions, manifest, packers, compliance)
+ALL: tuple[Detector, ...] = (trackers, api_calls, endpoints, permissions, manifest, packers, integrity, compliance)
 
 
 def ordered(detectors: tuple[Detector, ...] = ALL) -> tuple[Detector, ...]:
