@@ -4,6 +4,8 @@ APK, in process; then batch throughput.
 
 Flags (``make bench ARGS="..."`` or ``.venv/bin/python bench/run.py ...``):
   --startup-only      the start-up alone (seconds, not minutes)
+  --hostile           peak memory on the two hostile APKs of issue 13 alone (about 2 minutes)
+  --no-hostile        skip them
   --store             start-up, the store-shaped APKs end to end and their batch throughput only: the
                       real-world part, a few minutes (less with --runs 3 --no-exodus)
   --no-store          skip the store-shaped part (the in-process figures and the fixture batch only)
@@ -28,6 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hostile_bench  # bench/hostile_bench.py, beside this script
 import startup  # bench/startup.py, beside this script
 import store_bench  # bench/store_bench.py
 
@@ -67,6 +70,9 @@ def store_batch(apks: list[Path]) -> None:
 
 
 def main() -> int:
+    if "--hostile" in sys.argv:
+        hostile_bench.report()  # a measurement: a MISS is printed, not an exit code
+        return 0
     startup_checks = startup.report()  # first, so that it shows before the minutes of the big-APK part
     if "--startup-only" in sys.argv:
         return 0
@@ -77,6 +83,8 @@ def main() -> int:
             store_batch([store_bench.CACHE / name for name, _ in store_bench.APKS])
     if "--store" not in sys.argv:
         checks += big_apk()
+        if "--no-hostile" not in sys.argv:
+            checks += hostile_bench.report()
     print()
     for text, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {text}")
