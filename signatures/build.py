@@ -21,6 +21,7 @@ from signatures.model import (
     StringConstant,
     TrackerSignature,
 )
+from signatures.regexset import check_re2
 
 _METHOD_REF = re.compile(r"^L[\w/$-]+;->[\w$<>-]+\([\w/$;\[]*\)[\w/$;\[]+$")
 _FIELD_REF = re.compile(r"^L[\w/$-]+;->[\w$-]+:[\w/$;\[]+$")
@@ -30,9 +31,12 @@ _STATIC_FIELD = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*){2,}$")  # pkg
 
 
 def _compile(entry: Entry, key: str, pattern: str) -> str:
+    """A pattern both engines accept: Python's (the check users can reproduce) and RE2's (the matcher)."""
     try:
         re.compile(pattern)
-    except re.error as exc:
+        if pattern:
+            check_re2(pattern)
+    except (re.error, ValueError) as exc:
         raise entry.fail(f"{key} does not compile: {exc}") from None
     return pattern
 

@@ -2,9 +2,9 @@
 
 The TOML files stay the source of truth. Parsing and validating them costs about 70 ms per process;
 a pickle of the finished ``KnowledgeBase`` loads in 5-15 ms. The copy lives in the user's cache folder
-under a name that is the sha256 of appaudit's version and of every data file (and of the user's
-tracker cache, when one is used), so an edited file, an update or a new release never reads a stale
-copy; copies of other keys are removed when a new one is written.
+under a name that is the sha256 of appaudit's version, of the modules whose classes it holds, and of
+every data file (and of the user's tracker cache, when one is used), so an edited file or class, an
+update or a new release never reads a stale copy; copies of other keys are removed when a new one is written.
 
 Why pickle: the result is a graph of frozen dataclasses with compiled patterns and shared entries,
 which pickle keeps as it is; a generic format would rebuild every object. The file is written by
@@ -24,8 +24,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import scanner.model as scanner_model
 from scanner.atomic import write_atomic_bytes
 from scanner.version import __version__
+from signatures import model, regexset
 from signatures.model import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,16 @@ PREFIX = "kb-"
 SUFFIX = ".pickle"
 
 
+# the modules whose classes the pickle holds: a changed class layout (a developer's edit, between releases)
+# must never load a stale copy
+_PICKLED_MODULES = (Path(model.__file__), Path(regexset.__file__), Path(scanner_model.__file__))
+
+
 def key(data: Traversable | Path, trackers_cache: Path | None) -> str:
-    """sha256 over appaudit's version and every data file, by name and bytes (and the tracker cache)."""
+    """sha256 over appaudit's version, the pickled classes' modules and every data file (and the tracker cache)."""
     digest = hashlib.sha256(f"appaudit {__version__}\0".encode())
+    for module in _PICKLED_MODULES:
+        digest.update(module.read_bytes() + b"\0")
     for item in sorted(data.iterdir(), key=lambda i: i.name):
         if item.is_file():
             digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")

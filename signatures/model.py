@@ -7,12 +7,12 @@ between detectors and worker processes without anyone changing it by accident.
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from scanner.model import Severity  # the one severity scale, shared with results
+from signatures.regexset import RegexSet
 
 Sensitivity = Literal["yes", "context", "no"]
 SENSITIVITIES: tuple[str, ...] = ("yes", "context", "no")
@@ -96,12 +96,6 @@ class TrackerSignature:
     pre_init_methods: tuple[str, ...] = ()  # the vendor's documented compliant pre-init / delayed init
     disable_switches: tuple[str, ...] = ()  # ``key=value`` manifest <meta-data> that switch collection off
     version_fields: tuple[str, ...] = ()  # dotted ``pkg.Cls.FIELD`` static String constants holding the version
-    _code_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
-    _net_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_code_re", re.compile(self.code_regex) if self.code_regex else None)
-        object.__setattr__(self, "_net_re", re.compile(self.network_regex) if self.network_regex else None)
 
 
 Sdk = TrackerSignature
@@ -329,13 +323,19 @@ class KnowledgeBase:
     _sdk_by_id: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _prefix_index: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _regex_sdks: tuple[TrackerSignature, ...] = field(default=(), repr=False)
+    _code_regexes: RegexSet = field(default_factory=lambda: RegexSet(()), repr=False)
+    _net_sdks: tuple[TrackerSignature, ...] = field(default=(), repr=False)
+    _net_regexes: RegexSet = field(default_factory=lambda: RegexSet(()), repr=False)
     _markers: Mapping[str, Mapping[str, tuple[TrackerSignature, ...]]] = field(default_factory=dict, repr=False)
     _library_globs: tuple[tuple[str, tuple[TrackerSignature, ...]], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sdk_by_id", {s.id: s for s in self.sdks})
         object.__setattr__(self, "_prefix_index", {p: s for s in self.sdks for p in s.prefixes})
-        object.__setattr__(self, "_regex_sdks", tuple(s for s in self.sdks if s._code_re is not None))
+        object.__setattr__(self, "_regex_sdks", tuple(s for s in self.sdks if s.code_regex))
+        object.__setattr__(self, "_code_regexes", RegexSet(tuple(s.code_regex for s in self._regex_sdks)))
+        object.__setattr__(self, "_net_sdks", tuple(s for s in self.sdks if s.network_regex))
+        object.__setattr__(self, "_net_regexes", RegexSet(tuple(s.network_regex for s in self._net_sdks)))
         markers: dict[str, dict[str, list[TrackerSignature]]] = {
             "component": {}, "suffix": {}, "meta_data": {}, "library": {}, "domain": {}}
         for s in self.sdks:
@@ -405,7 +405,7 @@ class KnowledgeBase:
             if name in domains:
                 return domains[name]
             name = name.partition(".")[2]
-        return tuple(s for s in self.sdks if s._net_re and s._net_re.search(host))
+        return tuple(self._net_sdks[i] for i in self._net_regexes.matches(host))
 
     def sdk_for_class(self, class_name: str) -> TrackerSignature | None:
         """Longest matching package prefix wins; regex signatures are the fallback."""
@@ -415,4 +415,5 @@ class KnowledgeBase:
             if hit is not None:
                 return hit
             name = name.rpartition(".")[0]
-        return next((s for s in self._regex_sdks if s._code_re and s._code_re.search(class_name)), None)
+        found = self._code_regexes.matches(class_name)
+        return self._regex_sdks[found[0]] if found else None
