@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from scanner.errors import CorruptZip, DuplicateEntry, NotAZip, TruncatedZip, ZipLimitExceeded
 
 KNOWN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError)
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError, OSError)
 
 
 @dataclass(frozen=True, slots=True)

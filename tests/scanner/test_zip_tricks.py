@@ -174,3 +174,27 @@ def test_many_tricks_are_capped_and_counted(tmp_path: Path) -> None:
             z.writestr(f"assets/../x{i}", b"x")
     tricks = inspect_zip(SafeZip(path.read_bytes(), str(path)))
     assert len(tricks) == 20 and "and 10 more" in tricks[-1].detail  # 19 listed, the 20th counts the 10 not shown
+
+
+def test_bzip2_and_lzma_methods_are_read_as_android_reads_them(tmp_path: Path) -> None:
+    """Found by the fuzz campaign: zipfile decodes methods 12 (bzip2) and 14 (LZMA), which Android does not;
+    a deflated entry relabelled 12 crashed zipfile's bzip2 decoder (OSError). Android inflates it."""
+    manifest = zipfile.ZipFile(FIXTURES / "clean.apk").read("AndroidManifest.xml")
+    for method in (12, 14):
+        data = bytearray((TRICKS / "unknown_method.apk").read_bytes())
+        at = data.index(b"AndroidManifest.xml")  # the local header's name: its method field is 22 bytes before
+        data[at - 22:at - 20] = method.to_bytes(2, "little")
+        entries = SafeZip(_relabel_central(bytes(data), "AndroidManifest.xml", method), "bz.apk")
+        assert entries.read("AndroidManifest.xml") == manifest
+        assert [t.code for t in inspect_zip(entries) if t.entry == "AndroidManifest.xml"] == ["unknown-method"]
+
+
+def _relabel_central(data: bytes, name: str, method: int) -> bytes:
+    out = bytearray(data)
+    at = out.index(b"PK\x01\x02")
+    while at >= 0:
+        length = int.from_bytes(out[at + 28:at + 30], "little")
+        if out[at + 46:at + 46 + length] == name.encode():
+            out[at + 10:at + 12] = method.to_bytes(2, "little")
+        at = out.find(b"PK\x01\x02", at + 4)
+    return bytes(out)
