@@ -38,7 +38,7 @@ accuracy: install
 	PYTHONPATH=bench $(PY) -m accuracy
 
 # a longer fuzz campaign of the hostile-input readers (tests/fuzz/): FUZZ_MINUTES per target (default 3),
-# FUZZ_TARGETS=zip,manifest,arsc,dex,signing, FUZZ_JOBS processes; new crashes are saved in fuzz-findings/
+# FUZZ_TARGETS=zip,manifest,arsc,dex,signing,axml,signing-verifier (default all), FUZZ_JOBS processes; new crashes are saved in fuzz-findings/
 fuzz: install
 	FUZZ_MINUTES=$${FUZZ_MINUTES:-3} $(PY) -m tests.fuzz.campaign
 

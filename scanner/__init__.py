@@ -2,7 +2,7 @@
 
 Public API: ``scan(path, options, kb=None) -> Audit``. The names are resolved on
 first use, so that ``import scanner`` (and ``appaudit --help``) stays cheap: the
-analysis pulls in androguard and NumPy.
+analysis pulls in NumPy and the readers.
 """
 
 from __future__ import annotations

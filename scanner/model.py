@@ -79,9 +79,38 @@ class CertificateInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SchemeResult:
+    """One signature scheme present in the APK, verified on the API levels that use it."""
+
+    scheme: str  # v1 | v2 | v3 | v3.1
+    verified: bool | None  # None: no API level of the app's range uses this scheme, so it was not checked
+    reason: str | None  # why it does not verify
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedSigner:
+    """Consecutive API levels on which Android makes the same decision about the APK's signature."""
+
+    min_sdk: int
+    max_sdk: int
+    scheme: str | None  # the scheme Android checks there; None: nothing verifies, so it refuses to install
+    certificates: tuple[str, ...]  # sha256 of the certificates it trusts there
+    reason: str | None  # why nothing verifies, when scheme is None
+
+
+@dataclass(frozen=True, slots=True)
 class SigningInfo:
+    """The signatures as listed and as Android verifies them, from the app's minSdk to the newest API level."""
+
     schemes: tuple[str, ...]
     certificates: tuple[CertificateInfo, ...]
+    # None: not verified (results stored before appaudit verified signatures)
+    verified: bool | None = None
+    reason: str | None = None  # why it does not verify (the newest API levels' reason first)
+    checks: tuple[SchemeResult, ...] = ()
+    trusted: tuple[TrustedSigner, ...] = ()
+    lineage: tuple[str, ...] = ()  # v3 key rotation: certificate sha256s, oldest first
+    rotation_min_sdk: int | None = None  # v3.1: the API level from which the rotated key is used
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
 """What Android sees of an APK: the manifest as the package manager reads it, resources, signing, network config.
 
-androguard is imported here and nowhere else.
+Read by our own parsers, checked against Android's tools (aapt, apksigner) in the tests.
 """

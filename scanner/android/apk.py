@@ -1,36 +1,33 @@
-"""Read an APK's facts: manifest, label, signing, files. The only module that imports androguard.
+"""Read an APK's facts: manifest, label, signing, files, the way Android reads them.
 
-androguard is the right tool for binary XML and signing blocks; its DEX analysis is
-not used (see ``scanner/dex/``), nor its resource-table parser, which decodes the whole
-table to answer one look-up (``scanner/android/arsc.py`` reads only what is asked). Its
-logging is silenced: what matters reaches the user as typed errors and facts, not as
-library chatter.
+Binary XML (the manifest, the network security config) is read by ``scanner/android/axml.py``,
+the way Android's own parser reads it; the resource table by ``scanner/android/arsc.py``, which
+reads only what is asked; the signatures are verified by ``scanner/android/signing/`` as the
+package manager verifies them. No part of the scan imports androguard.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from xml.etree.ElementTree import Element
 
-from loguru import logger
+from asn1crypto import x509
 
 from scanner.android.arsc import ArscError, ResourceTable, parse_reference
+from scanner.android.axml import ANDROID_NS, AxmlError
+from scanner.android.axml import parse as parse_axml
 from scanner.android.facts import ApkFacts, NativeLib
 from scanner.android.manifest import ManifestFacts, MetaData, read_manifest
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
+from scanner.android.signing import verify_signatures
 from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
 from scanner.input.safezip import SafeZip
-from scanner.model import CertificateInfo, ScanError, SigningInfo
-
-logger.disable("androguard")
-
-from androguard.core.apk import APK  # noqa: E402  (after silencing its logger)
-from androguard.core.axml import AXMLPrinter  # noqa: E402
+from scanner.model import CertificateInfo, ScanError, SchemeResult, SigningInfo, TrustedSigner
 
 _LIB = re.compile(r"^lib/([^/]+)/([^/]+\.so)$")
 _SHORT_NAMES = {
@@ -42,15 +39,9 @@ _SHORT_NAMES = {
 
 def read_apk_facts(archive: AppArchive) -> ApkFacts:
     base = archive.base
-    try:
-        # a plain APK is opened by path: androguard then skips hashing the bytes again
-        apk = APK(archive.path) if archive.format == "apk" else APK(base.zip.data, raw=True)
-    except Exception as exc:  # noqa: BLE001  androguard raises many kinds on hostile input; re-raised typed
-        raise ManifestError(archive.path, f"{MANIFEST} cannot be parsed: {exc}") from None
-    xml = apk.get_android_manifest_xml() if apk.is_valid_APK() else None
-    if xml is None:
-        raise ManifestError(archive.path, f"{MANIFEST} is not a valid binary XML manifest")
-    manifest = read_manifest(xml, archive.path)
+    # "<apk>!" names the base inside a bundle, as ``files`` does for splits
+    part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}!")
+    root, manifest = _manifest(archive, part)
     libs, assets, files = [], [], []
     for split in archive.apks:
         prefix = "" if split is base else f"{split.name}!"
@@ -60,15 +51,13 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
                 libs.append(NativeLib(m.group(1), m.group(2), prefix + name))
             elif name.startswith("assets/") and not name.endswith("/"):
                 assets.append(prefix + name[len("assets/"):])
-    # "<apk>!" names the base inside a bundle, as ``files`` does for splits
-    part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}!")
     problems: list[ScanError] = []
     resources = _Resources(base.zip, part, problems)
     manifest = _resolved(manifest, resources)
     return ApkFacts(
-        label=_label(_declared_label(apk), resources, part, problems),
+        label=_label(_declared_label(root), resources, part, problems),
         manifest=manifest,
-        signing=_signing(apk, part, problems),
+        signing=_signing(base.zip, manifest, part, problems),
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
@@ -77,6 +66,16 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
             resources, base.zip, manifest.network_security_config, part, problems),
         problems=tuple(sorted(set(problems))),
     )
+
+
+def _manifest(archive: AppArchive, part: _Part) -> tuple[Element, ManifestFacts]:
+    """The base APK's manifest as the package manager reads it. A file Android's parser rejects is an error:
+    Android cannot install the app (``ResXMLTree`` fails, or the package manager stops at a corrupt node)."""
+    try:
+        parsed = parse_axml(archive.base.zip.read(MANIFEST))
+    except AxmlError as exc:
+        raise ManifestError(archive.path, f"{part.prefix}{MANIFEST} is not valid binary XML: {exc}") from None
+    return parsed.root, read_manifest(parsed.root, archive.path, parsed.tricks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +221,9 @@ def _config_file(entries: SafeZip, path: str, part: _Part,
         unreadable(f"in {name} cannot be read ({exc.reason})")
         return None
     try:
-        printer = AXMLPrinter(data)
-        root = printer.get_xml_obj() if printer.is_valid() else None
-    except Exception as exc:  # noqa: BLE001  androguard's binary XML parser raises many kinds on hostile input
-        unreadable(f"in {name} cannot be parsed ({_reason(exc)})")
-        return None
-    if root is None:
-        unreadable(f"in {name} is not valid binary XML")
+        root = parse_axml(data).root  # Android's NetworkSecurityConfig reads it through the same parser
+    except AxmlError as exc:
+        unreadable(f"in {name} is not valid binary XML ({exc})")
         return None
     parsed = read_network_security_config(root, path)
     if parsed is None:
@@ -236,14 +231,41 @@ def _config_file(entries: SafeZip, path: str, part: _Part,
     return parsed
 
 
-def _declared_label(apk: APK) -> str | None:
-    """The application's ``android:label``, else its main activity's, as the manifest states it."""
-    label = apk.get_attribute_value("application", "label")
+_A = "{" + ANDROID_NS + "}"
+
+
+def _declared_label(root: Element) -> str | None:
+    """The application's ``android:label``, else its main activity's, as the manifest states it.
+
+    The ``<application>`` Android reads (the first). Its main activity as androguard found it: the enabled
+    activities and aliases with action MAIN and category LAUNCHER somewhere in their intent filters; of
+    several, the last by name, and its label if an ``<activity>`` of that name has one.
+    """
+    app = root.find("application")
+    if app is None:
+        return None
+    label = app.get(_A + "label")
     if label is None:
-        activities = sorted(apk.get_main_activities())
-        if activities:
-            label = apk.get_attribute_value("activity", "label", name=activities[-1])
-    return label if isinstance(label, str) else None
+        main = sorted(_main_activities(app))
+        if main:
+            label = next((a.get(_A + "label") for a in app.findall("activity")
+                          if a.get(_A + "name") == main[-1] and a.get(_A + "label") is not None), None)
+    return label
+
+
+def _main_activities(app: Element) -> set[str]:
+    """Names of the activities (and aliases) with both a MAIN action and a LAUNCHER category."""
+    main: set[str] = set()
+    launcher: set[str] = set()
+    for item in (*app.findall("activity"), *app.findall("activity-alias")):
+        name = item.get(_A + "name")
+        if item.get(_A + "enabled") == "false" or name is None:
+            continue
+        if any(a.get(_A + "name") == "android.intent.action.MAIN" for a in item.iter("action")):
+            main.add(name)
+        if any(c.get(_A + "name") == "android.intent.category.LAUNCHER" for c in item.iter("category")):
+            launcher.add(name)
+    return main & launcher
 
 
 def _label(label: str | None, resources: _Resources, part: _Part, problems: list[ScanError]) -> str:
@@ -260,44 +282,43 @@ def _label(label: str | None, resources: _Resources, part: _Part, problems: list
     return values[0] if values else ""
 
 
-def _signing(apk: APK, part: _Part, problems: list[ScanError]) -> SigningInfo:
-    """Signature schemes and certificates; an unsigned APK is fine, a damaged signature is a problem."""
-    schemes: list[str] = []
-    certs: dict[bytes, CertificateInfo] = {}
-    for scheme, signed, getter in (
-        ("v1", apk.is_signed_v1, apk.get_certificates_v1),
-        ("v2", apk.is_signed_v2, apk.get_certificates_v2),
-        ("v3", apk.is_signed_v3, apk.get_certificates_v3),
-        ("v3.1", apk.is_signed_v31, apk.get_certificates_v31),
-    ):
-        listed = False
+def _signing(entries: SafeZip, manifest: ManifestFacts, part: _Part, problems: list[ScanError]) -> SigningInfo:
+    """The signatures as Android verifies them on every API level from the app's minSdk to the newest.
+
+    An unsigned or tampered APK is a verdict, not a problem (the detectors report it); a signing block
+    that cannot be read, or a certificate whose names do not parse, is a problem: those parts are unread.
+    """
+    verdict = verify_signatures(entries, manifest.min_sdk, target_sdk=manifest.target_sdk)
+    if verdict.block_damage is not None:
+        problems.append(part.problem("signing-block-unreadable", (
+            f"{part.prefix}the APK Signing Block cannot be parsed ({verdict.block_damage}); Android ignores it, "
+            "so its v2/v3/v3.1 signatures are not reported")))
+    certificates = []
+    for sha256, der in sorted(verdict.certificates.items()):
         try:
-            if not signed():  # unsigned under this scheme: not a problem
-                continue
-            schemes.append(scheme)
-            listed = True
-            for cert in getter():
-                if cert is not None:
-                    certs.setdefault(cert.sha256, _certificate(cert))  # names parse lazily: here, guarded
-        except Exception as exc:  # noqa: BLE001  androguard's signature parsers raise many kinds on hostile input
-            # v2, v3 and v3.1 share one block: once it fails to parse, androguard reports the
-            # schemes after the first as absent, so the loss is the block's, not one scheme's
-            where = "the v1 (JAR) signature" if scheme == "v1" else "the APK Signing Block"
-            if listed:
-                lost = f"the {scheme} certificates are not reported"
-            elif scheme == "v1":
-                lost = "the v1 signature is not reported"
-            else:
-                lost = "its v2/v3/v3.1 signatures are not reported"
-            problems.append(part.problem(
-                "signing-block-unreadable", f"{part.prefix}{where} cannot be parsed ({_reason(exc)}); {lost}"))
-    return SigningInfo(tuple(schemes), tuple(sorted(certs.values(), key=lambda c: c.sha256)))
+            certificates.append(_certificate(sha256, der))
+        except Exception as exc:  # noqa: BLE001  asn1crypto parses names lazily and raises many kinds
+            problems.append(part.problem("signing-block-unreadable", (
+                f"{part.prefix}a signer certificate ({sha256[:16]}…) cannot be parsed ({_reason(exc)}); "
+                "it is not listed")))
+    return SigningInfo(
+        schemes=tuple(c.scheme for c in verdict.schemes),
+        certificates=tuple(certificates),
+        verified=verdict.verified,
+        reason=verdict.reason,
+        checks=tuple(SchemeResult(c.scheme, c.verified, c.reason) for c in verdict.schemes),
+        trusted=tuple(TrustedSigner(t.min_sdk, t.max_sdk, t.scheme, t.certificates, t.reason)
+                      for t in verdict.trusted),
+        lineage=verdict.rotation.lineage if verdict.rotation else (),
+        rotation_min_sdk=verdict.rotation.rotation_min_sdk if verdict.rotation else None,
+    )
 
 
-def _certificate(cert) -> CertificateInfo:  # type: ignore[no-untyped-def]
+def _certificate(sha256: str, der: bytes) -> CertificateInfo:
+    cert = x509.Certificate.load(der)
     subject = _dn(cert.subject.native)
     return CertificateInfo(
-        sha256=hashlib.sha256(cert.dump()).hexdigest(),
+        sha256=sha256,
         subject=subject,
         issuer=_dn(cert.issuer.native),
         debug="CN=Android Debug" in subject.split(", "),

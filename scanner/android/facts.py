@@ -1,7 +1,7 @@
 """What the package manager would see of an app, as plain values.
 
 Kept apart from the reader (``apk.py``), so that code which only consumes facts — the
-detectors, a re-match of stored facts — never loads androguard.
+detectors, a re-match of stored facts — never loads the readers.
 """
 
 from __future__ import annotations

@@ -3,8 +3,14 @@
 Defaults matter more than attributes: an activity with an intent filter and no
 ``android:exported`` is exported (before Android 12 such apps install fine), a
 provider is exported by default only for targetSdk ≤ 16, and cleartext traffic
-is allowed by default only below targetSdk 28. Android reads only the first
-``<application>``; later ones are ignored, and so they are here.
+is allowed by default only below targetSdk 28.
+
+Where elements count is the package manager's (``ParsingPackageUtils.parseBaseApkTags``): the
+children of ``<manifest>`` in any order (a ``<uses-permission>`` after ``<application>`` is read),
+each read by its tag; an unknown tag is skipped with everything inside it (a permission nested in
+one is not requested). Only the first ``<application>`` is the app's. See ``_read_tags`` for what
+Android does with a second one. Where a hostile manifest places elements Android does not read,
+or in a way other tools read differently, the manifest facts carry it as a ``Trick``.
 """
 
 from __future__ import annotations
@@ -12,11 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.android.axml import Trick
 from scanner.errors import ManifestError
 from scanner.model import Component
 
 ANDROID = "{http://schemas.android.com/apk/res/android}"
 COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+USES_PERMISSION_TAGS = ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m")
+_WATCHED = frozenset((*USES_PERMISSION_TAGS, "permission", "uses-sdk", *COMPONENT_TAGS))
+_MAX_LISTED = 20  # elements Android does not read, named one trick each
 _PROTECTION = {0: "normal", 1: "dangerous", 2: "signature", 3: "signatureOrSystem"}
 
 
@@ -66,6 +76,8 @@ class ManifestFacts:
     queries: Queries
     split: str | None
     has_code: bool = True  # <application android:hasCode>: false for resource-only packages
+    # how the binary XML or the manifest is built to read differently in other tools than in Android
+    tricks: tuple[Trick, ...] = ()
 
 
 def _attr(el: Any, name: str) -> str | None:
@@ -105,26 +117,26 @@ def _protection(value: str | None) -> str:
     return base if level <= 0xF else f"{base}|0x{level & ~0xF:x}"
 
 
-def read_manifest(root: Any, path: str) -> ManifestFacts:
+def read_manifest(root: Any, path: str, tricks: tuple[Trick, ...] = ()) -> ManifestFacts:
+    """The manifest facts of a decoded tree; ``tricks`` are the binary XML reader's (kept, then ours)."""
     if root is None or root.tag != "manifest":
         raise ManifestError(path, "AndroidManifest.xml does not start with <manifest>")
     package = root.get("package") or ""
     if not package:
         raise ManifestError(path, "AndroidManifest.xml declares no package name")
-    uses_sdk = root.find("uses-sdk")
+    app, tags, found = _read_tags(root)
+    # every <uses-sdk> sets both versions (target defaulting to min): the last one wins
+    uses_sdk = next((el for el in reversed(tags) if el.tag == "uses-sdk"), None)
     min_sdk = _int(_attr(uses_sdk, "minSdkVersion")) if uses_sdk is not None else None
     target = _int(_attr(uses_sdk, "targetSdkVersion")) if uses_sdk is not None else None
     min_sdk = min_sdk or 1
     target = target or min_sdk
-    app = root.find("application")
     permissions = [
         RequestedPermission(name, _int(_attr(el, "maxSdkVersion")), el.tag != "uses-permission")
-        for el in root
-        if el.tag in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m")
-        and (name := _attr(el, "name"))
+        for el in tags if el.tag in USES_PERMISSION_TAGS and (name := _attr(el, "name"))
     ]
     declared = [DeclaredPermission(name, _protection(_attr(el, "protectionLevel")))
-                for el in root.findall("permission") if (name := _attr(el, "name"))]
+                for el in tags if el.tag == "permission" and (name := _attr(el, "name"))]
     return ManifestFacts(
         package=package,
         version_code=_int(_attr(root, "versionCode")),
@@ -141,10 +153,72 @@ def read_manifest(root: Any, path: str) -> ManifestFacts:
         declared_permissions=tuple(sorted(set(declared), key=lambda p: p.name)),
         components=_components(app, package, target),
         meta_data=_meta_data(app),
-        queries=_queries(root),
+        queries=_queries(tags),
         split=root.get("split"),
         has_code=app is None or _bool(app, "hasCode", True),
+        tricks=(*tricks, *found),
     )
+
+
+def _read_tags(root: Any) -> tuple[Any, list[Any], list[Trick]]:
+    """The ``<application>`` the package manager reads, the elements it reads as children of ``<manifest>``,
+    and tricks: elements of interest placed where Android does not read them.
+
+    The first ``<application>`` is the app. A later one is not skipped by today's package manager: from
+    Android 11, ``ParsingPackageUtils`` logs "<manifest> has more than one <application>" and reads on
+    *inside* it, as if its children were children of ``<manifest>``: a ``<uses-permission>`` there is
+    requested, its components are unknown tags and skipped. (``PackageParser`` up to Android 10 skipped it
+    whole; ``aapt dump badging`` reads by depth, listing its components and ignoring its permissions.
+    We follow the package manager of current Android.)
+    """
+    app = None
+    tags: list[Any] = []
+    extra: list[Any] = []
+    pending = [iter(root)]  # an explicit stack: a hostile manifest may nest applications deeply
+    while pending:
+        for el in pending[-1]:
+            if el.tag != "application":
+                tags.append(el)
+            elif app is None:
+                app = el
+            else:
+                extra.append(el)
+                pending.append(iter(el))
+                break
+        else:
+            pending.pop()
+    tricks: list[Trick] = []
+    if extra:
+        ignored = sum(1 for a in extra for el in a if el.tag in COMPONENT_TAGS)
+        read = sum(1 for a in extra for el in a if el.tag != "application" and el.tag not in COMPONENT_TAGS)
+        tricks.append(Trick("extra-application", f"{len(extra) + 1} <application> elements: Android reads the "
+                                                 f"first; of the others it ignores the {ignored} component(s) and "
+                                                 f"(from Android 11) reads the {read} other element(s) as if they "
+                                                 "were children of <manifest>"))
+    tricks += _unread(root, app, tags)
+    return app, tags, tricks
+
+
+def _unread(root: Any, app: Any, tags: list[Any]) -> list[Trick]:
+    """Permissions, ``<uses-sdk>`` and components placed where the package manager never reads them."""
+    # read: manifest-level tags other than components (unknown there), and the first application's components
+    read = {id(el) for el in tags if el.tag not in COMPONENT_TAGS}
+    if app is not None:
+        read.update(id(el) for el in app if el.tag in COMPONENT_TAGS)
+    tricks: list[Trick] = []
+    stack = [(root, child) for child in root]
+    while stack:
+        parent, el = stack.pop()
+        if el.tag in _WATCHED and id(el) not in read:
+            what = f"<{el.tag}> {_attr(el, 'name') or ''}".rstrip()
+            tricks.append(Trick("ignored-element", f"{what} inside <{parent.tag}>: Android does not read it there"))
+        stack.extend((el, child) for child in el)
+    tricks.sort(key=lambda t: t.message)
+    if len(tricks) > _MAX_LISTED:  # a hostile manifest may hold any number: name the first, count the rest
+        last = tricks[_MAX_LISTED - 1]
+        tricks[_MAX_LISTED - 1] = Trick(last.code, f"{last.message} (and {len(tricks) - _MAX_LISTED} more)")
+        del tricks[_MAX_LISTED:]
+    return tricks
 
 
 def _components(app: Any, package: str, target: int) -> tuple[Component, ...]:
@@ -183,11 +257,13 @@ def _meta_data(app: Any) -> tuple[MetaData, ...]:
     return tuple(sorted(set(items), key=lambda m: (m.name, m.value)))
 
 
-def _queries(root: Any) -> Queries:
+def _queries(tags: list[Any]) -> Queries:
     packages: set[str] = set()
     actions: set[str] = set()
     providers: set[str] = set()
-    for q in root.findall("queries"):
+    for q in tags:
+        if q.tag != "queries":
+            continue
         packages.update(n for el in q.findall("package") if (n := _attr(el, "name")))
         actions.update(n for i in q.findall("intent") for el in i.findall("action")
                        if (n := _attr(el, "name")))

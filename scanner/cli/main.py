@@ -1,7 +1,7 @@
 """Command line: the only place that reads argv, prints, and picks exit codes (see ``gate/verdict.py``).
 
 Start-up is kept cheap: ``appaudit --help`` and ``--version`` import argparse and little else. The
-work behind a command (androguard, NumPy, pandas, Jinja, httpx) is imported only once that command
+work behind a command (NumPy, pandas, Jinja, httpx) is imported only once that command
 runs; ``tests/test_startup.py`` checks it.
 
 One error path: what the user got wrong is one line and exit 2 (``commands.guard``); any other
@@ -160,7 +160,7 @@ def _single_input(args: argparse.Namespace) -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # each command imports what it needs (androguard, NumPy, Jinja… for a scan; httpx for an update) when it runs
+    # each command imports what it needs (NumPy, Jinja… for a scan; httpx for an update) when it runs
     if args.command in ("scan", "baseline", "diff"):
         from scanner.cli import commands
 

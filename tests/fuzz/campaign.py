@@ -19,6 +19,16 @@ from typing import Any
 FINDINGS = Path("fuzz-findings")
 
 
+def all_targets() -> dict[str, Any]:
+    """The targets of ``targets.py`` and those defined beside their CI test (they import ``targets``)."""
+    from tests.fuzz import targets, test_fuzz_axml, test_signing_verifier
+
+    found = dict(targets.TARGETS)
+    for target in (test_fuzz_axml.AXML, test_signing_verifier.TARGET):
+        found[target.name] = target
+    return found
+
+
 def _campaign(name: str, seconds: float) -> dict[str, Any]:
     from hypothesis import given, settings
 
@@ -26,7 +36,7 @@ def _campaign(name: str, seconds: float) -> dict[str, Any]:
 
     targets.register_profiles()
     settings.load_profile("campaign")
-    target = targets.TARGETS[name]
+    target = all_targets()[name]
 
     @given(target.strategy)
     def check(args: tuple[Any, ...]) -> None:
@@ -61,7 +71,7 @@ def _campaign(name: str, seconds: float) -> dict[str, Any]:
 
 def main() -> int:
     minutes = float(os.environ.get("FUZZ_MINUTES", "3"))
-    names = os.environ.get("FUZZ_TARGETS", "zip,manifest,arsc,dex,signing").split(",")
+    names = os.environ.get("FUZZ_TARGETS", ",".join(all_targets())).split(",")
     workers = int(os.environ.get("FUZZ_JOBS", str(os.cpu_count() or 1)))
     print(f"fuzz campaign: {minutes} min per target, {len(names)} targets, {workers} processes", flush=True)
     failed = 0
