@@ -20,6 +20,7 @@ SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "apps": ("sha256", "path", "paths", "format", "size", "status", "error_code", "error_message", "package",
              "label", "version_code", "version_name", "min_sdk", "target_sdk", "signer_sha256", "debug_signed",
+             "signature_verified",
              "sdks", "permissions", "api_calls", "pre_consent_calls", "findings", "max_severity",
              "knowledge_base", "report"),
     "sdks": ("sha256", "package", "sdk", "name", "vendor", "legal_entity", "country", "categories", "confidence",
@@ -47,6 +48,8 @@ def _app_row(doc: dict[str, Any], paths: list[str]) -> dict[str, Any]:
         "package": app.get("package"), "label": app.get("label"), "version_code": app.get("version_code"),
         "version_name": app.get("version_name"), "min_sdk": app.get("min_sdk"), "target_sdk": app.get("target_sdk"),
         "signer_sha256": certs[0]["sha256"] if certs else None, "debug_signed": any(c["debug"] for c in certs),
+        # False: Android refuses the signature somewhere in the app's API range (tampered, unsigned); None: older result
+        "signature_verified": (doc.get("signing") or {}).get("verified"),
         "sdks": sum(1 for s in doc.get("sdks", []) if not s.get("stub")),
         "permissions": len(doc.get("permissions", [])), "api_calls": len(doc.get("api_calls", [])),
         "pre_consent_calls": sum(1 for c in doc.get("api_calls", []) if c["pre_consent"]),
@@ -140,31 +143,64 @@ def write_dataset(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
 
 
 def summary(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """Aggregates for summary.json and the dashboard: prevalence, categories by SDK, consent, failures."""
+    """Aggregates for summary.json and the dashboard: prevalence, categories by SDK, consent, failures.
+
+    ``apps`` figures count distinct input files (their sha256); the ``packages`` figures beside them count
+    distinct apps, one per package name, so that an app given as an APK, an XAPK and an APKS (or in several
+    versions) counts once; ``duplicates`` lists the packages that more than one analysed file holds.
+    """
     apps, sdks, calls = frames["apps"], frames["sdks"], frames["api_calls"]
     analysed = apps[apps["status"] != "error"]
-    live = sdks[~sdks["stub"].astype(bool)]
     n = max(len(analysed), 1)
-    by_sdk = (live.groupby(["sdk", "name", "vendor"]).size().reset_index(name="apps")
-              .sort_values(["apps", "sdk"], ascending=[False, True]))
-    by_vendor = (live.drop_duplicates(["sha256", "vendor"]).groupby("vendor").size().reset_index(name="apps")
+    # one key per distinct app: its package, or its file when the package is unknown
+    key_of = dict(zip(analysed["sha256"], analysed["package"].where(analysed["package"].notna(),
+                                                                    "sha256:" + analysed["sha256"].astype(str)),
+                      strict=True))
+    packages = max(len(set(key_of.values())), 1)
+    live = sdks[~sdks["stub"].astype(bool)].assign(key=lambda f: f["sha256"].map(key_of))
+    by_sdk = (live.groupby(["sdk", "name", "vendor"]).agg(apps=("sha256", "size"), packages=("key", "nunique"))
+              .reset_index().sort_values(["apps", "sdk"], ascending=[False, True]))
+    by_vendor = (live.drop_duplicates(["sha256", "vendor"]).groupby("vendor")
+                 .agg(apps=("sha256", "size"), packages=("key", "nunique")).reset_index()
                  .sort_values(["apps", "vendor"], ascending=[False, True]))
     # the app's own code and code neither side claims are two readers (older results have no party)
     nobody = calls["party"].fillna("").eq("unattributed") & calls["sdk"].isna()
-    sdk_calls = calls.assign(sdk=calls["sdk"].where(~nobody, "(unattributed)").fillna("(first party)"))
+    sdk_calls = calls.assign(sdk=calls["sdk"].where(~nobody, "(unattributed)").fillna("(first party)"),
+                             key=calls["sha256"].map(key_of))
     categories = (sdk_calls.drop_duplicates(["sha256", "sdk", "pi_category"]).groupby(["sdk", "pi_category"])
-                  .size().reset_index(name="apps").sort_values(["sdk", "pi_category"]))
-    early_apps = calls[calls["pre_consent"].astype(bool)]["sha256"].nunique()
+                  .agg(apps=("sha256", "size"), packages=("key", "nunique")).reset_index()
+                  .sort_values(["sdk", "pi_category"]))
+    early = calls[calls["pre_consent"].astype(bool)]
+    early_apps = early["sha256"].nunique()
+    early_packages = early["sha256"].map(key_of).nunique()
     return {
         "apps": int(len(apps)),
+        "packages": len(set(key_of.values())),
         "status": {s: int((apps["status"] == s).sum()) for s in ("ok", "partial", "error")},
         "sdk_prevalence": [{"sdk": r.sdk, "name": r.name, "vendor": r.vendor, "apps": int(r.apps),
-                            "share": round(int(r.apps) / n, 4)} for r in by_sdk.itertuples()],
-        "vendor_prevalence": [{"vendor": r.vendor, "apps": int(r.apps), "share": round(int(r.apps) / n, 4)}
+                            "share": round(int(r.apps) / n, 4), "packages": int(r.packages),
+                            "package_share": round(int(r.packages) / packages, 4)} for r in by_sdk.itertuples()],
+        "vendor_prevalence": [{"vendor": r.vendor, "apps": int(r.apps), "share": round(int(r.apps) / n, 4),
+                               "packages": int(r.packages), "package_share": round(int(r.packages) / packages, 4)}
                               for r in by_vendor.itertuples()],
-        "pi_categories_by_sdk": [{"sdk": r.sdk, "pi_category": r.pi_category, "apps": int(r.apps)}
-                                 for r in categories.itertuples()],
-        "pre_consent": {"apps": int(early_apps), "share": round(early_apps / n, 4)},
+        "pi_categories_by_sdk": [{"sdk": r.sdk, "pi_category": r.pi_category, "apps": int(r.apps),
+                                  "packages": int(r.packages)} for r in categories.itertuples()],
+        "pre_consent": {"apps": int(early_apps), "share": round(early_apps / n, 4),
+                        "packages": int(early_packages), "package_share": round(early_packages / packages, 4)},
+        "duplicates": duplicates(analysed),
         "failures": [{"path": r.path, "code": r.code, "message": r.message}
                      for r in frames["errors"][frames["errors"]["code"] != "packed"].itertuples()],
     }
+
+
+def duplicates(analysed: pd.DataFrame) -> list[dict[str, Any]]:
+    """Packages that several analysed input files hold (an XAPK and an APKS of one app, two versions…)."""
+    named = analysed[analysed["package"].notna()]
+    out = []
+    for package, group in named.groupby("package", sort=True):
+        if len(group) > 1:
+            rows = group.sort_values(["path", "sha256"])
+            out.append({"package": str(package), "inputs": [
+                {"path": r.path, "format": None if pd.isna(r.format) else r.format, "sha256": r.sha256,
+                 "version_name": None if pd.isna(r.version_name) else r.version_name} for r in rows.itertuples()]})
+    return out

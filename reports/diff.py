@@ -11,6 +11,7 @@ import html
 import json
 from collections.abc import Iterable
 
+from scanner.analysis.names import member, readable
 from scanner.diff_model import AuditDiff, BuildInfo, CallChange, VersionChange
 
 _MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|"})
@@ -32,7 +33,7 @@ def _build(b: BuildInfo) -> str:
 
 def _call(c: CallChange) -> str:
     who = c.sdk or "first-party code"
-    return f"{c.pi_category} by {who}: {c.caller} → {c.api}"
+    return f"{c.pi_category} by {who}: {member(c.caller, qualified=True)} → {member(c.api)}"
 
 
 _WORDS = {"+": "added", "-": "removed", "~": "changed"}
@@ -53,8 +54,8 @@ def sections(d: AuditDiff) -> list[tuple[str, str, list[str]]]:
         ("Personal-information call sites", "+", [_call(c) for c in d.calls_added]),
         ("Personal-information call sites", "-", [_call(c) for c in d.calls_removed]),
         ("Endpoints", "+", list(d.endpoints_added)), ("Endpoints", "-", list(d.endpoints_removed)),
-        ("Findings", "+", [f"{f['severity']} {f['rule_id']}: {f['message']}" for f in d.findings_new]),
-        ("Findings", "-", [f"{f['severity']} {f['rule_id']}: {f['message']}" for f in d.findings_fixed]),
+        ("Findings", "+", [f"{f['severity']} {f['rule_id']}: {readable(f['message'])}" for f in d.findings_new]),
+        ("Findings", "-", [f"{f['severity']} {f['rule_id']}: {readable(f['message'])}" for f in d.findings_fixed]),
     ]
 
 

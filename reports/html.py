@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from scanner.analysis.names import ARROW, article, number, phrase, plural, plural_of, readable
 from scanner.model import ApiCall, Audit, Finding, Severity, Status
 from signatures.model import KnowledgeBase
 
@@ -27,40 +28,29 @@ FIRST_PARTY = "first-party"
 UNATTRIBUTED = "unattributed"  # code neither the app's nor a known SDK's (scanner.analysis.ownership)
 MIXED = "mixed"  # a finding over code of several owners
 SEVERITIES = tuple(reversed(Severity))  # critical first
-_PRIMITIVES = {"V": "void", "Z": "boolean", "B": "byte", "S": "short", "C": "char",
-               "I": "int", "J": "long", "F": "float", "D": "double"}
-_BREAK = re.compile(r"(?<=[./$,;])(?=\S)|(?<=[A-Za-z0-9])(?=\([A-Z)\[])")  # after . / $ , ; and before "(Type"
-_MEMBER = re.compile(r"L([^;]+);->([^(:]+)(?:\((.*?)\)(.*)|:(.*))")
-
-
-def _types(desc: str) -> list[str]:
-    """Simple names of a Dalvik parameter list: ``Landroid/content/Context;I`` → Context, int."""
-    out, i, dims = [], 0, 0
-    while i < len(desc):
-        c = desc[i]
-        if c == "[":
-            dims, i = dims + 1, i + 1
-            continue
-        if c == "L":
-            end = desc.find(";", i)
-            end = len(desc) if end < 0 else end
-            name, i = desc[i + 1:end].rsplit("/", 1)[-1], end + 1
-        else:
-            name, i = _PRIMITIVES.get(c, c), i + 1
-        out.append(name + "[]" * dims)
-        dims = 0
-    return out
+_BREAK = re.compile(r"(?<=[./$,;_])(?=\S)|(?<=[A-Za-z0-9])(?=\([A-Z)\[])")  # after . / $ , ; _ and before "(Type"
+_VIA = re.compile(r"\s*\(via ((?:[^()]|\([^()]*\))+)\)")  # "(via A.b() → C.d(Context))" in a finding message
+_ACRONYMS = frozenset({"oaid", "rtc", "im", "sdk", "dns"})
 
 
 def pretty_member(ref: str) -> str:
-    """A Dalvik method/field reference as a reader expects it: ``pkg.Class.method(Context)``."""
-    m = _MEMBER.fullmatch(ref)
+    """A Dalvik reference (or text holding some) with its owner fully qualified: ``pkg.Class.method(Context)``."""
+    return readable(ref, qualified=True)
+
+
+def short_member(ref: str) -> str:
+    """The same with the simple class name, for prose and paths: ``UMConfigure.init(Context, String)``."""
+    return readable(ref)
+
+
+def message_parts(message: str) -> dict[str, Any]:
+    """A finding message made readable, with its call path (``… (via A → B).``) taken out as a list of steps,
+    entry point first, for a vertical chain under the sentence."""
+    text = readable(message)
+    m = _VIA.search(text)
     if not m:
-        return ref
-    owner = m[1].replace("/", ".")
-    if m[5] is not None:
-        return f"{owner}.{m[2]}"
-    return f"{owner}.{m[2]}({', '.join(_types(m[3]))})"
+        return {"text": text, "path": []}
+    return {"text": text[:m.start()] + text[m.end():], "path": m[1].split(ARROW)}
 
 
 def wbr(text: str) -> Markup:
@@ -117,6 +107,25 @@ class Names:
 
     def sdk_category(self, cat: str) -> str:
         return self.kb.sdk_categories.get(cat, cat)
+
+    @staticmethod
+    def purpose(cat: str) -> str:
+        """An SDK category id as a short tag: ``crash_reporting`` → ``Crash reporting``, ``oaid`` → ``OAID``."""
+        words = [w.upper() if w in _ACRONYMS else w for w in cat.split("_")]
+        return " ".join(words)[:1].upper() + " ".join(words)[1:]
+
+    def app_type(self, type_id: str | None) -> str:
+        """The app type compared against by its name (``short_video`` → ``Short video``)."""
+        if not type_id:
+            return ""
+        info = self.kb.categories.get(type_id)
+        return info.name if info else type_id
+
+    @staticmethod
+    def permission(name: str) -> str:
+        """A platform permission by its short name (``READ_CONTACTS``); other apps' permissions stay whole."""
+        prefix, _, short = name.rpartition(".")
+        return short if prefix in ("android.permission", "com.android.launcher.permission") else name
 
 
 @dataclass(slots=True)
@@ -276,8 +285,17 @@ def environment() -> Environment:
                       autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["member"] = pretty_member
+    env.filters["short"] = short_member
     env.filters["wbr"] = wbr
+    env.filters["capitalize_first"] = capitalize_first
+    env.globals.update(plural=plural, plural_of=plural_of, number=number, article=article, phrase=phrase,
+                       message_parts=message_parts)
     return env
+
+
+def capitalize_first(text: str) -> str:
+    """The first letter upper-cased, the rest as it is (jinja's ``capitalize`` lower-cases the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 @functools.cache
@@ -313,6 +331,8 @@ class HtmlWriter:
         css, js, noscript = asset("report.css"), asset("report.js"), asset("noscript.css")
         page = {
             "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
+            # partial or failed: any absence may be a false negative, any count a lower bound
+            "incomplete": audit.status != Status.OK,
             # our own packaged assets, never app data: safe to insert unescaped
             "css": Markup(css), "js": Markup(js), "noscript_css": Markup(noscript),  # noqa: S704
             "csp": content_security_policy(js, [css, noscript]),

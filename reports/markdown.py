@@ -1,7 +1,8 @@
 """A short Markdown summary of one Audit, for pull-request comments and terminals.
 
 Everything that came from the APK goes through `md()`: a label such as
-``<script>`` or ``a | b`` must neither inject HTML nor break a table.
+``<script>`` or ``a | b`` must neither inject HTML nor break a table. Names are readable
+(``scanner.analysis.names``); on an incomplete analysis counts are lower bounds and absences "unknown".
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from collections import Counter
 
 from reports.html import excessive, pretty_member
+from scanner.analysis.names import plural, plural_of, readable
 from scanner.model import Audit, Severity, Status
 from signatures.model import KnowledgeBase
 
@@ -37,6 +39,13 @@ def _sdk_name(audit: Audit, sdk_id: str | None, party: str = "app") -> str:
     if sdk_id is None:
         return {"unattributed": "unattributed code", "mixed": "several readers"}.get(party, "first-party code")
     return next((s.name for s in audit.sdks if s.id == sdk_id), sdk_id)
+
+
+def _least(count: int, word: str, partial: bool) -> str:
+    """``3 SDKs``; on an incomplete analysis ``at least 3 SDKs``, and for none found ``SDKs: unknown``."""
+    if partial:
+        return f"at least {plural(count, word)}" if count else f"{plural_of(word)}: unknown"
+    return plural(count, word)
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
@@ -73,20 +82,27 @@ class MarkdownWriter:
         return [f"## appaudit: {md(app.label or app.package)} ({md(app.package)}{version})"]
 
     def _verdict(self, audit: Audit) -> list[str]:
+        partial = audit.status != Status.OK
         counts = Counter(f.severity for f in audit.findings)
         sevs = ", ".join(f"{counts[s]} {s.label}" for s in reversed(Severity))
         pre = sum(1 for c in audit.api_calls if c.pre_consent)
-        pre_text = f"**{pre} read(s) before consent**" if pre else "no read before consent"
-        lines = ["", f"**Verdict:** {len(audit.findings)} findings ({sevs}) · {len(audit.sdks)} SDK(s) · "
-                     f"{len(audit.api_calls)} personal-information call site(s) · {pre_text}"]
+        if pre:
+            pre_text = f"**{_least(pre, 'read', partial)} before consent**"
+        else:
+            pre_text = "unknown whether anything is read before consent" if partial else "no read before consent"
+        lines = ["", f"**Verdict:** {_least(len(audit.findings), 'finding', partial)} ({sevs}) · "
+                     f"{_least(len(audit.sdks), 'SDK', partial)} · "
+                     f"{_least(len(audit.api_calls), 'personal-information call site', partial)} · {pre_text}"]
         if audit.status == Status.PARTIAL:
-            lines += ["", "> **Analysis incomplete**: treat this as a lower bound, not as clean."]
-            lines += [f"> - {md(e.code)}: {md(e.message, 300)}" for e in audit.errors]
+            lines += ["", "> **Analysis incomplete**: treat this as a lower bound, not as clean: every count is "
+                          "“at least”, and what was not found is unknown."]
+            lines += [f"> - {md(e.code)}: {md(readable(e.message), 300)}" for e in audit.errors]
         return lines
 
     def _sdks(self, audit: Audit, kb: KnowledgeBase) -> list[str]:
         if not audit.sdks:
-            return ["", "### SDKs", "", "None found."]
+            return ["", "### SDKs", "", "Unknown: none found in the part of the app that could be read."
+                    if audit.status != Status.OK else "None found."]
         rows = []
         for s in audit.sdks:
             reads = sorted({c.pi_category for c in audit.api_calls if c.sdk == s.id})
@@ -119,9 +135,11 @@ class MarkdownWriter:
 
     def _findings(self, audit: Audit) -> list[str]:
         if not audit.findings:
-            return ["", "### Findings", "", "None."]
+            return ["", "### Findings", "", "Unknown: none found in the part of the app that could be read."
+                    if audit.status != Status.OK else "None."]
         ranked = sorted(audit.findings, key=lambda f: -f.severity)[: self.top]
-        rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk, f.party)), md(f.message, 240)]
-                for f in ranked]
-        return ["", f"### Top findings ({len(ranked)} of {len(audit.findings)})", "",
+        rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk, f.party)),
+                 md(readable(f.message), 240)] for f in ranked]
+        total = f"at least {len(audit.findings)}" if audit.status != Status.OK else str(len(audit.findings))
+        return ["", f"### Top findings ({len(ranked)} of {total})", "",
                 *_table(["Severity", "Rule", "Source", "Finding"], rows)]

@@ -1,4 +1,5 @@
-/* appaudit report: sort, filter and row-limit the tables. No network, no eval, no innerHTML. */
+/* appaudit report: sort, filter and row-limit the tables; label the cells of a table shown as cards on a
+   phone. No network, no eval, no innerHTML. */
 (function () {
   "use strict";
   var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
@@ -20,6 +21,7 @@
     var filters = Array.prototype.slice.call(box.querySelectorAll("[data-filter]"));
     var countEl = box.querySelector("[data-count]");
     var moreBtn = box.querySelector("[data-show-all]");
+    var noMatch = box.querySelector("[data-nomatch]");
     var texts = new Map();
     var timer = null;
 
@@ -64,12 +66,15 @@
         moreBtn.hidden = !expanded && matched <= limit;
         moreBtn.textContent = expanded ? "Show the first " + limit + " rows only" : "Show all " + matched + " rows";
       }
+      if (noMatch) { noMatch.hidden = matched > 0; }
       box.classList.toggle("is-filtered", filtered);
     }
 
     function sortBy(th, col) {
       var numeric = th.getAttribute("data-sort") === "num";
-      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      var current = th.getAttribute("aria-sort");
+      /* first click: the largest (most severe) first for figures, A to Z for text; then each click flips */
+      var dir = current === "ascending" ? -1 : current === "descending" ? 1 : (numeric ? -1 : 1);
       table.querySelectorAll("th[data-sort]").forEach(function (other) { other.setAttribute("aria-sort", "none"); });
       th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
       var keyed = rows.map(function (row, index) { return [cellKey(row, col), index, row]; });
@@ -100,6 +105,31 @@
   }
 
   document.querySelectorAll("[data-table]").forEach(setupTable);
+
+  /* Cards on a phone: each cell is labelled with its column's heading (done once, when the layout is needed). */
+  var phone = window.matchMedia ? window.matchMedia("(max-width: 900px)") : null;
+  var labelled = false;
+  function label() {
+    if (labelled || !phone || !phone.matches) { return; }
+    labelled = true;
+    document.querySelectorAll("table.cards, .cards table").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows[0];
+      if (!head) { return; }
+      var names = Array.prototype.map.call(head.cells, function (th) { return th.textContent.trim(); });
+      Array.prototype.forEach.call(table.tBodies, function (tbody) {
+        Array.prototype.forEach.call(tbody.rows, function (row) {
+          for (var i = 0; i < row.cells.length && i < names.length; i++) {
+            var cell = row.cells[i];
+            if (cell.tagName === "TD" && names[i] && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", names[i]); }
+          }
+        });
+      });
+    });
+  }
+  label();
+  if (phone) {
+    if (phone.addEventListener) { phone.addEventListener("change", label); } else if (phone.addListener) { phone.addListener(label); }
+  }
 
   /* Printing shows every row (CSS) and every collapsed detail. */
   var opened = [];

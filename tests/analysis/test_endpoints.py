@@ -16,7 +16,7 @@ def test_http_with_cleartext_allowed_is_cleartext_traffic() -> None:
     assert found.endpoints == (Endpoint(ORDER, "api.shop.test", "http", None, "dex", True),)
     [f] = found.findings
     assert f.rule_id == "network.cleartext_traffic"
-    assert f.message.startswith("Cleartext HTTP is allowed for every host; 1 http:// endpoint(s)")
+    assert f.message.startswith("Cleartext HTTP is allowed for every host; 1 http:// endpoint can be")
     assert f.evidence == (Evidence("dex", ORDER, "api.shop.test"),
                           Evidence("manifest", "AndroidManifest.xml", "usesCleartextTraffic"))
 

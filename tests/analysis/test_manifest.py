@@ -27,9 +27,9 @@ def test_an_app_with_safe_settings_has_no_findings() -> None:
 def test_exported_without_permission() -> None:
     assert findings_of(component("service", f"{APP}.Sync", exported=True),
                        component("activity", f"{APP}.Share", exported=True, explicit=False, actions=["x.SHARE"])) == [
-        ("manifest.exported_component", f"service {APP}.Sync is exported explicitly with no permission.",
+        ("manifest.exported_component", f"Service {APP}.Sync is exported explicitly with no permission.",
          Confidence.HIGH),
-        ("manifest.exported_component", f"activity {APP}.Share is exported by its intent filter with no permission.",
+        ("manifest.exported_component", f"Activity {APP}.Share is exported by its intent filter with no permission.",
          Confidence.MEDIUM),
     ]
 

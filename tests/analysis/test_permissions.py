@@ -41,7 +41,7 @@ def test_an_api_called_without_its_permission(target_sdk: int, needed: str) -> N
     [f] = found.findings
     assert (f.rule_id, f.confidence, f.evidence) == ("api.missing_permission", Confidence.MEDIUM,
                                                      (Evidence("dex", FIRST_PARTY, GET_DEVICE_ID),))
-    assert f.message == f"{GET_DEVICE_ID} needs {needed}, which the app does not request."
+    assert f.message == f"TelephonyManager.getDeviceId() needs {needed}, which the app does not request."
 
 
 def test_holding_the_permission_is_not_missing() -> None:

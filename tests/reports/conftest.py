@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 REPORTED = ("clean.apk", "sdks.apk", "preconsent.apk", "multidex.apk", "provider_init.apk", "reflection.apk",
             "obfuscated.apk", "stub_sdk.apk", "packed.apk", "split.xapk", "split.apks", "split.apkm",
             "hostile/script_label.apk", "hostile/empty.apk", "hostile/truncated.apk")
+# every fixture app, for the checks that must hold on any report (readable names, no sideways scroll)
+EVERY_FIXTURE = tuple(sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.rglob("*")
+                             if p.suffix in (".apk", ".xapk", ".apks", ".apkm") and p.is_file()))
 HOSTILE_LABEL = "<script>alert(\"pwned\")</script> & 'quotes'"
 NASTY = "\"'><img src=x onerror=alert(1)></script><script>alert(2)</script><!-- | *x* `y`"
 
@@ -59,6 +63,19 @@ def big_audit(base: Audit, n: int = 5000) -> Audit:
                              ("Lcom/example/App;->onCreate()V", caller) if pre else (), i % 11 == 0, True,
                              f"classes{i % 3 + 1}.dex".replace("classes1", "classes")))
     return dataclasses.replace(base, api_calls=tuple(calls))
+
+
+@pytest.fixture(scope="session")
+def any_audit(audits: dict[str, Audit]) -> Callable[[str], Audit]:
+    """The audit of any fixture app, scanned once per session."""
+    cache = dict(audits)
+
+    def get(name: str) -> Audit:
+        if name not in cache:
+            cache[name] = scan(name)
+        return cache[name]
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ they must run (tests/conftest.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,15 @@ import pytest
 from reports.html import HtmlWriter
 from scanner.model import Audit
 from tests.conftest import CHROMIUM, KB
-from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
+from tests.reports.conftest import (
+    ARTIFACTS,
+    EVERY_FIXTURE,
+    HOSTILE_LABEL,
+    NASTY,
+    REPORTED,
+    big_audit,
+    nasty_audit,
+)
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -116,11 +124,12 @@ def test_sorting(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None
     assert header.get_attribute("aria-sort") == "descending"
     assert page.evaluate(IS_SORTED, [page.evaluate(COLUMN, ["#t-calls", 3]), -1])
     severity = page.locator("#t-findings th", has_text="Severity").locator("button")
-    severity.click()
+    severity.click()  # the first click puts the most severe first
+    assert severity.locator("..").get_attribute("aria-sort") == "descending"
     ranks = [int(v) for v in page.evaluate(COLUMN, ["#t-findings", 0])]
-    assert ranks == sorted(ranks) and ranks[0] < ranks[-1]
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] > ranks[-1]
     severity.click()
-    assert [int(v) for v in page.evaluate(COLUMN, ["#t-findings", 0])] == sorted(ranks, reverse=True)
+    assert [int(v) for v in page.evaluate(COLUMN, ["#t-findings", 0])] == sorted(ranks)
     assert_clean(page, events)
     page.close()
 
@@ -221,4 +230,160 @@ def test_5000_call_sites_stay_responsive(browser: Any, audits: dict[str, Audit],
     assert_clean(page, events)
     page.evaluate("document.getElementById('calls').scrollIntoView()")
     page.screenshot(path=str(artifacts / "report-5000-call-sites.png"))
+    page.close()
+
+
+# --- phone, dark mode, print, table mechanics (issue 12, item 6) ---------------------------------------------
+
+PHONE = 390
+SCROLL_WIDTH = "document.documentElement.scrollWidth"
+SHOWN = "sel => [...document.querySelectorAll(sel)].filter(e => e.checkVisibility()).length"
+BACKGROUND = "getComputedStyle(document.body).backgroundColor"
+
+
+def open_at(browser: Any, html: str, path: Path, width: int, height: int = 900,
+            scheme: str = "light") -> tuple[Any, Events]:
+    """``open_report`` at another window size or colour scheme."""
+    path.write_text(html, encoding="utf-8")
+    events = Events(path.resolve().as_uri())
+    page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page.add_init_script(WATCH_CSP)
+    page.on("console", lambda m: events.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: events.page_errors.append(str(e)))
+    page.on("request", lambda r: events.requests.append(r.url))
+    page.goto(events.url, wait_until="load")
+    return page, events
+
+
+def luminance(css_color: str) -> float:
+    """Relative luminance (0 black … 1 white) of an ``rgb(r, g, b)`` value."""
+    r, g, b = (int(float(x)) / 255 for x in css_color[css_color.index("(") + 1: css_color.index(")")].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("name", [*EVERY_FIXTURE, "sdks.apk+short_video"])
+def test_no_sideways_scroll_on_a_phone(browser: Any, any_audit: Callable[[str], Audit], artifacts: Path,
+                                       tmp_path: Path, name: str) -> None:
+    page, events = open_at(browser, HtmlWriter().render(any_audit(name), KB), tmp_path / f"{slug(name)}.html", PHONE)
+    assert page.evaluate(SCROLL_WIDTH) <= PHONE
+    for button in page.locator("[data-show-all]").all():  # every row laid out, as a reader who asked for them
+        button.click()
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert page.evaluate(SCROLL_WIDTH) <= PHONE
+    assert_clean(page, events)
+    page.screenshot(path=str(artifacts / f"phone-{slug(name)}.png"), full_page=True)
+    page.close()
+
+
+def test_phone_tables_are_cards_and_hashes_fold(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
+    html = HtmlWriter().render(audits["sdks.apk"], KB)
+    page, events = open_at(browser, html, tmp_path / "phone.html", PHONE)
+    assert page.evaluate("getComputedStyle(document.querySelector('#t-findings tbody tr')).display") == "grid"  # a card
+    labels = page.evaluate("[...document.querySelector('#t-findings tbody tr').cells].map(c => c.dataset.label)")
+    assert labels == ["Severity", "Rule", "Finding", "Source", "Evidence", "References"]
+    finding = page.evaluate("document.querySelector('#t-findings tbody tr td:nth-child(3)').getBoundingClientRect()"
+                            ".width")
+    assert finding > 300  # a readable column, not one letter per line
+    assert page.evaluate(SHOWN, ".top .hash") == 0 and page.evaluate(SHOWN, ".top details.fold > summary") == 2
+    page.locator(".top details.fold > summary").first.click()
+    assert page.evaluate(SHOWN, ".top .hash") == 1
+    assert page.evaluate("document.querySelector('.map th[scope=row]').getBoundingClientRect().left") >= 0
+    assert_clean(page, events)
+    page.close()
+    wide, events = open_at(browser, html, tmp_path / "wide.html", 1366)
+    assert wide.evaluate(SHOWN, ".top .hash") == 2 and wide.evaluate(SHOWN, ".top details.fold > summary") == 0
+    assert wide.evaluate("getComputedStyle(document.querySelector('#t-findings tbody tr')).display") == "table-row"
+    wide.close()
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_table_header_sticks(browser: Any, audits: dict[str, Audit], tmp_path: Path, width: int) -> None:
+    """Scrolled into the middle of a long table, its header row is at the top of the window (under the
+    contents bar when the contents are one), not scrolled away."""
+    page, events = open_at(browser, HtmlWriter().render(audits["sdks.apk"], KB), tmp_path / "sticky.html", width,
+                           height=700)
+    page.evaluate("document.querySelector('#t-findings tbody tr:nth-child(15)').scrollIntoView()")
+    table = page.evaluate("document.querySelector('#t-findings table').getBoundingClientRect().top")
+    assert table < -200  # the table's own top is far above the window
+    head = page.evaluate("document.querySelector('#t-findings thead th').getBoundingClientRect().top")
+    bar = page.evaluate("getComputedStyle(document.querySelector('.toc')).position === 'sticky' && "
+                        "document.querySelector('.toc').getBoundingClientRect().top === 0 && innerWidth <= 1180 "
+                        "? document.querySelector('.toc').getBoundingClientRect().bottom : 0")
+    assert abs(head - bar) <= 2, (head, bar)
+    hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('thead') !== null",
+                        [page.evaluate("document.querySelector('#t-findings thead th').getBoundingClientRect().left")
+                         + 10, head + 8])
+    assert hit  # nothing covers it
+    assert_clean(page, events)
+    page.close()
+
+
+def test_first_sort_click_puts_the_largest_first(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
+    page, events = open_report(browser, HtmlWriter().render(audits["preconsent.apk"], KB), tmp_path / "s.html")
+    page.locator("#t-calls th", has_text="Before consent").locator("button").click()
+    flags = page.evaluate(COLUMN, ["#t-calls", 4])
+    assert flags == sorted(flags, reverse=True) and flags[0] == "1" and flags[-1] == "0"
+    page.locator("#t-sdks th", has_text="Reads in this app").locator("button").click()
+    reads = [int(v) for v in page.evaluate(COLUMN, ["#t-sdks", 3])]
+    assert reads == sorted(reads, reverse=True)
+    page.locator("#t-calls th", has_text="Caller").locator("button").click()  # text: A to Z first
+    assert page.evaluate(IS_SORTED, [page.evaluate(COLUMN, ["#t-calls", 2]), 1])
+    assert_clean(page, events)
+    page.close()
+
+
+def test_an_empty_filter_result_says_so(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
+    page, events = open_report(browser, HtmlWriter().render(audits["sdks.apk"], KB), tmp_path / "none.html")
+    message = "#t-findings [data-nomatch]"
+    assert page.evaluate(SHOWN, message) == 0
+    page.fill("#t-findings [data-filter-text]", "no such finding anywhere")
+    wait_rows(page, "#t-findings", 0)
+    assert page.evaluate(SHOWN, message) == 1 and page.inner_text(message) == "No row matches this filter."
+    page.fill("#t-findings [data-filter-text]", "")
+    wait_rows(page, "#t-findings", len([f for f in audits["sdks.apk"].findings if f.category != "manifest"]))
+    assert page.evaluate(SHOWN, message) == 0
+    assert_clean(page, events)
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["sdks.apk", "packed.apk"])
+def test_dark_mode(browser: Any, audits: dict[str, Audit], artifacts: Path, tmp_path: Path, name: str) -> None:
+    html = HtmlWriter().render(audits[name], KB)
+    dark, events = open_at(browser, html, tmp_path / "dark.html", 1366, scheme="dark")
+    assert luminance(dark.evaluate(BACKGROUND)) < 0.1
+    assert luminance(dark.evaluate("getComputedStyle(document.body).color")) > 0.7
+    cell = "getComputedStyle(document.querySelector('#t-findings tbody td')).color"
+    assert luminance(dark.evaluate(cell)) > 0.5  # table text too, not dark on dark
+    dark.emulate_media(media="print")  # paper is white whatever the screen's scheme
+    assert luminance(dark.evaluate(BACKGROUND)) > 0.9
+    dark.emulate_media(media="screen")
+    assert_clean(dark, events)
+    dark.screenshot(path=str(artifacts / f"dark-{slug(name)}.png"))
+    dark.close()
+    light, _ = open_at(browser, html, tmp_path / "light.html", 1366)
+    assert luminance(light.evaluate(BACKGROUND)) > 0.9
+    light.close()
+
+
+def test_print_repeats_whole_header_rows(browser: Any, audits: dict[str, Audit], tmp_path: Path) -> None:
+    """On paper (A4 less its margins is ~700 CSS px wide) each table's header row is a repeating header
+    group, no header cell is sticky (Chromium does not repeat those) and the whole row fits the page."""
+    html = HtmlWriter().render(big_audit(audits["sdks.apk"], 400), KB)
+    page, events = open_at(browser, html, tmp_path / "print.html", 700)
+    page.emulate_media(media="print")
+    tables = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t => t.tHead)
+      .filter(t => t.getClientRects().length > 0).map(t => ({
+        id: t.closest('[id]').id, group: getComputedStyle(t.tHead).display,
+        sticky: [...t.tHead.rows[0].cells].filter(c => getComputedStyle(c).position !== 'static').length,
+        hidden: [...t.tHead.rows[0].cells].filter(c => c.getClientRects().length === 0).length,
+        right: Math.max(...[...t.tHead.rows[0].cells].map(c => c.getBoundingClientRect().right)),
+        page: document.documentElement.clientWidth }))""")
+    assert len(tables) >= 8
+    for t in tables:
+        assert t["group"] == "table-header-group" and t["sticky"] == 0 and t["hidden"] == 0, t
+        assert t["right"] <= t["page"] + 2, t  # (half a collapsed border may stick out)
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + \
+        pdf.count(b"/Type/Page") > 3  # several pages: the header row has pages to repeat on
+    assert_clean(page, events)
     page.close()

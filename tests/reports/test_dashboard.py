@@ -135,12 +135,14 @@ def test_batch_writes_the_dashboard(batch: Path) -> None:
     page = parse(html)
     assert page.section_ids() == SECTIONS
     assert len(table_rows(html, "apps")) == summary["apps"] == len(apps)
-    assert len(table_rows(html, "failures")) == len(summary["failures"]) > 0
+    # every input not fully analysed: the failed ones and those analysed only in part (the packed app)
+    assert len(table_rows(html, "failures")) == sum(1 for a in apps if a["status"] != "ok") \
+        == len(summary["failures"]) + summary["status"]["partial"] > 0
     text = " ".join(page.text)
     for sdk in summary["sdk_prevalence"]:
         assert sdk["name"] in text
     assert "Tencent" in text and "First-party code" in text
-    assert f"{summary['apps']} apps" in text
+    assert f"{summary['apps']} input files" in text and f"{summary['packages']} apps" in text
 
 
 def test_deterministic(batch: Path) -> None:
@@ -217,7 +219,7 @@ def test_row_limit_and_show_all() -> None:
     html = render_dashboard(summary, apps, KB)
     box = html.split('id="t-apps"', 1)[1].split("</section>", 1)[0]
     assert len(table_rows(html, "apps")) == 1000
-    assert box.count(" hidden>") == 900
+    assert len(re.findall(r"<tr [^>]* hidden>", box)) == 900
     assert "Show all 1,000 rows" in box
     assert "top 30 of 60" in html and "All 60 SDKs" in html and "All 120 vendors" in html
 
@@ -278,20 +280,21 @@ def test_links_resolve_to_existing_reports(chromium: Any, batch: Path) -> None:
 def test_sorting(chromium: Any, batch: Path) -> None:
     page, events = open_dashboard(chromium, batch)
     calls = page.locator("#t-apps th", has_text="Call sites").locator("button")
+    calls.click()  # figures: the largest first, failed apps ("—") last
+    values = [int(v) if v != "—" else -1 for v in page.evaluate(COLUMN, ["#t-apps", 5])]
+    assert values == sorted(values, reverse=True) and values[0] > 0 and values[-1] == -1
     calls.click()
-    values = [int(v) for v in page.evaluate(COLUMN, ["#t-apps", 5])]
-    assert values == sorted(values) and values[0] < values[-1]
-    calls.click()
-    assert [int(v) for v in page.evaluate(COLUMN, ["#t-apps", 5])] == sorted(values, reverse=True)
-    page.locator("#t-apps th", has_text="App").first.locator("button").click()
+    assert [int(v) if v != "—" else -1 for v in page.evaluate(COLUMN, ["#t-apps", 5])] == sorted(values)
+    page.locator("#t-apps th", has_text="App").first.locator("button").click()  # text: A to Z
     names = page.evaluate(COLUMN, ["#t-apps", 0])
     assert page.evaluate(IS_SORTED, [names, 1])
     page.locator("#t-apps th", has_text="Max severity").locator("button").click()
     ranks = [int(v) for v in page.evaluate(COLUMN, ["#t-apps", 8])]
-    assert ranks == sorted(ranks) and ranks[0] == -1 and ranks[-1] == 3
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] == 3 and ranks[-1] == -1
+    page.locator("#t-apps th", has_text="Status").locator("button").click()  # failed first, then partly analysed
+    assert page.evaluate(COLUMN, ["#t-apps", 3])[:7] == ["2"] * 6 + ["1"]
     imei = page.locator("#t-pimatrix th", has_text="IMEI").locator("button")
-    imei.click()
-    imei.click()  # descending: the readers of IMEI in most apps first
+    imei.click()  # the readers of IMEI in most apps first
     readers = page.evaluate(COLUMN, ["#t-pimatrix", 2])
     counts = [int(v) if v else 0 for v in readers]
     # first-party code reads the IMEI in 3 apps; the obfuscated app's renamed code is its own reader row
@@ -332,7 +335,7 @@ def test_filtering(chromium: Any, batch: Path) -> None:
 def test_hostile_strings_stay_text(chromium: Any, tmp_path: Path) -> None:
     summary, apps = hostile_batch()
     page, events = open_report(chromium, render_dashboard(summary, apps, KB), tmp_path / "index.html")
-    names = page.evaluate(COLUMN, ["#t-apps", 0])
+    names = page.evaluate("[...document.querySelectorAll('#t-apps td.app > :first-child')].map(e => e.textContent)")
     assert "<script>alert(1)</script>" in names and HOSTILE_LABEL in names
     assert page.evaluate("document.scripts.length") == 1
     assert page.evaluate("document.images.length + document.querySelectorAll('iframe,object,embed').length") == 0
@@ -356,7 +359,7 @@ def test_10000_apps_stay_responsive(chromium: Any, tmp_path: Path) -> None:
     wait_rows(page, "#t-apps", 100)
     started = time.perf_counter()
     page.locator("#t-apps th", has_text="Findings").locator("button").click()  # sorts all rows, shows 100
-    page.locator("#t-apps th[aria-sort=ascending]").wait_for()
+    page.locator("#t-apps th[aria-sort=descending]").wait_for()
     sorting = time.perf_counter() - started
     started = time.perf_counter()
     page.click("#t-apps [data-show-all]")
@@ -364,7 +367,7 @@ def test_10000_apps_stay_responsive(chromium: Any, tmp_path: Path) -> None:
     show_all = time.perf_counter() - started
     started = time.perf_counter()
     page.locator("#t-apps th", has_text="Call sites").locator("button").click()
-    page.locator("#t-apps th[aria-sort=ascending]").wait_for()
+    page.locator("#t-apps th[aria-sort=descending]").wait_for()
     assert page.evaluate(VISIBLE, "#t-apps") == 10_000
     sorting_all = time.perf_counter() - started
     figures = (f"html {size / 1e6:.2f} MB; load {load:.2f} s; filter {filtering:.2f} s; sort {sorting:.2f} s; "
@@ -380,3 +383,94 @@ def test_10000_apps_stay_responsive(chromium: Any, tmp_path: Path) -> None:
     page.evaluate("document.getElementById('prevalence').scrollIntoView()")
     page.screenshot(path=str(ARTIFACTS / "dashboard-10000-apps.png"))
     page.close()
+
+
+# --- failures, inputs and distinct apps (issue 12, item 7) -------------------------------------------------
+
+
+def result_doc(i: int, package: str | None, fmt: str, status: str = "ok", sdks: tuple[str, ...] = (),
+               pre: int = 0) -> dict[str, Any]:
+    """A minimal stored result, as ``reports.dataset.doc_rows`` reads it."""
+    sha = f"{i:064x}"
+    sdk = {"name": "x", "vendor": "V", "legal_entity": "", "country": "", "categories": ["analytics"],
+           "confidence": "high", "stub": False, "classes": 3, "bundled_by": []}
+    call = {"api": "La/B;->c()V", "api_id": "x", "pi_category": "device_id.imei", "caller": "Lp/Q;->r()V",
+            "sdk": None, "hidden": False, "resolved": True, "party": "app"}
+    return {"input": {"sha256": sha, "format": fmt, "size": 1}, "status": status,
+            "errors": [{"code": "packed", "message": "packed"}] if status == "partial" else [],
+            "app": {"package": package, "label": package} if package else None, "signing": None,
+            "knowledge_base": {"version": "1"}, "findings": [], "permissions": [],
+            "sdks": [{**sdk, "id": s, "name": s.title(), "vendor": f"Vendor of {s}"} for s in sdks],
+            "api_calls": [{**call, "pre_consent": n < pre} for n in range(max(pre, 1))]}
+
+
+def test_prevalence_counts_each_app_once() -> None:
+    """One app given as XAPK, APKS and APKM is one app for prevalence and rates; its files are noted."""
+    docs = [(result_doc(1, "org.one", "xapk", sdks=("umeng",), pre=2), ["in/one.xapk"]),
+            (result_doc(2, "org.one", "apks", sdks=("umeng",), pre=2), ["in/one.apks"]),
+            (result_doc(3, "org.one", "apkm", sdks=("umeng",), pre=2), ["in/one.apkm"]),
+            (result_doc(4, "org.two", "apk", sdks=("umeng", "bugly")), ["in/two.apk"]),
+            (result_doc(5, None, "apk", status="error"), ["in/broken.apk"])]
+    frames = dataset.tables(docs)
+    summary = dataset.summary(frames)
+    assert summary["packages"] == 2
+    umeng = next(s for s in summary["sdk_prevalence"] if s["sdk"] == "umeng")
+    assert (umeng["apps"], umeng["packages"], umeng["package_share"]) == (4, 2, 1.0)  # files, apps, share of apps
+    assert (summary["pre_consent"]["apps"], summary["pre_consent"]["packages"]) == (3, 1)
+    assert [d["package"] for d in summary["duplicates"]] == ["org.one"]
+    assert sorted(i["format"] for i in summary["duplicates"][0]["inputs"]) == ["apkm", "apks", "xapk"]
+    html = render_dashboard(summary, frames["apps"].to_dict("records"), KB)
+    text = " ".join(" ".join(parse(html).text).split())
+    assert "2 apps · 100% (4 files)" in text  # the bar: per app, the per-file count beside it
+    assert "1 of 2 analysed apps" in text  # the pre-consent rate counts apps, not files
+    assert "same app as one.apkm (APKM), one.apks (APKS)" in text and 'data-format="XAPK"' in html
+    assert "1 app given in several files (3), each counted once" in text
+
+
+def test_failed_apps_have_no_figures_and_partial_ones_are_failures() -> None:
+    docs = [(result_doc(1, "org.ok", "apk", sdks=("umeng",)), ["in/ok.apk"]),
+            (result_doc(2, "org.packed", "apk", status="partial"), ["in/packed.apk"]),
+            (result_doc(3, None, "apk", status="error"), ["in/broken.apk"])]
+    docs[2][0]["errors"] = [{"code": "not-a-zip", "message": "in/broken.apk: not a zip archive"}]
+    frames = dataset.tables(docs)
+    html = render_dashboard(dataset.summary(frames), frames["apps"].to_dict("records"), KB)
+    rows = html.split('id="t-apps"', 1)[1].split("</tbody>", 1)[0].split("<tr ")[1:]
+    failed = next(r for r in rows if 'data-status="error"' in r)
+    assert failed.count('<td data-v="-1" class="muted" title="Not analysed">—</td>') == 4  # SDKs … findings
+    assert "<td>0</td>" not in failed and 'class="muted">0<' not in failed
+    box = html.split('id="t-failures"', 1)[1].split("</tbody>", 1)[0]
+    assert 'data-status="error" data-code="not-a-zip"' in box and 'data-status="partial" data-code="packed"' in box
+    text = "".join(parse(box).text)
+    assert text.index("in/broken.apk") < text.index("in/packed.apk")  # failed first, then partly analysed
+    assert "partly analysed" in text
+
+
+def test_batch_rows_name_their_input_and_format(batch: Path) -> None:
+    html = (batch / "index.html").read_text(encoding="utf-8")
+    rows = html.split('id="t-apps"', 1)[1].split("</tbody>", 1)[0].split("<tr ")[1:]
+    split = [r for r in rows if "split." in r and 'data-format="' in r]
+    assert {re.search(r'data-format="(\w+)"', r)[1] for r in split} >= {"XAPK", "APKS", "APKM"}  # type: ignore[index]
+    xapk = next(r for r in split if 'data-format="XAPK"' in r)
+    assert "same app as" in xapk and "(APKS)" in xapk and "(APKM)" in xapk
+    summary, _ = frames_of(batch)
+    assert "org.appaudit.fixture.split" in [d["package"] for d in summary["duplicates"]]
+    assert all(s["packages"] <= s["apps"] for s in summary["sdk_prevalence"])
+
+
+@pytest.mark.browser
+def test_dashboard_on_a_phone_and_in_dark_mode(chromium: Any, batch: Path) -> None:
+    index = batch / "index.html"
+    for scheme in ("light", "dark"):
+        page = chromium.new_page(viewport={"width": 390, "height": 900}, color_scheme=scheme)
+        page.goto(index.resolve().as_uri(), wait_until="load")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        for button in page.locator("[data-show-all]").all():
+            button.click()
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        channels = [int(x) for x in background[background.index("(") + 1: background.index(")")].split(",")[:3]]
+        assert (max(channels) < 40) if scheme == "dark" else (min(channels) > 230), background
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-phone-{scheme}.png"))
+        page.close()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html as htmllib
+import json
 import re
+from collections.abc import Callable
 
 import pytest
 
-from reports.html import HtmlWriter, pretty_member, wbr
+from reports.html import HtmlWriter, pretty_member, short_member, wbr
+from reports.json import JsonWriter
+from scanner.analysis.names import has_descriptor
 from scanner.model import Audit, Status
 from tests.conftest import KB
-from tests.reports.conftest import HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
+from tests.reports.conftest import EVERY_FIXTURE, HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
 from tests.reports.page import parse, sha256_source
 
 SECTIONS = ["verdict", "pimap", "sdks", "permissions", "calls", "compliance", "disclosure", "endpoints",
@@ -19,6 +24,12 @@ WRITER = HtmlWriter()
 
 def render(audit: Audit) -> str:
     return WRITER.render(audit, KB)
+
+
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it (no markup, no script or style, hidden rows included)."""
+    page = parse(html)
+    return " ".join(" ".join(page.text).split())
 
 
 def test_writer_identity() -> None:
@@ -176,7 +187,7 @@ def test_row_limit_and_size_for_5000_call_sites(audits: dict[str, Audit]) -> Non
 def test_pretty_member_and_wbr() -> None:
     ref = "Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;Ljava/lang/String;)" \
           "Ljava/lang/String;"
-    assert pretty_member(ref) == "android.provider.Settings$Secure.getString(ContentResolver, String)"
+    assert pretty_member(ref) == "android.provider.Settings.Secure.getString(ContentResolver, String)"
     assert pretty_member("La/B;->f:[I") == "a.B.f"
     assert pretty_member("La/B;->m([[JZ)V") == "a.B.m(long[][], boolean)"
     assert pretty_member("02:00:00:00:00:00") == "02:00:00:00:00:00"
@@ -191,7 +202,10 @@ def test_sdk_rows_say_version_use_and_launch_start() -> None:
     early = render(scan("preconsent.apk"))
     section = early[early.index('id="sdks"'): early.index('id="permissions"')]
     assert "started before consent" in section
-    assert "via org.appaudit.fixture.preconsent.App.onCreate() → com.umeng.commonsdk.UMConfigure.init(" in section
+    chain = section.split('<ol class="chain"', 1)[1].split("</ol>")[0]
+    steps = re.findall(r"<li><code[^>]*>([^<]+)</code></li>", chain)
+    assert steps == ["App.onCreate()", "UMConfigure.init(Context, String, String, int, String)"]  # entry point first
+    assert 'title="com.umeng.commonsdk.UMConfigure.init(Context, String, String, int, String)"' in section
     assert "called by the app" in section
 
 
@@ -214,3 +228,97 @@ def test_wbr_marks_the_same_breaks_as_escaping_part_by_part() -> None:
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         assert str(wbr(text)) == str(Markup("<wbr>").join(escape(p) for p in _BREAK.split(text))), text
+
+
+# --- readable names and honest incomplete state (issue 12, items 4 and 5) -----------------------------------
+
+# a Dalvik class descriptor with a package (Lcom/a/B;) or a member reference (->): never shown to a reader
+RAW_DESCRIPTOR = re.compile(r"(?<![\w/$.])L[a-z][\w$]*/[\w/$]*;|->")
+
+
+def visible_outside_appendix(html: str) -> str:
+    """What a reader can see or hover before the appendix: text and attribute values, unescaped."""
+    html = re.sub(r"<script>.*?</script>|<style>.*?</style>", "", html, flags=re.S)
+    html = html.split('<section id="appendix"', 1)[0].replace("<wbr>", "")
+    return htmllib.unescape(html)
+
+
+@pytest.mark.parametrize("name", [*EVERY_FIXTURE, "sdks.apk+short_video"])
+def test_no_raw_dalvik_descriptor_outside_the_appendix(any_audit: Callable[[str], Audit], name: str) -> None:
+    shown = visible_outside_appendix(render(any_audit(name)))
+    assert RAW_DESCRIPTOR.findall(shown) == []
+
+
+def test_the_descriptor_check_would_catch_one() -> None:
+    assert RAW_DESCRIPTOR.search(visible_outside_appendix("<td>Lcom/umeng/a/B;-&gt;c()V</td>"))
+    assert not RAW_DESCRIPTOR.search("Location; Lists; List of installed apps")
+
+
+@pytest.mark.parametrize("name", ["sdks.apk", "preconsent.apk", "provider_init.apk"])
+def test_json_keeps_the_raw_descriptors(audits: dict[str, Audit], name: str) -> None:
+    """JSON is the contract: callers, APIs, paths and evidence stay exact Dalvik references."""
+    doc = json.loads(JsonWriter().render(audits[name], KB))
+    assert doc["api_calls"] and all(c["caller"].startswith("L") and "->" in c["caller"] for c in doc["api_calls"])
+    paths = [p for c in doc["api_calls"] for p in c["pre_consent_path"]]
+    assert all("->" in p for p in paths)
+    assert any("->" in e["path"] or "->" in e["symbol"] for f in doc["findings"] for e in f["evidence"])
+    assert not [f["message"] for f in doc["findings"] if has_descriptor(f["message"])]  # sentences are readable
+
+
+def test_pre_consent_paths_are_vertical_chains_entry_point_first(audits: dict[str, Audit]) -> None:
+    audit = audits["preconsent.apk"]
+    html = render(audit)
+    calls = html[html.index('id="calls"'): html.index('id="compliance"')]
+    chains = [re.findall(r"<code[^>]*>([^<]+)</code>", c) for c in re.findall(r'<ol class="chain".*?</ol>', calls)]
+    expected = [[short_member(step) for step in c.pre_consent_path] for c in audit.api_calls if c.pre_consent_path]
+    assert chains == expected and len(chains) == 5
+    assert {c[0] for c in chains} == {"App.onCreate()", "InitProvider.onCreate()"}
+    assert ["App.onCreate()", "UMConfigure.init(Context, String, String, int, String)"] in chains
+    findings = html[html.index('id="t-findings"'):]
+    assert '<ol class="chain"' in findings and " (via " not in findings  # the message's path is a chain too
+
+
+def test_ids_are_shown_by_display_names(audits: dict[str, Audit]) -> None:
+    html = render(audits["sdks.apk+short_video"])
+    header = html.split("</header>")[0]
+    assert "compared against the app type <strong" in header and ">Short video</strong>" in header
+    text = visible_text(html)
+    assert "crash_reporting" not in text and "Crash reporting" in text  # SDK purposes
+    assert "android.permission.READ_CONTACTS" not in text.split("Appendix")[0].split("Compliance findings")[0]
+    assert "READ_CONTACTS" in text
+    for raw in ("installed_apps", "device_id.android_id", "short_video"):
+        assert raw not in visible_outside_appendix(html).split("Compliance findings")[1].split("The rules")[0], raw
+
+
+def test_articles_and_plurals() -> None:
+    from tests.reports.conftest import scan
+    html = render(scan("sdks.apk", "online_shopping"))
+    assert "an Online shopping app" in html and "a Online" not in html and "A Online" not in html
+    for name in ("sdks.apk", "preconsent.apk", "obfuscated.apk"):
+        text = visible_text(render(scan(name)))
+        for slip in ("(s)", " 1 places", " 1 classes", " 1 call sites", " 1 findings", "reads android ID",
+                     "reads wi-Fi", "first-party code reads"):
+            assert slip not in text, (name, slip)
+
+
+def test_incomplete_report_claims_no_absence(audits: dict[str, Audit]) -> None:
+    audit = audits["packed.apk"]
+    assert audit.status == Status.PARTIAL
+    html = render(audit)
+    verdict = html[html.index('id="verdict"'): html.index('id="pimap"')]
+    assert 'class="good"' not in verdict  # the ✓ mark
+    text = visible_text(html)
+    # each sentence a complete analysis prints for an empty section
+    for clean in ("No personal-information read was found", "No working third-party SDK",
+                  "SDKs and trackers) was found", "No call site reading personal information through a catalogued API.",
+                  "No compliance finding.", "No endpoint found.", "No SDK to disclose.", "nothing found",
+                  "No manifest or signing finding."):
+        assert clean not in text, clean
+    assert text.count("Unknown.") >= 5 and "Unknown whether personal information is read before" in text
+    assert "≥ 2 findings" in text and "? before consent" in text  # tiles: a lower bound, or unknown
+    assert "at least" in text
+
+
+def test_complete_report_keeps_its_clean_statements(audits: dict[str, Audit]) -> None:
+    text = visible_text(render(audits["clean.apk"]))
+    assert "No personal-information read was found" in text and "Unknown" not in text and "at least" not in text

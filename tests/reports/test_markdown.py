@@ -8,6 +8,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from reports.markdown import MarkdownWriter, md
+from scanner.analysis.names import has_descriptor
 from scanner.model import Audit
 from tests.conftest import KB
 from tests.reports.conftest import HOSTILE_LABEL, NASTY, REPORTED, nasty_audit
@@ -54,7 +55,7 @@ def test_sdks_summary(audits: dict[str, Audit]) -> None:
 
 def test_pre_consent_reads(audits: dict[str, Audit]) -> None:
     text = WRITER.render(audits["preconsent.apk"], KB)
-    assert "**5 read(s) before consent**" in text
+    assert "**5 reads before consent**" in text
     section = text[text.index("### Read before consent"):].split("###")[1]
     assert len([line for line in section.splitlines() if line.startswith("| ")]) == 1 + 5
     assert "org.appaudit.fixture.preconsent.DeviceInfo.collect(Context)" in section
@@ -74,7 +75,19 @@ def test_top_findings_capped_and_ranked(audits: dict[str, Audit]) -> None:
 def test_error_and_partial(audits: dict[str, Audit]) -> None:
     failed = WRITER.render(audits["hostile/empty.apk"], KB)
     assert "**Analysis failed" in failed and "not-a-zip" in failed and "### SDKs" not in failed
-    assert "**Analysis incomplete**" in WRITER.render(audits["packed.apk"], KB)
+    partial = WRITER.render(audits["packed.apk"], KB)
+    assert "**Analysis incomplete**" in partial
+    # nothing reads as clean: counts are lower bounds, absences unknown
+    assert "at least 2 findings" in partial and "SDKs: unknown" in partial
+    assert "unknown whether anything is read before consent" in partial and "no read before consent" not in partial
+    assert "None found." not in partial and "\nNone.\n" not in partial and "0 SDKs" not in partial
+
+
+@pytest.mark.parametrize("name", [n for n in REPORTED if "hostile" not in n])
+def test_plurals_and_readable_names(audits: dict[str, Audit], name: str) -> None:
+    text = WRITER.render(audits[name], KB)
+    assert "(s)" not in text and " 1 places" not in text and " 1 findings" not in text
+    assert not has_descriptor(text), text
 
 
 def test_hostile_label(audits: dict[str, Audit]) -> None:

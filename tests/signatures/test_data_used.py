@@ -279,9 +279,13 @@ def test_argument_rule_permissions_decide_what_a_call_needs(kb: KnowledgeBase, d
     apis.write_text(text[:at] + rule.replace("COARSE", "FINE") + text[at + len(rule):], encoding="utf-8")
     ref = "Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;"
     bundled = scan(str(FIXTURES / "preconsent.apk"), kb=kb)  # requests COARSE, calls it with "network"
-    assert not [f for f in bundled.findings if f.rule_id == "api.missing_permission" and ref in f.message]
+    # the message names the API readably (LocationManager.getLastKnownLocation(String)); the evidence keeps the ref
+    assert not [f for f in bundled.findings if f.rule_id == "api.missing_permission"
+                and any(e.symbol == ref for e in f.evidence)]
     edited = scan(str(FIXTURES / "preconsent.apk"), kb=signatures.load(data_copy))
-    (missing,) = [f for f in edited.findings if f.rule_id == "api.missing_permission" and ref in f.message]
+    (missing,) = [f for f in edited.findings if f.rule_id == "api.missing_permission"
+                  and any(e.symbol == ref for e in f.evidence)]
+    assert "LocationManager.getLastKnownLocation(String) with the argument it is given" in missing.message
     assert "needs android.permission.ACCESS_FINE_LOCATION," in missing.message
     assert {e.path for e in missing.evidence} == {
         "Lorg/appaudit/fixture/preconsent/ConsentActivity;->onAgree()V"}

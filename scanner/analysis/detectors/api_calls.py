@@ -19,6 +19,7 @@ from collections import defaultdict
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.index import CodeIndex
+from scanner.analysis.names import chain, phrase, plural, sentence
 from scanner.analysis.ownership import APP
 from scanner.analysis.targets import REFLECTION, ApiTargets, api_targets
 from scanner.model import ApiCall, Confidence, Evidence, Finding
@@ -118,11 +119,6 @@ def reader(kb: KnowledgeBase, sdk: str | None, party: str) -> str:
     return "first-party code" if party == APP else "unattributed code (neither the app's package nor a known SDK)"
 
 
-def _phrase(title: str) -> str:
-    """Lower-case a title for use mid-sentence, but keep acronyms (IMEI, MAC)."""
-    return title[:1].lower() + title[1:] if title[1:2].islower() else title
-
-
 def _evidence(calls: list[ApiCall]) -> list[Evidence]:
     return [Evidence("dex", c.caller, c.api) for c in calls[:_EVIDENCE_MAX]]
 
@@ -135,30 +131,30 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall]) -> list[
     out = []
     for (category, sdk, party), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         info = kb.pi_categories.get(category)
-        title = _phrase(info.title if info else category)
+        title = phrase(info.title if info else category)
         who = reader(kb, sdk, party)
         owner_key = sdk or ("" if party == APP else f"?{party}")  # the app's key is unchanged: stable fingerprints
         resolved = any(c.resolved for c in group)
         confidence = Confidence.HIGH if resolved else Confidence.LOW
         rule = info.rule if info and info.rule else "pi.device_info"
-        out.append(finding(kb, rule, package, f"{who} reads {title} in {len(group)} place(s).",
+        out.append(finding(kb, rule, package, sentence(f"{who} reads {title} in {plural(len(group), 'place')}."),
                            _evidence(group), key=("pi", f"{category}|{owner_key}"), sdk=sdk, party=party,
                            pi_categories=[category], confidence=confidence))
         if sdk:
-            out.append(finding(kb, "sdk.reads_pi", package, f"{who} reads {title}.", _evidence(group),
+            out.append(finding(kb, "sdk.reads_pi", package, sentence(f"{who} reads {title}."), _evidence(group),
                                key=("sdk-pi", f"{category}|{sdk}"), sdk=sdk, pi_categories=[category],
                                confidence=confidence))
         early = [c for c in group if c.pre_consent]
         if early:
-            path = " → ".join(early[0].pre_consent_path)
+            path = chain(early[0].pre_consent_path)
             out.append(finding(kb, "consent.pi_before_consent", package,
-                               f"{who} reads {title} at launch, before consent can be asked (via {path}).",
+                               sentence(f"{who} reads {title} at launch, before consent can be asked (via {path})."),
                                _evidence(early), key=("pre-consent", f"{category}|{owner_key}"), sdk=sdk, party=party,
                                pi_categories=[category], confidence=confidence))
         hidden = [c for c in group if c.hidden]
         if hidden:
             out.append(finding(kb, "code.hidden_access", package,
-                               f"{who} reaches {title} through reflection.", _evidence(hidden),
+                               sentence(f"{who} reaches {title} through reflection."), _evidence(hidden),
                                key=("hidden", f"{category}|{owner_key}"), sdk=sdk, party=party,
                                pi_categories=[category]))
     return out
@@ -179,7 +175,7 @@ def _code_findings(context: Context) -> list[Finding]:
         who = reader(kb, sdk, party)
         owner_key = sdk or ("" if party == APP else f"?{party}")
         out.append(finding(kb, rule, context.facts.package,
-                           f"{who[:1].upper()}{who[1:]}: {kb.rule(rule).title.lower()} ({len(evidence)} place(s)).",
+                           sentence(f"{who}: {phrase(kb.rule(rule).title)} ({plural(len(evidence), 'place')})."),
                            evidence[:_EVIDENCE_MAX],
                            key=("code", f"{rule}|{owner_key}"), sdk=sdk, party=party,
                            confidence=Confidence.MEDIUM))

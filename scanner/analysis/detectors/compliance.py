@@ -18,13 +18,20 @@ from scanner.analysis.detectors.api_calls import reader
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.detectors.permissions import argument_needs
 from scanner.analysis.findings import finding
+from scanner.analysis.names import article, join, phrase, sentence
 from scanner.analysis.ownership import party_of
 from scanner.analysis.targets import api_targets
 from scanner.model import ApiCall, Confidence, DisclosureRow, Evidence, Finding
-from signatures.model import AppCategory
+from signatures.model import AppCategory, KnowledgeBase
 
 ID = "compliance"
 NEEDS: tuple[str, ...] = ("trackers", "api_calls")  # the disclosure table joins SDKs with what their code reads
+
+
+def _pi(kb: KnowledgeBase, category: str) -> str:
+    """An information category mid-sentence, by its title (``installed_apps`` → ``list of installed apps``)."""
+    info = kb.pi_categories.get(category)
+    return phrase(info.title) if info else category
 
 
 def related(a: str, b: str) -> bool:
@@ -64,7 +71,8 @@ def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[Finding]]:
         if undisclosed:
             findings.append(finding(
                 kb, "sdk.undisclosed_collection", context.facts.package,
-                f"{hit.name} reads {', '.join(undisclosed)}, which its vendor's disclosure does not list.",
+                f"{hit.name} reads {join(_pi(kb, c) for c in undisclosed)}, "
+                "which its vendor's disclosure does not list.",
                 [Evidence("dex", c.caller, c.api) for c in own if c.pi_category in undisclosed][:12],
                 key=("sdk-undisclosed", hit.id), sdk=hit.id, pi_categories=undisclosed, confidence=Confidence.MEDIUM,
                 verified=kb.sdk(hit.id).verified))
@@ -77,7 +85,7 @@ def necessary_text(category: AppCategory) -> str:
         return "needs no personal information"
     origins = (("device", "read from the device"), ("user", "typed in by the user"),
                ("service", "produced by the service"))
-    parts = [f"{label}: {', '.join(i.item for i in category.necessary if i.origin == origin)}"
+    parts = [f"{label}: {join(i.item for i in category.necessary if i.origin == origin)}"
              for origin, label in origins if any(i.origin == origin for i in category.necessary)]
     return "needs " + "; ".join(parts)
 
@@ -94,7 +102,7 @@ def _necessary(context: Context, category: AppCategory) -> list[Finding]:
         info = kb.permission(p.name)
         if info and info.dangerous and p.name not in allowed_perms:
             out.append(finding(kb, "permission.beyond_necessary", package,
-                               f"{p.name} serves none of the necessary information of a {label}: {needs}.",
+                               f"{p.name} serves none of the necessary information of {article(label)}: {needs}.",
                                [Evidence("manifest", "uses-permission", p.name)], key=("necessary-perm", p.name),
                                pi_categories=[info.pi_category], verified=category.verified and info.verified))
     beyond: dict[str, list[ApiCall]] = defaultdict(list)
@@ -108,7 +116,8 @@ def _necessary(context: Context, category: AppCategory) -> list[Finding]:
         who = sorted({reader(kb, c.sdk, c.party) for c in group})
         party, sdk = party_of({(c.party, c.sdk) for c in group})
         out.append(finding(kb, rule, package,
-                           f"A {label} does not need {pi}; read by {', '.join(who)}. The rules: {needs}.",
+                           sentence(f"{article(label)} does not need {_pi(kb, pi)}; read by {join(who)}. "
+                                    f"The rules: {needs}."),
                            [Evidence("dex", c.caller, c.api) for c in group[:12]], key=("necessary-pi", pi),
                            sdk=sdk, party=party, pi_categories=[pi], verified=category.verified))
     return out

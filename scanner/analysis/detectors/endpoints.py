@@ -13,6 +13,7 @@ from collections import Counter
 from scanner.analysis.attribution import is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
+from scanner.analysis.names import join, plural
 from scanner.android.netconfig import NetworkSecurityConfig
 from scanner.model import Endpoint, Evidence, Finding
 
@@ -76,7 +77,8 @@ def _findings(context: Context, endpoints: tuple[Endpoint, ...]) -> list[Finding
             where = config.path if config and config.base_cleartext else "AndroidManifest.xml"
             evidence.append(Evidence("manifest" if where == "AndroidManifest.xml" else "resource", where,
                                      "cleartextTrafficPermitted" if config else "usesCleartextTraffic"))
-        what = f"{len(plain)} http:// endpoint(s) can be reached unencrypted" if plain else "no http:// URL found"
+        what = (f"{plural(len(plain), 'http:// endpoint')} can be reached unencrypted" if plain
+                else "no http:// URL found")
         scope = "for every host" if base_allows else "for some hosts"
         out.append(finding(kb, "network.cleartext_traffic", package,
                            f"Cleartext HTTP is allowed {scope}; {what}.", evidence, key=("network", "cleartext")))
@@ -84,6 +86,7 @@ def _findings(context: Context, endpoints: tuple[Endpoint, ...]) -> list[Finding
     for sdk in sorted(trackers):
         hosts = sorted({e.host for e in endpoints if e.sdk == sdk})
         out.append(finding(kb, "network.tracker_domain", package,
-                           f"{kb.sdk(sdk).name} endpoints referenced: {', '.join(hosts[:5])}.",
+                           f"{kb.sdk(sdk).name} endpoints referenced: {join(hosts[:5])}"
+                           f"{f' and {len(hosts) - 5} more' if len(hosts) > 5 else ''}.",
                            [Evidence("dex", h, h) for h in hosts[:12]], key=("endpoint-sdk", sdk), sdk=sdk))
     return out

@@ -50,11 +50,11 @@ def detect(context: Context) -> Results:
     tricks_in_manifest = facts.apk.manifest.tricks
     if tricks_in_manifest:
         kinds = sorted({t.code for t in tricks_in_manifest})
-        first = tricks_in_manifest[0]
+        lead = tricks_in_manifest[0]
         more = f" ({len(tricks_in_manifest) - 1} more listed in the evidence)" if len(tricks_in_manifest) > 1 else ""
         out.append(finding(context.kb, "apk.manifest_tampered", facts.package, (
             f"AndroidManifest.xml is built to read differently in analysis tools than in Android "
-            f"({', '.join(kinds)}): {first.message}{more}. This report follows what Android reads."),
+            f"({', '.join(kinds)}): {lead.message}{more}. This report follows what Android reads."),
             [Evidence("manifest", t.code, t.message) for t in tricks_in_manifest[:20]], key=("apk", "manifest")))
     out += _signature(context, facts.apk.signing)
     return Results(findings=tuple(out))

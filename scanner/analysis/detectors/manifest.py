@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
+from scanner.analysis.names import join, sentence
 from scanner.model import Component, Confidence, Evidence, Finding
 
 ID = "manifest"
@@ -76,12 +77,12 @@ def _component(context: Context, c: Component, found_sdks: set[str]) -> list[Fin
     if c.permission is None and not (c.type in ("activity", "activity-alias") and _LAUNCH in c.intent_actions):
         how = "explicitly" if c.exported_explicit else "by its intent filter"
         out.append(finding(kb, "manifest.exported_component", package,
-                           f"{c.type} {c.name} is exported {how} with no permission.", evidence, key=key,
+                           sentence(f"{c.type} {c.name} is exported {how} with no permission."), evidence, key=key,
                            sdk=sdk, confidence=Confidence.HIGH if c.exported_explicit else Confidence.MEDIUM))
     wakes = sorted(SELF_START_ACTIONS & set(c.intent_actions))
     if c.type == "receiver" and wakes:
         out.append(finding(kb, "manifest.self_start", package,
-                           f"Receiver {c.name} starts the app on {', '.join(wakes)}.", evidence, key=key,
+                           f"Receiver {c.name} starts the app on {join(wakes, 'or')}.", evidence, key=key,
                            sdk=sdk))
     elif c.type in ("service", "receiver") and c.intent_actions:
         owner = kb.sdk(sdk) if sdk else None

@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
+from scanner.analysis.names import member, phrase
 from scanner.analysis.ownership import party_of
 from scanner.analysis.targets import api_targets
 from scanner.model import ApiCall, Confidence, Evidence, Finding
@@ -77,7 +78,7 @@ def _classified(context: Context, name: str, info: PermissionInfo, used_by_code:
                            evidence, key=key, pi_categories=cats, verified=verified))
     if info.sensitive == "yes":
         out.append(finding(kb, "permission.sensitive_pi", package,
-                           f"{name} exposes sensitive personal information ({info.pi_category}).",
+                           f"{name} exposes sensitive personal information ({_pi(kb, info.pi_category)}).",
                            evidence, key=key, pi_categories=cats, verified=verified))
     declared_here = any(d.name == name for d in context.facts.apk.manifest.declared_permissions)
     if info.privileged and info.match == "exact" and not declared_here:
@@ -92,6 +93,11 @@ def _classified(context: Context, name: str, info: PermissionInfo, used_by_code:
                            f"{name} is requested but no catalogued API that needs it is called.",
                            evidence, key=key, confidence=Confidence.MEDIUM, pi_categories=cats, verified=verified))
     return out
+
+
+def _pi(kb: KnowledgeBase, category: str) -> str:
+    info = kb.pi_categories.get(category)
+    return phrase(info.title) if info else category
 
 
 def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Finding]:
@@ -113,7 +119,7 @@ def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Fin
     for (ref, needs, argument), calls in sorted(groups.items()):
         callers = sorted({c.caller for c in calls})
         party, sdk = party_of({(c.party, c.sdk) for c in calls})
-        what = f"{ref} with the argument it is given" if argument else ref
+        what = f"{member(ref)} with the argument it is given" if argument else member(ref)
         symbol = f"{ref}|{'|'.join(needs)}" if argument else ref  # the API's own need keeps its old fingerprint
         out.append(finding(kb, "api.missing_permission", package,
                            f"{what} needs {' or '.join(needs)}, which the app does not request.",

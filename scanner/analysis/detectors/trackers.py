@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from scanner.analysis.attribution import dotted, is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
+from scanner.analysis.names import chain, join, plural
 from scanner.analysis.sdk_usage import Start, called_by_app, init_entry, launch_starts, switched_off
 from scanner.analysis.versions import SdkVersion, code_clue, is_code_version, sdk_versions
 from scanner.model import Confidence, Evidence, Finding, SdkHit, Severity
@@ -146,10 +147,10 @@ def _usage(context: Context, hit: SdkHit, starts: Mapping[str, Start],
 
 def _start_finding(context: Context, hit: SdkHit) -> Finding:
     """SDK code entered from launch code: the app starts the SDK before consent can be asked."""
-    path = " → ".join(hit.start_path)
+    path = chain(hit.start_path)
     pre_init = [m.partition("->") for m in context.kb.sdk(hit.id).pre_init_methods]
     fix = (f" The vendor documents a compliant way to start it: "
-           f"{' or '.join(dotted(cls).rpartition('.')[2] + '.' + name for cls, _, name in pre_init)}."
+           f"{join((dotted(cls).rpartition('.')[2] + '.' + name for cls, _, name in pre_init), 'or')}."
            if pre_init else "")
     return finding(context.kb, "consent.sdk_init_before_consent", context.facts.package,
                    f"{hit.name} is started at launch, before consent can be asked (via {path}).{fix}",
@@ -158,7 +159,7 @@ def _start_finding(context: Context, hit: SdkHit) -> Finding:
 
 
 def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> Finding:
-    where = (f"{hit.classes} class{'es' if hit.classes != 1 else ''}" if hit.classes
+    where = (plural(hit.classes, "class") if hit.classes
              else "manifest or native-library markers only")
     vendor = f"{hit.vendor} ({hit.legal_entity})" if hit.legal_entity else hit.vendor
     version = f" version {hit.version}" if hit.version else ""
