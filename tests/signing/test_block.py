@@ -18,7 +18,16 @@ from scanner.android.signing.block import (
     zip_sections,
 )
 from tests.conftest import FIXTURES
+from tests.fuzz.mutate import signing_block as mutate_signing_block
 from tests.signing.helpers import SIGNING, V31, Spec, cert_sha, new_key, prefixed, signed_apk, signing_block
+
+
+def bounds_of(data: bytes) -> tuple[int, int]:
+    """[start, end) of the signing block, found without our reader (EOCD offset, magic, trailing size)."""
+    bounds = mutate_signing_block(data)
+    if bounds is None:
+        pytest.fail("the fixture has no APK Signing Block")
+    return bounds
 
 
 def block_of(data: bytes):  # type: ignore[no-untyped-def]
@@ -27,14 +36,16 @@ def block_of(data: bytes):  # type: ignore[no-untyped-def]
 
 
 def test_the_schemes_apksigner_wrote_are_found() -> None:
-    clean = block_of((FIXTURES / "clean.apk").read_bytes())
-    assert clean is not None
+    data = (FIXTURES / "clean.apk").read_bytes()
+    clean = block_of(data)
+    assert (clean.offset if clean else None) == bounds_of(data)[0]  # where the magic and sizes say it starts
     assert scheme_block(clean, V2_BLOCK_ID) is not None and scheme_block(clean, V3_BLOCK_ID) is not None
     assert scheme_block(clean, V31_BLOCK_ID) is None
-    v31 = block_of((SIGNING / "v31.apk").read_bytes())
-    assert v31 is not None
-    value = scheme_block(v31, V31_BLOCK_ID)
-    assert value is not None
+    data = (SIGNING / "v31.apk").read_bytes()
+    v31 = block_of(data)
+    assert (v31.offset if v31 else None) == bounds_of(data)[0]
+    value = scheme_block(v31, V31_BLOCK_ID) if v31 else None
+    assert value is not None and int.from_bytes(value[:4], "little") == len(value) - 4  # one length-prefixed list
     (signer,) = parse_signers(value, True, "v3.1")
     assert (signer.min_sdk, signer.max_sdk) == (33, 0x7FFFFFFF)
     assert block_of((SIGNING / "v1_only.apk").read_bytes()) is None

@@ -18,6 +18,7 @@ from scanner.android.signing.block import (
 )
 from scanner.android.signing.digest import ContentDigests, DigestKind, chunked_digest, verity_digest, verity_root
 from tests.conftest import FIXTURES
+from tests.fuzz.mutate import signing_block as mutate_signing_block
 from tests.signing.helpers import SIGNING, plain_chunked, plain_verity_root
 
 MIB = 1 << 20
@@ -56,9 +57,10 @@ def _digests(path: str) -> tuple[ContentDigests, dict[int, bytes]]:
     data = memoryview((FIXTURES / path).read_bytes())
     sections = zip_sections(data)
     block = find_signing_block(data, sections)
-    assert block is not None
-    value = scheme_block(block, V2_BLOCK_ID)
-    assert value is not None
+    bounds = mutate_signing_block(bytes(data))  # found independently: from the EOCD's offset and the magic
+    assert bounds is not None and (block.offset if block else None, sections.cd_offset) == bounds
+    value = scheme_block(block, V2_BLOCK_ID) if block else None
+    assert value is not None and int.from_bytes(value[:4], "little") == len(value) - 4  # one length-prefixed list
     (record,) = parse_signers(value, False, "v2")
     written = dict(parse_signed_data(record, False, "v2").digests)
     return ContentDigests(data, block.offset, sections.cd_offset, sections.eocd_offset, sections.eocd), written
