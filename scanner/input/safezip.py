@@ -114,9 +114,6 @@ class SafeZip:
             # RuntimeError: the entry is marked encrypted, which Android's zip reader refuses too
             raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
 
-    def method(self, name: str) -> int:
-        return self._infos[name].compress_type
-
     def infos(self) -> list[zipfile.ZipInfo]:
         """The central directory's records, in order (for the checks of ``scanner.input.ziptricks``)."""
         return list(self._infos.values())

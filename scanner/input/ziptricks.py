@@ -55,8 +55,9 @@ def inspect_zip(entries: SafeZip) -> tuple[ZipTrick, ...]:
     """Every trick found in one APK's zip, in a stable order."""
     tricks: list[ZipTrick] = []
     tricks += _prepended(entries)
-    tricks += _headers(entries)
-    tricks += _hidden(entries)
+    mismatches, spans = _headers(entries)
+    tricks += mismatches
+    tricks += _hidden(entries, spans)
     tricks += _names(entries)
     return tuple(tricks)
 
@@ -75,9 +76,11 @@ def _prepended(entries: SafeZip) -> list[ZipTrick]:
         "to install such an APK; zip tools skip them"))]
 
 
-def _headers(entries: SafeZip) -> list[ZipTrick]:
+def _headers(entries: SafeZip) -> tuple[list[ZipTrick], list[tuple[int, int]]]:
+    """Local headers against their central records, in one pass that also gives each entry's [start, end)."""
     data = entries.data
     found: list[ZipTrick] = []
+    spans: list[tuple[int, int]] = []
     for info in entries.infos():
         name = info.filename
         if info.compress_type not in KNOWN_METHODS:
@@ -88,7 +91,12 @@ def _headers(entries: SafeZip) -> list[ZipTrick]:
         head = data[at:at + _LOCAL_SIZE]
         if len(head) < _LOCAL_SIZE or head[:4] != LOCAL:
             continue  # zipfile reports a missing local header when the entry is read
-        flags, method, _time, _date, crc, packed, size, name_len = struct.unpack_from("<HHHHIIIH", head, 6)
+        flags, method, _time, _date, crc, packed, size, name_len, extra_len = struct.unpack_from(
+            "<HHHHIIIHH", head, 6)
+        end = at + _LOCAL_SIZE + name_len + extra_len + info.compress_size
+        if info.flag_bits & _DATA_DESCRIPTOR:
+            end += 16 if data[end:end + 4] == b"PK\x07\x08" else 12
+        spans.append((at, end))
         local_name = data[at + _LOCAL_SIZE:at + _LOCAL_SIZE + name_len]
         differs = []
         if method != info.compress_type:
@@ -105,24 +113,13 @@ def _headers(entries: SafeZip) -> list[ZipTrick]:
         if differs:
             found.append(ZipTrick("header-mismatch", name, "its local header differs from the central "
                                   "directory in " + "; ".join(differs)))
-    return _capped(found)
+    return _capped(found), spans
 
 
-def _hidden(entries: SafeZip) -> list[ZipTrick]:
-    """Local headers in the gaps between the entries the central directory lists."""
+def _hidden(entries: SafeZip, spans: list[tuple[int, int]]) -> list[ZipTrick]:
+    """Local headers in the gaps between the entries the central directory lists (``spans``: theirs)."""
     data = entries.data
-    spans = []
-    for info in entries.infos():
-        at = info.header_offset
-        head = data[at:at + _LOCAL_SIZE]
-        if len(head) < _LOCAL_SIZE or head[:4] != LOCAL:
-            continue
-        name_len, extra_len = struct.unpack_from("<HH", head, 26)
-        end = at + _LOCAL_SIZE + name_len + extra_len + info.compress_size
-        if info.flag_bits & _DATA_DESCRIPTOR:
-            end += 16 if data[end:end + 4] == b"PK\x07\x08" else 12
-        spans.append((at, end))
-    spans.sort()
+    spans = sorted(spans)
     central = _central_start(entries)
     found: list[ZipTrick] = []
     cursor = spans[0][0] if spans else 0
