@@ -9,11 +9,12 @@ from collections.abc import Callable
 
 import pytest
 
+import scanner
 from reports.html import HtmlWriter, pretty_member, short_member, wbr
 from reports.json import JsonWriter
 from scanner.analysis.names import has_descriptor
 from scanner.model import Audit, Status
-from tests.conftest import KB
+from tests.conftest import FIXTURES, KB
 from tests.reports.conftest import EVERY_FIXTURE, HOSTILE_LABEL, NASTY, REPORTED, big_audit, nasty_audit
 from tests.reports.page import parse, sha256_source
 
@@ -322,3 +323,11 @@ def test_incomplete_report_claims_no_absence(audits: dict[str, Audit]) -> None:
 def test_complete_report_keeps_its_clean_statements(audits: dict[str, Audit]) -> None:
     text = visible_text(render(audits["clean.apk"]))
     assert "No personal-information read was found" in text and "Unknown" not in text and "at least" not in text
+
+
+def test_the_header_says_whether_android_verifies_the_signature() -> None:
+    tampered = scanner.scan(str(FIXTURES / "signing" / "tampered_dex.apk"), scanner.ScanOptions())
+    text = visible_text(render(tampered))
+    assert "Signature does not verify" in text and "the APK was changed after signing" in text
+    clean = visible_text(render(scanner.scan(str(FIXTURES / "clean.apk"), scanner.ScanOptions())))
+    assert "Signature verified as Android verifies it, API 21+" in clean and "does not verify" not in clean
