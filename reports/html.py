@@ -232,7 +232,8 @@ def rules_touched(audit: Audit, kb: KnowledgeBase) -> list[dict[str, Any]]:
     for rid in sorted(worst, key=lambda r: (-worst[r], r)):
         rule = kb.rules.get(rid)
         out.append({"id": rid, "severity": worst[rid].label, "title": rule.title if rule else rid,
-                    "explanation": rule.explanation if rule else "", "refs": rule.refs if rule else ()})
+                    "explanation": rule.explanation if rule else "", "fix": rule.fix if rule else "",
+                    "refs": rule.refs if rule else ()})
     return out
 
 

@@ -139,7 +139,7 @@ class MarkdownWriter:
                     if audit.status != Status.OK else "None."]
         ranked = sorted(audit.findings, key=lambda f: -f.severity)[: self.top]
         rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk, f.party)),
-                 md(readable(f.message), 240)] for f in ranked]
+                 md(readable(f.message), 240), md(f.fix, 240)] for f in ranked]
         total = f"at least {len(audit.findings)}" if audit.status != Status.OK else str(len(audit.findings))
         return ["", f"### Top findings ({len(ranked)} of {total})", "",
-                *_table(["Severity", "Rule", "Source", "Finding"], rows)]
+                *_table(["Severity", "Rule", "Source", "Finding", "Fix"], rows)]

@@ -38,8 +38,9 @@ def _rules(kb: KnowledgeBase) -> list[dict[str, Any]]:
             "name": _rule_name(rule.id),
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.explanation},
-            "help": {"text": f"{rule.explanation}\n\nReferences: {refs}" if refs else rule.explanation,
-                     "markdown": f"{rule.explanation}\n\n**References:** {refs}" if refs else rule.explanation},
+            "help": {"text": f"{rule.explanation}\n\nFix: {rule.fix}" + (f"\n\nReferences: {refs}" if refs else ""),
+                     "markdown": f"{rule.explanation}\n\n**Fix:** {rule.fix}"
+                                 + (f"\n\n**References:** {refs}" if refs else "")},
             "defaultConfiguration": {"level": level},
             "properties": {"tags": ["privacy", rule.id.split(".", 1)[0]], "regulations": list(rule.refs),
                            "severity": rule.severity.label},

@@ -271,6 +271,7 @@ class Finding:
     fingerprint: str
     accepted: Acceptance | None = None
     party: str = "app"  # whose code it is about: app | sdk | unattributed | mixed (not in the fingerprint)
+    fix: str = ""  # how to remedy it: the rule's advice, or this case's (an SDK's documented compliant start)
 
 
 @dataclass(frozen=True, slots=True)

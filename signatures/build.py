@@ -229,6 +229,7 @@ def rule(entry: Entry) -> Rule:
         title=entry.text("title"),
         severity=Severity.parse(entry.choice("severity", Severity.labels())),
         explanation=" ".join(entry.text("explanation").split()),
+        fix=" ".join(entry.text("fix").split()),
         refs=entry.texts("refs"),
     )
     entry.done()

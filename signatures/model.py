@@ -285,6 +285,7 @@ class Rule:
     title: str
     severity: Severity
     explanation: str
+    fix: str  # what the developer does about it, in general; a finding may say it for its own case
     refs: tuple[str, ...] = ()
 
 

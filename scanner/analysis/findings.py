@@ -20,7 +20,7 @@ _LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW,
 def finding(kb: KnowledgeBase, rule_id: str, package: str, message: str, evidence: Iterable[Evidence], *,
             key: tuple[str, str], sdk: str | None = None, pi_categories: Iterable[str] = (),
             confidence: Confidence = Confidence.HIGH, severity: Severity | None = None,
-            verified: bool = True, party: str | None = None) -> Finding:
+            verified: bool = True, party: str | None = None, fix: str | None = None) -> Finding:
     """``key`` is the (part, symbol) that identifies what the finding is about across builds.
 
     ``verified=False``: the knowledge-base fact the finding rests on was taken from memory,
@@ -35,4 +35,5 @@ def finding(kb: KnowledgeBase, rule_id: str, package: str, message: str, evidenc
         message=message, pi_categories=tuple(sorted(set(pi_categories))), sdk=sdk, evidence=items, refs=rule.refs,
         fingerprint=fingerprint(rule_id, package, *key),
         party=party or ("sdk" if sdk else "app"),
+        fix=fix or rule.fix,
     )

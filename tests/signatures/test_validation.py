@@ -204,6 +204,7 @@ def test_bad_rule(data_copy: Path, snippet: str, fragment: str) -> None:
 id = "test.rule"
 title = "A test rule"
 explanation = "Only for the tests."
+fix = "Nothing to do: a rule that exists only for this test."
 {snippet}
 """)
     expect_error(data_copy, "rules.toml", "test.rule", fragment)

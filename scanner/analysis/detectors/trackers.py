@@ -155,7 +155,23 @@ def _start_finding(context: Context, hit: SdkHit) -> Finding:
     return finding(context.kb, "consent.sdk_init_before_consent", context.facts.package,
                    f"{hit.name} is started at launch, before consent can be asked (via {path}).{fix}",
                    [Evidence("dex", hit.start_path[-2] if len(hit.start_path) > 1 else hit.start_path[0],
-                             hit.start_path[-1])], key=("sdk-init", hit.id), sdk=hit.id)
+                             hit.start_path[-1])], key=("sdk-init", hit.id), sdk=hit.id,
+                   fix=_start_fix(context, hit))
+
+
+def _start_fix(context: Context, hit: SdkHit) -> str | None:
+    """This SDK's own compliant start, where the knowledge base knows it; else the rule's general advice."""
+    sdk = context.kb.sdk(hit.id)
+    short = [dotted(cls).rpartition(".")[2] + "." + name for cls, _, name in
+             (m.partition("->") for m in sdk.pre_init_methods)]
+    starts = [dotted(cls).rpartition(".")[2] + "." + name for cls, _, name in
+              (m.partition("->") for m in sdk.init_methods)]
+    if not short:
+        return None
+    then = f", and {join(starts, 'or')} only after the user agrees" if starts else ", and the full start after consent"
+    switches = (f" The vendor's manifest switch {join(sdk.disable_switches, 'or')} turns its collection off."
+                if sdk.disable_switches else "")
+    return f"Call {join(short, 'or')} at launch (the vendor's documented pre-initialisation){then}.{switches}"
 
 
 def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> Finding:
