@@ -316,6 +316,26 @@ def content_security_policy(script: str, styles: list[str]) -> str:
             + "; script-src " + csp_hash(script) + "; base-uri 'none'; form-action 'none'")
 
 
+TOP_PROBLEMS = 5
+
+
+def top_problems(audit: Audit, count: int = TOP_PROBLEMS) -> list[dict[str, Any]]:
+    """The open findings to look at first: those failing the gate, then by severity and confidence."""
+    floor = Severity.parse(audit.verdict.floor) if audit.verdict and audit.verdict.floor else None
+    ranked = sorted((f for f in audit.findings if f.accepted is None),
+                    key=lambda f: (not (floor is not None and f.severity >= floor), -f.severity,
+                                   f.confidence != "high", f.rule_id))
+    return [{"finding": f, "where": _where(f)} for f in ranked[:count]]
+
+
+def _where(f: Finding) -> str:
+    """Where a finding is, in a few words: its first evidence, readable."""
+    if not f.evidence:
+        return ""
+    e = f.evidence[0]
+    return readable(e.path if e.part in ("dex", "manifest") and "->" in e.path else e.symbol or e.path)[:120]
+
+
 class HtmlWriter:
     """Render one Audit as one self-contained HTML page."""
 
@@ -342,6 +362,7 @@ class HtmlWriter:
             "permission_groups": permission_groups(audit, names), "rules": rules_touched(audit, kb),
             "documents": documents(audit, kb),
             "compliance": compliance, "finding_filters": finding_filters(compliance, names),
+            "top_problems": top_problems(audit),
             "manifest_findings": [f for f in audit.findings if is_manifest_finding(f)],
             "pi_cats": [(c, names.pi(c)) for c in category_order(kb, {c.pi_category for c in audit.api_calls})],
             "call_readers": [(r, names.sdk(None if r == FIRST_PARTY else r)) for r in readers(audit)

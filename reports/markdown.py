@@ -90,7 +90,8 @@ class MarkdownWriter:
             pre_text = f"**{_least(pre, 'read', partial)} before consent**"
         else:
             pre_text = "unknown whether anything is read before consent" if partial else "no read before consent"
-        lines = ["", f"**Verdict:** {_least(len(audit.findings), 'finding', partial)} ({sevs}) · "
+        gate = [f"**{audit.verdict.kind}**: {md(audit.verdict.reason, 300)}", ""] if audit.verdict else []
+        lines = ["", *gate, f"**Verdict:** {_least(len(audit.findings), 'finding', partial)} ({sevs}) · "
                      f"{_least(len(audit.sdks), 'SDK', partial)} · "
                      f"{_least(len(audit.api_calls), 'personal-information call site', partial)} · {pre_text}"]
         if audit.status == Status.PARTIAL:
@@ -139,7 +140,9 @@ class MarkdownWriter:
                     if audit.status != Status.OK else "None."]
         ranked = sorted(audit.findings, key=lambda f: -f.severity)[: self.top]
         rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk, f.party)),
-                 md(readable(f.message), 240), md(f.fix, 240)] for f in ranked]
+                 md(readable(f.message), 240)
+                 + (f" *(accepted by {md(f.accepted.by)}: {md(f.accepted.reason, 120)})*" if f.accepted else ""),
+                 md(f.fix, 240)] for f in ranked]
         total = f"at least {len(audit.findings)}" if audit.status != Status.OK else str(len(audit.findings))
         return ["", f"### Top findings ({len(ranked)} of {total})", "",
                 *_table(["Severity", "Rule", "Source", "Finding", "Fix"], rows)]

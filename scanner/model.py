@@ -242,6 +242,19 @@ class Endpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """Can this build ship? The same answer as the exit code and the console line (``scanner.gate.verdict``)."""
+
+    kind: str  # FAIL | REVIEW | PASS | INCOMPLETE
+    reason: str  # one sentence: which gate failed, what is open, or why the analysis is incomplete
+    gate: str  # the gate applied, as given ("--fail-on medium", "--fail-on-new"), or "" for none
+    floor: str | None  # the lowest severity that fails it (None: no gate)
+    failing: int  # open findings at or above the gate
+    open: int  # findings nobody accepted
+    accepted: int  # findings a policy or the baseline accepted
+
+
+@dataclass(frozen=True, slots=True)
 class Acceptance:
     """Why a finding does not fail the gate: a policy justification or a baseline entry."""
 
@@ -313,4 +326,5 @@ class Audit:
     disclosure: tuple[DisclosureRow, ...] = ()
     category: str | None = None  # the app type compared against, when one was given
     fixed: tuple[BaselineEntry, ...] = ()  # baseline entries this build no longer has
+    verdict: Verdict | None = None  # the release gate's answer, when the run that wrote the report had one
     schema: str = field(default=SCHEMA)

@@ -69,7 +69,9 @@ def _options(args: argparse.Namespace, kb: KnowledgeBase) -> ScanOptions:
     base = baselines.load(Path(args.baseline)) if args.baseline else None
     from scanner.gate.review import ScanOptions
 
-    return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base)
+    gate = Gate(Severity.parse(args.fail_on) if getattr(args, "fail_on", None) else None,
+                bool(getattr(args, "fail_on_new", False)))
+    return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base, gate=gate)
 
 
 def formats_of(text: str | None, known: Mapping[str, object], default: tuple[str, ...]) -> list[str]:
@@ -165,7 +167,7 @@ def scan(args: argparse.Namespace) -> int:
         raise UsageError("-o - needs exactly one input")
     out = None if to_stdout else writable_folder(args.output)
     limit_memory(args.max_memory)  # after the imports and the knowledge base: only the analysis counts
-    gate = Gate(Severity.parse(args.fail_on) if args.fail_on else None, args.fail_on_new)
+    gate = options.gate
     audits, names = [], StemNamer()
     for path in paths:
         with working_on(path):
@@ -178,7 +180,7 @@ def scan(args: argparse.Namespace) -> int:
             stem = names(audit.input.path, audit.input.sha256)
             written = [write_atomic(out / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit, kb))
                        for f in formats]
-            _report(audit, written, gate)
+            _report(audit, written)
     return exit_code(audits, gate)
 
 
@@ -191,7 +193,7 @@ def _warn_foreign_baseline(audit: Audit, options: ScanOptions) -> None:
               "none of its entries can match this app", file=sys.stderr)
 
 
-def _report(audit: Audit, written: list[Path], gate: Gate) -> None:
+def _report(audit: Audit, written: list[Path]) -> None:
     where = ", ".join(str(p) for p in written)
     if audit.status is Status.ERROR:
         reason = audit.errors[0].message if audit.errors else "unknown error"
@@ -201,9 +203,9 @@ def _report(audit: Audit, written: list[Path], gate: Gate) -> None:
     name = f"{app.package} {app.version_name or ''}".strip() if app else audit.input.path
     open_findings = sum(1 for f in audit.findings if f.accepted is None)
     line = f"{audit.status.value:<7} {audit.input.path} ({name}): {open_findings} findings"
-    failing = gate.failing(audit)
-    if failing:
-        line += f", {len(failing)} failing the gate"
+    if audit.verdict is not None:  # the report's first screen says the same, from the same verdict
+        line += f", {audit.verdict.failing} failing the gate" if audit.verdict.failing else ""
+        line += f" [{audit.verdict.kind}]"
     if audit.fixed:
         line += f", {len(audit.fixed)} baseline entries fixed"
     print(f"{line} -> {where}", file=sys.stderr)

@@ -15,6 +15,7 @@ from scanner.analysis.options import AnalysisOptions
 from scanner.analysis.result import finding_order
 from scanner.gate.baseline import Baseline, apply_baseline
 from scanner.gate.policy import Policy, apply_policy
+from scanner.gate.verdict import Gate, verdict
 from scanner.input.safezip import DEFAULT_LIMITS, ZipLimits
 from scanner.model import Audit
 from signatures.model import KnowledgeBase
@@ -28,6 +29,7 @@ class ScanOptions:
     category: str | None = None  # app type; overrides the policy's
     policy: Policy | None = None
     baseline: Baseline | None = None
+    gate: Gate = field(default_factory=Gate)  # what fails the build; the verdict in every report follows it
 
     @property
     def app_category(self) -> str | None:
@@ -52,14 +54,16 @@ def scan(path: str, options: ScanOptions | None = None, kb: KnowledgeBase | None
 
 
 def review(audit: Audit, options: ScanOptions) -> Audit:
-    """Policy first (it may drop or re-grade findings), then the baseline (acceptances, and what was fixed)."""
+    """Policy first (it may drop or re-grade findings), then the baseline (acceptances, and what was fixed),
+    then the gate's verdict over what is left."""
     if options.policy is None and options.baseline is None:
-        return audit
+        return dataclasses.replace(audit, verdict=verdict(audit, options.gate))
     findings = audit.findings
     if options.policy is not None:
         findings = apply_policy(findings, options.policy)
     fixed = audit.fixed
     if options.baseline is not None:
         findings, fixed = apply_baseline(findings, options.baseline)
-    return dataclasses.replace(audit, findings=tuple(sorted(findings, key=finding_order)), fixed=fixed)
+    reviewed = dataclasses.replace(audit, findings=tuple(sorted(findings, key=finding_order)), fixed=fixed)
+    return dataclasses.replace(reviewed, verdict=verdict(reviewed, options.gate))
 
