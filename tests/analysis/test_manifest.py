@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from scanner.analysis.detection import ownership
@@ -71,3 +73,28 @@ def test_without_the_trackers_results_a_push_component_is_not_judged() -> None:
     facts = app_facts(manifest(components=[receiver]))
     alone = manifest_rules.detect(Context(facts, KB, index(), NOTHING_REACHED, ownership(facts, KB)))
     assert alone.findings == ()
+
+
+USER_PRESENT = "android.intent.action.USER_PRESENT"
+CONNECTIVITY = "android.net.conn.CONNECTIVITY_CHANGE"
+
+
+@pytest.mark.parametrize(("min_sdk", "target_sdk", "actions", "expected"), [
+    (21, 25, [USER_PRESENT], ("medium", "starts the app on android.intent.action.USER_PRESENT.")),
+    (21, 30, [USER_PRESENT, CONNECTIVITY], ("low", "only on older devices")),  # still installs below 24/26
+    (26, 30, [USER_PRESENT, CONNECTIVITY], None),  # no device the app runs on delivers them to it
+    (26, 30, [USER_PRESENT, BOOT], ("medium", "starts the app on android.intent.action.BOOT_COMPLETED.")),
+    (24, 25, [CONNECTIVITY], None),  # limited from API 24 for apps targeting 24+
+])
+def test_self_start_follows_the_platforms_broadcast_limits(min_sdk: int, target_sdk: int, actions: list[str],
+                                                           expected: tuple[str, str] | None) -> None:
+    """Android 7 and 8 stopped delivering these implicit broadcasts to manifest receivers of apps targeting
+    24 / 26 or later; boot and the other exempted broadcasts still wake the app."""
+    receiver = component("receiver", f"{APP}.Wake", exported=True, permission="x.SENDER", actions=actions)
+    facts = app_facts(dataclasses.replace(manifest(components=[receiver], target_sdk=target_sdk), min_sdk=min_sdk))
+    found = [f for f in run(manifest_rules, facts).findings if f.rule_id == "manifest.self_start"]
+    if expected is None:
+        assert found == []
+    else:
+        (one,) = found
+        assert (one.severity.label, expected[1] in one.message) == (expected[0], True), one.message

@@ -14,7 +14,7 @@ from __future__ import annotations
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.names import join, sentence
-from scanner.model import Component, Confidence, Evidence, Finding
+from scanner.model import Component, Confidence, Evidence, Finding, Severity
 
 ID = "manifest"
 NEEDS: tuple[str, ...] = ("trackers",)  # push-SDK components are judged only when the SDK was found
@@ -27,6 +27,14 @@ SELF_START_ACTIONS = frozenset({
     "android.intent.action.PACKAGE_REMOVED", "android.intent.action.ACTION_POWER_CONNECTED",
 })
 _LAUNCH = "android.intent.action.MAIN"
+# Implicit broadcasts that no longer reach receivers declared in the manifest of an app that targets the
+# given API level or later (Android 7's and 8's background limits); boot, package-replaced and the other
+# exempted broadcasts still do. The key is the first API level on which the limit applies.
+LIMITED_FROM = {
+    "android.net.conn.CONNECTIVITY_CHANGE": 24,
+    "android.intent.action.USER_PRESENT": 26, "android.intent.action.PACKAGE_ADDED": 26,
+    "android.intent.action.PACKAGE_REMOVED": 26, "android.intent.action.ACTION_POWER_CONNECTED": 26,
+}
 
 
 def detect(context: Context) -> Results:
@@ -51,6 +59,28 @@ def detect(context: Context) -> Results:
     for c in m.components:
         out += _component(context, c, found_sdks)
     return Results(findings=tuple(out))
+
+
+def _self_start(context: Context, c: Component, wakes: list[str], evidence: list[Evidence],
+                key: tuple[str, str], sdk: str | None) -> list[Finding]:
+    """A receiver of system events, graded by whether Android still delivers them to it.
+
+    An app that targets a limited broadcast's level no longer receives it on devices from that level on,
+    so the wake-up remains only on the older devices its minSdk still supports (low), or nowhere (none).
+    """
+    m = context.facts.apk.manifest
+    live = [a for a in wakes if m.target_sdk < LIMITED_FROM.get(a, 10**6)]
+    if live:
+        return [finding(context.kb, "manifest.self_start", context.facts.package,
+                        f"Receiver {c.name} starts the app on {join(live, 'or')}.", evidence, key=key, sdk=sdk)]
+    oldest = [a for a in wakes if m.min_sdk < LIMITED_FROM[a]]
+    if not oldest:
+        return []  # every device the app installs on keeps these broadcasts from manifest receivers
+    each = join((f"{a} (below API {LIMITED_FROM[a]})" for a in oldest), "or")
+    return [finding(context.kb, "manifest.self_start", context.facts.package, (
+        f"Receiver {c.name} starts the app on {each} only on older devices: the app targets API "
+        f"{m.target_sdk}, so newer Android no longer delivers these broadcasts to it, but its minSdk "
+        f"{m.min_sdk} still installs on older ones."), evidence, key=key, sdk=sdk, severity=Severity.LOW)]
 
 
 def component_sdk(context: Context, name: str, found_sdks: set[str]) -> str | None:
@@ -81,9 +111,7 @@ def _component(context: Context, c: Component, found_sdks: set[str]) -> list[Fin
                            sdk=sdk, confidence=Confidence.HIGH if c.exported_explicit else Confidence.MEDIUM))
     wakes = sorted(SELF_START_ACTIONS & set(c.intent_actions))
     if c.type == "receiver" and wakes:
-        out.append(finding(kb, "manifest.self_start", package,
-                           f"Receiver {c.name} starts the app on {join(wakes, 'or')}.", evidence, key=key,
-                           sdk=sdk))
+        out += _self_start(context, c, wakes, evidence, key, sdk)
     elif c.type in ("service", "receiver") and c.intent_actions:
         owner = kb.sdk(sdk) if sdk else None
         if owner and "push" in owner.categories:
