@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 SCHEMA = "appaudit/1"
 
 
+LATEST_API = 36  # the newest Android API level appaudit knows (Android 16): ranges end here
+
 @dataclass(frozen=True, slots=True)
 class Component:
     """A manifest component as the package manager reads it (exported defaults applied)."""

@@ -182,6 +182,7 @@ def api(entry: Entry) -> ApiSignature:
         argument_rules=tuple(_argument_rule(entry, r) for r in entry.tables("arguments")),
         rule=entry.opt_text("rule"),
         verified=entry.flag("verified", True),
+        returns_until=entry.integer("returns_until"),
     )
     entry.done()
     if not item.refs:

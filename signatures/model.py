@@ -197,10 +197,24 @@ class ApiSignature:
     argument_rules: tuple[ArgumentRule, ...] = ()  # the argument decides the category; `category` is the fallback
     rule: str | None = None  # overrides the category's rule (e.g. reflection)
     verified: bool = True  # False: references or permissions not checked against `source`
+    # the last API level on which an ordinary app gets the real value; later ones return a constant or nothing
+    # (Wi-Fi and Bluetooth MAC addresses since Android 6). None: no such limit beyond the permissions'
+    returns_until: int | None = None
 
     @property
     def refs(self) -> tuple[str, ...]:
         return self.methods + self.fields + self.strings
+
+    def works_on(self, api_level: int, kb: KnowledgeBase) -> bool:
+        """Whether an ordinary (not system) app gets the value on ``api_level``: not past ``returns_until``,
+        and some permission the call needs there can be granted to it (IMEI from Android 10 needs a
+        privileged one, so no ordinary app reads it)."""
+        if self.returns_until is not None and api_level > self.returns_until:
+            return False
+        needed = [p for p in self.permissions if p.applies(api_level)]
+        if not self.permissions:
+            return True
+        return any(not ((info := kb.permission(p.name)) is not None and info.privileged) for p in needed)
 
     def argument_permissions(self, category: str) -> tuple[str, ...]:
         """What a call whose argument resolved to ``category`` needs (any one suffices).

@@ -22,7 +22,7 @@ from scanner.analysis.index import CodeIndex
 from scanner.analysis.names import chain, phrase, plural, sentence
 from scanner.analysis.ownership import APP
 from scanner.analysis.targets import REFLECTION, ApiTargets, api_targets
-from scanner.model import ApiCall, Confidence, Evidence, Finding
+from scanner.model import LATEST_API, ApiCall, Confidence, Evidence, Finding, Severity
 from signatures.model import ApiSignature, KnowledgeBase
 
 ID = "api_calls"
@@ -108,7 +108,7 @@ def detect(context: Context) -> Results:
                 hidden=hidden, resolved=resolved, dex=dex, party=owner.party, attribution=owner.rule)
         for api, api_id, category, caller, hidden, resolved, dex in _reads(context)
     }, key=lambda c: (c.pi_category, c.sdk or "", c.party, c.caller, c.api))
-    findings = _pi_findings(kb, facts.package, calls) + _code_findings(context)
+    findings = _pi_findings(kb, facts.package, calls, facts.apk.manifest.min_sdk) + _code_findings(context)
     return Results(api_calls=tuple(calls), findings=tuple(findings))
 
 
@@ -123,7 +123,25 @@ def _evidence(calls: list[ApiCall]) -> list[Evidence]:
     return [Evidence("dex", c.caller, c.api) for c in calls[:_EVIDENCE_MAX]]
 
 
-def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall]) -> list[Finding]:
+def _reach(kb: KnowledgeBase, calls: list[ApiCall], min_sdk: int) -> tuple[str, Severity | None]:
+    """Where the reads return a value to an ordinary app, among the API levels this app installs on.
+
+    ("", None) when some read works on the newest level; otherwise a clause for the message and, when no
+    read works on any level the app supports, the lower severity (info): the call returns nothing there.
+    """
+    apis = {c.api_id for c in calls}
+    signatures = [a for a in kb.apis if a.id in apis]
+    if not signatures or any(a.works_on(LATEST_API, kb) for a in signatures):
+        return "", None
+    last = max((level for level in range(min_sdk, LATEST_API + 1) for a in signatures if a.works_on(level, kb)),
+               default=None)
+    if last is None:
+        return (f" It returns nothing to an ordinary app on any Android version this app supports (API {min_sdk} "
+                "and later), so the read yields no value, but the code still tries."), Severity.INFO
+    return f" Only devices up to API {last} give an ordinary app the value; newer Android returns nothing.", None
+
+
+def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk: int) -> list[Finding]:
     """One finding per (category, code owner) for reads, pre-consent reads and hidden access."""
     groups: dict[tuple[str, str | None, str], list[ApiCall]] = defaultdict(list)
     for c in calls:
@@ -137,20 +155,24 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall]) -> list[
         resolved = any(c.resolved for c in group)
         confidence = Confidence.HIGH if resolved else Confidence.LOW
         rule = info.rule if info and info.rule else "pi.device_info"
-        out.append(finding(kb, rule, package, sentence(f"{who} reads {title} in {plural(len(group), 'place')}."),
+        where, lowered = _reach(kb, group, min_sdk)
+        out.append(finding(kb, rule, package,
+                           sentence(f"{who} reads {title} in {plural(len(group), 'place')}.") + where,
                            _evidence(group), key=("pi", f"{category}|{owner_key}"), sdk=sdk, party=party,
-                           pi_categories=[category], confidence=confidence))
+                           pi_categories=[category], confidence=confidence, severity=lowered))
         if sdk:
-            out.append(finding(kb, "sdk.reads_pi", package, sentence(f"{who} reads {title}."), _evidence(group),
-                               key=("sdk-pi", f"{category}|{sdk}"), sdk=sdk, pi_categories=[category],
-                               confidence=confidence))
+            out.append(finding(kb, "sdk.reads_pi", package, sentence(f"{who} reads {title}.") + where,
+                               _evidence(group), key=("sdk-pi", f"{category}|{sdk}"), sdk=sdk,
+                               pi_categories=[category], confidence=confidence, severity=lowered))
         early = [c for c in group if c.pre_consent]
         if early:
             path = chain(early[0].pre_consent_path)
+            early_where, early_lowered = _reach(kb, early, min_sdk)
             out.append(finding(kb, "consent.pi_before_consent", package,
-                               sentence(f"{who} reads {title} at launch, before consent can be asked (via {path})."),
-                               _evidence(early), key=("pre-consent", f"{category}|{owner_key}"), sdk=sdk, party=party,
-                               pi_categories=[category], confidence=confidence))
+                               sentence(f"{who} reads {title} at launch, before consent can be asked (via {path}).")
+                               + early_where, _evidence(early), key=("pre-consent", f"{category}|{owner_key}"),
+                               sdk=sdk, party=party, pi_categories=[category], confidence=confidence,
+                               severity=early_lowered))
         hidden = [c for c in group if c.hidden]
         if hidden:
             out.append(finding(kb, "code.hidden_access", package,

@@ -15,7 +15,6 @@ blocks), ``jar`` (v1), ``trust`` (the per-level decision and apksig's range chec
 
 from scanner.android.signing.block import SigningFormatError
 from scanner.android.signing.verify import (
-    LATEST_API,
     Rotation,
     SchemeCheck,
     SignatureVerdict,
@@ -23,6 +22,7 @@ from scanner.android.signing.verify import (
     TrustedRange,
     verify_signatures,
 )
+from scanner.model import LATEST_API
 
 __all__ = ["LATEST_API", "Rotation", "SchemeCheck", "SignatureVerdict", "SignerCheck", "SigningFormatError",
            "TrustedRange", "verify_signatures"]

@@ -34,8 +34,8 @@ from scanner.android.signing.trust import (
     scheme_verdicts,
 )
 from scanner.input.safezip import SafeZip
+from scanner.model import LATEST_API
 
-LATEST_API = 36
 SchemeName = Literal["v1", "v2", "v3", "v3.1"]
 
 
