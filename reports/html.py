@@ -325,7 +325,12 @@ def top_problems(audit: Audit, count: int = TOP_PROBLEMS) -> list[dict[str, Any]
     ranked = sorted((f for f in audit.findings if f.accepted is None),
                     key=lambda f: (not (floor is not None and f.severity >= floor), -f.severity,
                                    f.confidence != "high", f.rule_id))
-    return [{"finding": f, "where": _where(f)} for f in ranked[:count]]
+    shown: set[str] = set()
+    top = []
+    for f in ranked[:count]:
+        top.append({"finding": f, "where": _where(f), "fix": "" if f.fix in shown else f.fix})  # say a fix once
+        shown.add(f.fix)
+    return top
 
 
 def _where(f: Finding) -> str:

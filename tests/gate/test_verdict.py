@@ -91,3 +91,11 @@ def test_the_report_the_console_and_the_exit_code_agree(tmp_path: Path) -> None:
     anchors = re.findall(r'<a href="#(f-[0-9a-f]{16})">', html)
     assert len(anchors) == 5 and all(f'id="{a}"' in html for a in anchors)
     assert "**FAIL**" in (out / "sdks.md").read_text(encoding="utf-8")
+
+
+def test_the_top_problems_say_each_fix_once() -> None:
+    audit = scan(str(FIXTURES / "preconsent.apk"), ScanOptions(), KB)
+    page = HtmlWriter().render(audit, KB)
+    block = page[page.index('<ol class="top-problems">'):page.index("</ol>", page.index('<ol class="top-problems">'))]
+    fixes = re.findall(r"<strong>Fix:</strong> ([^<]+)</span>", block)
+    assert block.count("<li>") == 5 and fixes and len(fixes) == len(set(fixes))
