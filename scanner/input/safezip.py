@@ -16,6 +16,7 @@ were checked against aapt and dexdump, which are built from those libraries.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import zipfile
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from scanner.errors import CorruptZip, DuplicateEntry, NotAZip, TruncatedZip, ZipLimitExceeded
 
 KNOWN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_PIECE = 1 << 20  # streamed reads
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError, OSError)
 
 
@@ -96,6 +98,30 @@ class SafeZip:
                 self.label, f"entry {name!r} inflates past its declared size of {info.file_size}")
         return data
 
+
+    def digest(self, name: str, algorithm: str) -> bytes:
+        """The hash of an entry's inflated bytes, streamed in 1 MiB pieces: memory stays flat however large
+        the entry (a v1 signature check hashes every entry, and a dex may be padded to hundreds of MiB)."""
+        info = self._infos[name]
+        if info.file_size > self.limits.max_entry_size:
+            raise ZipLimitExceeded(self.label, f"entry {name!r} inflates to {info.file_size} bytes, over the limit "
+                                               f"of {self.limits.max_entry_size}")
+        hasher = hashlib.new(algorithm)
+        if info.compress_type not in KNOWN_METHODS:
+            hasher.update(self.read(name))
+            return hasher.digest()
+        total = 0
+        try:
+            with self._zip.open(info) as stream:
+                while piece := stream.read(_PIECE):
+                    total += len(piece)
+                    if total > info.file_size:
+                        raise ZipLimitExceeded(
+                            self.label, f"entry {name!r} inflates past its declared size of {info.file_size}")
+                    hasher.update(piece)
+        except _READ_ERRORS as exc:
+            raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
+        return hasher.digest()
 
     def read_prefix(self, name: str, size: int) -> bytes:
         """The first ``size`` bytes of an entry (fewer if it is shorter), inflating no further.

@@ -88,3 +88,34 @@ def test_a_dex_padded_past_its_declared_size_is_read_no_further(tmp_path: Path) 
     assert result["codes"] == ["dex-trailing-data"] and result["classes"] > 0
     declared_mb = len(clean.read("classes.dex")) / 2**20
     assert result["rss_mb"] <= 2 * declared_mb + 200, result  # the issue's bound: declared dex, not padding
+
+
+@pytest.mark.android_tools("apksigner")
+def test_a_v1_signed_padded_dex_is_hashed_without_holding_it(tmp_path: Path) -> None:
+    """The v1 check hashes every entry (Android below API 24 does): it used to inflate the padded dex whole,
+    563 MB peak; streamed, the scan stays within the declared-size bound."""
+    clean = zipfile.ZipFile(FIXTURES / "clean.apk")
+    unsigned, apk = tmp_path / "padded-unsigned.apk", tmp_path / "padded-v1.apk"
+    with zipfile.ZipFile(unsigned, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for name in ("AndroidManifest.xml", "resources.arsc"):
+            out.writestr(name, clean.read(name))
+        with out.open("classes.dex", "w") as dex:
+            dex.write(clean.read("classes.dex"))
+            for _ in range(PADDED_MIB):
+                dex.write(bytes(1 << 20))
+    subprocess.run(["apksigner", "sign", "--ks", str(FIXTURES.parent / "keys" / "release.jks"), "--ks-pass",
+                    "pass:appaudit", "--ks-key-alias", "release", "--v2-signing-enabled", "false",
+                    "--v3-signing-enabled", "false", "--min-sdk-version", "21", "--out", str(apk), str(unsigned)],
+                   check=True, capture_output=True)
+    probe = (
+        "import json, sys\n"
+        "from scanner.gate.review import scan\n"
+        "audit = scan(sys.argv[1])\n"
+        "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+        "print(json.dumps({'rss_mb': hwm / 1024, 'v1': [c.verified for c in audit.signing.checks]}))\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(apk)], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["v1"] == [True]  # every entry, the padded dex included, was hashed and matched
+    declared_mb = len(clean.read("classes.dex")) / 2**20
+    assert result["rss_mb"] <= 2 * declared_mb + 200, result

@@ -128,7 +128,7 @@ class JarScheme:
         key = (name, algorithm)
         if key not in self._entry_digests:
             try:
-                self._entry_digests[key] = hashlib.new(algorithm, self.read(name)).digest()
+                self._entry_digests[key] = self.apk.digest(self.names.get(name, name), algorithm)
             except ScanFailure as exc:
                 self._entry_digests[key] = f"{name} cannot be read: {exc.reason}"
         return self._entry_digests[key]
