@@ -83,7 +83,7 @@ class MarkdownWriter:
 
     def _verdict(self, audit: Audit) -> list[str]:
         partial = audit.status != Status.OK
-        counts = Counter(f.severity for f in audit.findings)
+        counts = Counter(f.severity for f in audit.findings if f.accepted is None)
         sevs = ", ".join(f"{counts[s]} {s.label}" for s in reversed(Severity))
         pre = sum(1 for c in audit.api_calls if c.pre_consent)
         if pre:
@@ -91,7 +91,9 @@ class MarkdownWriter:
         else:
             pre_text = "unknown whether anything is read before consent" if partial else "no read before consent"
         gate = [f"**{audit.verdict.kind}**: {md(audit.verdict.reason, 300)}", ""] if audit.verdict else []
-        lines = ["", *gate, f"**Verdict:** {_least(len(audit.findings), 'finding', partial)} ({sevs}) · "
+        open_ = sum(1 for f in audit.findings if f.accepted is None)  # as the console line counts them
+        accepted = f", {len(audit.findings) - open_} accepted" if open_ != len(audit.findings) else ""
+        lines = ["", *gate, f"**Verdict:** {_least(open_, 'finding', partial)} ({sevs}{accepted}) · "
                      f"{_least(len(audit.sdks), 'SDK', partial)} · "
                      f"{_least(len(audit.api_calls), 'personal-information call site', partial)} · {pre_text}"]
         if audit.status == Status.PARTIAL:

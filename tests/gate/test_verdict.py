@@ -99,3 +99,18 @@ def test_the_top_problems_say_each_fix_once() -> None:
     block = page[page.index('<ol class="top-problems">'):page.index("</ol>", page.index('<ol class="top-problems">'))]
     fixes = re.findall(r"<strong>Fix:</strong> ([^<]+)</span>", block)
     assert block.count("<li>") == 5 and fixes and len(fixes) == len(set(fixes))
+
+
+def test_console_markdown_and_html_count_the_same_open_findings(tmp_path: Path) -> None:
+    """The console line counts findings nobody accepted; the reports now count the same, and say how many
+    were accepted."""
+    path = str(FIXTURES / "sdks.apk")
+    policy = _policy(tmp_path)
+    audit = scan(path, ScanOptions(policy=policy), KB)  # type: ignore[arg-type]
+    open_ = sum(1 for f in audit.findings if f.accepted is None)
+    accepted = len(audit.findings) - open_
+    assert open_ and accepted
+    assert f"**Verdict:** {open_} findings (" in MarkdownWriter().render(audit, KB)
+    assert f", {accepted} accepted)" in MarkdownWriter().render(audit, KB)
+    page = HtmlWriter().render(audit, KB)
+    assert re.search(rf'>{open_}</[^>]+>\s*findings <span class="muted small">\(\+{accepted} accepted\)', page)
