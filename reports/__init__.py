@@ -1,15 +1,39 @@
-"""Output formats, each rendered from the same Audit."""
+"""Output formats, each rendered from the same Audit.
+
+The writers load on first use: a ``-f json`` scan never imports Jinja and the HTML templates.
+"""
 
 from __future__ import annotations
 
-from reports.base import Writer
-from reports.html import HtmlWriter
-from reports.json import JsonWriter
-from reports.markdown import MarkdownWriter
-from reports.sarif import SarifWriter
+import importlib
+from collections.abc import Iterator, Mapping
 
-WRITERS: dict[str, Writer] = {"json": JsonWriter(), "html": HtmlWriter(), "sarif": SarifWriter(),
-                              "md": MarkdownWriter()}
+from reports.base import Writer
+
+_WHERE = {"json": ("reports.json", "JsonWriter"), "html": ("reports.html", "HtmlWriter"),
+          "sarif": ("reports.sarif", "SarifWriter"), "md": ("reports.markdown", "MarkdownWriter")}
+
+
+class _Writers(Mapping[str, Writer]):
+    """Format name -> writer, each module imported when its format is first asked for."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, Writer] = {}
+
+    def __getitem__(self, name: str) -> Writer:
+        if name not in self._made:
+            module, cls = _WHERE[name]  # KeyError for an unknown format, as a dict would raise
+            self._made[name] = getattr(importlib.import_module(module), cls)()
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+
+WRITERS: Mapping[str, Writer] = _Writers()
 
 
 def get_writer(name: str) -> Writer:

@@ -86,3 +86,14 @@ def test_signatures_update_defaults_to_the_exodus_url(monkeypatch: pytest.Monkey
     assert knowledge.run(build_parser().parse_args(["signatures", "update"]), out) == 0
     assert knowledge.run(build_parser().parse_args(["signatures", "update", "--url", "http://x/t"]), out) == 0
     assert calls == [signatures.update.DEFAULT_URL, "http://x/t"]
+
+
+def test_a_json_scan_does_not_load_the_html_writer() -> None:
+    """Writers load when their format is asked for: Jinja and the templates cost a JSON-only scan nothing."""
+    probe = ("import sys\nimport reports\n"
+             "reports.WRITERS['json']\n"
+             "before = 'jinja2' in sys.modules or 'reports.html' in sys.modules\n"
+             "reports.WRITERS['html']\n"
+             "print(before, 'jinja2' in sys.modules, sorted(reports.WRITERS))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")[0]
+    assert out == "False True ['html', 'json', 'md', 'sarif']"
