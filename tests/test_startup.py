@@ -95,5 +95,6 @@ def test_a_json_scan_does_not_load_the_html_writer() -> None:
              "before = 'jinja2' in sys.modules or 'reports.html' in sys.modules\n"
              "reports.WRITERS['html']\n"
              "print(before, 'jinja2' in sys.modules, sorted(reports.WRITERS))\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")[0]
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    out = run.stdout.split("\n")[0]
     assert out == "False True ['html', 'json', 'md', 'sarif']"
