@@ -30,7 +30,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "api_calls": ("sha256", "package", "api", "api_id", "pi_category", "caller", "sdk", "pre_consent", "hidden",
                   "resolved", "party"),
     "findings": ("sha256", "package", "rule_id", "severity", "confidence", "category", "sdk", "pi_categories",
-                 "message", "fingerprint", "accepted"),
+                 "message", "fingerprint", "accepted", "subject_kind", "subject", "tags"),
+    # every rule hit, for per-rule prevalence: a finding holds one or more (``finding`` is its fingerprint)
+    "rule_hits": ("sha256", "package", "finding", "rule_id", "severity", "sdk", "fingerprint", "accepted"),
     "errors": ("sha256", "path", "code", "message"),
 }
 
@@ -81,11 +83,18 @@ def doc_rows(doc: dict[str, Any], paths: list[str]) -> dict[str, list[dict[str, 
         rows["api_calls"].append({"sha256": sha, "package": package,
                                   **{k: c.get(k) for k in COLUMNS["api_calls"][2:]}})
     for f in doc.get("findings", []):
+        subject = f.get("subject") or {}  # appaudit/1 results: every finding was one rule hit
         rows["findings"].append({"sha256": sha, "package": package, "rule_id": f["rule_id"],
                                  "severity": f["severity"], "confidence": f["confidence"],
                                  "category": f["category"], "sdk": f["sdk"],
                                  "pi_categories": ";".join(f["pi_categories"]), "message": f["message"],
-                                 "fingerprint": f["fingerprint"], "accepted": bool(f.get("accepted"))})
+                                 "fingerprint": f["fingerprint"], "accepted": bool(f.get("accepted")),
+                                 "subject_kind": subject.get("kind"), "subject": subject.get("key"),
+                                 "tags": ";".join(t["rule_id"] for t in f.get("tags", []))})
+        for h in f.get("hits") or [f]:
+            rows["rule_hits"].append({"sha256": sha, "package": package, "finding": f["fingerprint"],
+                                      "rule_id": h["rule_id"], "severity": h["severity"], "sdk": h["sdk"],
+                                      "fingerprint": h["fingerprint"], "accepted": bool(h.get("accepted"))})
     for e in doc.get("errors", []):
         rows["errors"].append({"sha256": sha, "path": paths[0], "code": e["code"], "message": e["message"]})
     return rows

@@ -223,10 +223,15 @@ def is_manifest_finding(f: Finding) -> bool:
     return f.category == "manifest" or any(e.part == "certificate" for e in f.evidence)
 
 
+def all_refs(f: Finding) -> tuple[str, ...]:
+    """The references of a finding's lead rule, then its tags' new ones."""
+    return tuple(dict.fromkeys((*f.refs, *(r for t in f.tags for r in t.refs))))
+
+
 def rules_touched(audit: Audit, kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """Each rule the findings touch, once, worst first, with the knowledge base's explanation."""
+    """Each rule the findings touch (leading or as a tag), once, worst first, with the catalog's explanation."""
     worst: dict[str, Severity] = {}
-    for f in audit.findings:
+    for f in audit.hits:
         worst[f.rule_id] = max(worst.get(f.rule_id, Severity.INFO), f.severity)
     out = []
     for rid in sorted(worst, key=lambda r: (-worst[r], r)):
@@ -239,8 +244,8 @@ def rules_touched(audit: Audit, kb: KnowledgeBase) -> list[dict[str, Any]]:
 
 def documents(audit: Audit, kb: KnowledgeBase) -> list[tuple[str, str]]:
     """The regulation texts the findings cite, once each, in the knowledge base's order."""
-    used = {r.split("-", 1)[0] for f in audit.findings for r in f.refs}
-    used |= {r.split("-", 1)[0] for f in audit.findings if f.rule_id in kb.rules for r in kb.rules[f.rule_id].refs}
+    used = {r.split("-", 1)[0] for f in audit.hits for r in f.refs}
+    used |= {r.split("-", 1)[0] for f in audit.hits if f.rule_id in kb.rules for r in kb.rules[f.rule_id].refs}
     return [(key, title) for key, title in kb.documents.items() if key in used]
 
 
@@ -252,7 +257,7 @@ def sdk_reads(audit: Audit) -> dict[str, list[ApiCall]]:
 
 
 def excessive(audit: Audit) -> set[str]:
-    return {e.symbol for f in audit.findings if f.rule_id == "permission.possibly_excessive" for e in f.evidence}
+    return {e.symbol for h in audit.hits if h.rule_id == "permission.possibly_excessive" for e in h.evidence}
 
 
 def permission_groups(audit: Audit, names: Names) -> list[dict[str, Any]]:
@@ -290,7 +295,7 @@ def environment() -> Environment:
     env.filters["wbr"] = wbr
     env.filters["capitalize_first"] = capitalize_first
     env.globals.update(plural=plural, plural_of=plural_of, number=number, article=article, phrase=phrase,
-                       message_parts=message_parts)
+                       message_parts=message_parts, all_refs=all_refs)
     return env
 
 

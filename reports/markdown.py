@@ -141,7 +141,8 @@ class MarkdownWriter:
             return ["", "### Findings", "", "Unknown: none found in the part of the app that could be read."
                     if audit.status != Status.OK else "None."]
         ranked = sorted(audit.findings, key=lambda f: -f.severity)[: self.top]
-        rows = [[f.severity.label.upper(), md(f.rule_id), md(_sdk_name(audit, f.sdk, f.party)),
+        rows = [[f.severity.label.upper(), md(f.rule_id) + (f" (+ {md(', '.join(t.rule_id for t in f.tags))})"
+                                                          if f.tags else ""), md(_sdk_name(audit, f.sdk, f.party)),
                  md(readable(f.message), 240)
                  + (f" *(accepted by {md(f.accepted.by)}: {md(f.accepted.reason, 120)})*" if f.accepted else ""),
                  md(f.fix, 240)] for f in ranked]

@@ -13,7 +13,7 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from scanner.model import Audit, Evidence, Finding, Severity, Status
+from scanner.model import Audit, Evidence, RuleHit, Severity, Status
 from signatures.model import KnowledgeBase
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -69,7 +69,7 @@ def _location(audit: Audit, evidence: tuple[Evidence, ...]) -> dict[str, Any]:
     return location
 
 
-def _result(audit: Audit, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(audit: Audit, f: RuleHit, finding: str, index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": LEVELS[f.severity],
@@ -77,7 +77,8 @@ def _result(audit: Audit, f: Finding, index: dict[str, int]) -> dict[str, Any]:
         "locations": [_location(audit, f.evidence)],
         "partialFingerprints": {"appaudit/v1": f.fingerprint},
         "properties": {"severity": f.severity.label, "confidence": f.confidence.value,
-                       "piCategories": list(f.pi_categories), "sdk": f.sdk, "regulations": list(f.refs)},
+                       "piCategories": list(f.pi_categories), "sdk": f.sdk, "regulations": list(f.refs),
+                       "finding": finding},  # the report's finding (one per subject) this hit belongs to
     }
     if f.rule_id in index:
         result["ruleIndex"] = index[f.rule_id]
@@ -107,8 +108,11 @@ class SarifWriter:
             "artifacts": [artifact],
             "invocations": [{"executionSuccessful": audit.status is not Status.ERROR,
                              "toolExecutionNotifications": notifications}],
-            "results": [_result(audit, f, index) for f in audit.findings],
-            "properties": {"package": audit.app.package if audit.app else None, "status": audit.status.value},
+            # one result per rule hit, so code-scanning alerts stay stable; the report's count is of findings
+            "results": [_result(audit, h, f.fingerprint, index) for f in audit.findings for h in f.hits],
+            "properties": {"package": audit.app.package if audit.app else None, "status": audit.status.value,
+                           "findings": len(audit.findings),
+                           "openFindings": sum(1 for f in audit.findings if f.accepted is None)},
         }
         doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

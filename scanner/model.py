@@ -1,4 +1,4 @@
-"""The scan result (schema ``appaudit/1``) as frozen dataclasses.
+"""The scan result (schema ``appaudit/2``) as frozen dataclasses.
 
 Every writer renders from an ``Audit``; the JSON writer emits it with sorted keys
 and lists in a stable order so two runs on the same input diff cleanly.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-SCHEMA = "appaudit/1"
+SCHEMA = "appaudit/2"  # 2: findings grouped by subject, each holding its rule hits
+SCHEMAS_READ = ("appaudit/1", SCHEMA)  # results a diff still compares (1: flat rule hits)
+SUBJECT_KINDS = ("call", "sdk", "permission", "component", "data", "app")  # what a rule can be about
 
 
 LATEST_API = 36  # the newest Android API level appaudit knows (Android 16): ranges end here
@@ -271,8 +273,23 @@ class BaselineEntry:
     reason: str
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Subject:
+    """What a rule hit is about; hits on one subject are one problem, so the report shows one finding.
+
+    ``kind`` is the rule's (rules.toml ``subject``); ``key`` says which one: "<category>|<owner>" for a
+    call (owner: an SDK id, "" for the app), an SDK id, a permission or component name, a category, or
+    for an app-wide property the rule and what it hit (such a subject never groups).
+    """
+
+    kind: str
+    key: str
+
+
 @dataclass(frozen=True, slots=True)
-class Finding:
+class RuleHit:
+    """One rule applying to one subject: what detectors emit, what policy, baseline and SARIF work on."""
+
     rule_id: str
     title: str
     severity: Severity
@@ -283,10 +300,50 @@ class Finding:
     sdk: str | None
     evidence: tuple[Evidence, ...]
     refs: tuple[str, ...]
-    fingerprint: str
+    fingerprint: str  # v1: stable across rebuilds; baselines and SARIF key on it
     accepted: Acceptance | None = None
     party: str = "app"  # whose code it is about: app | sdk | unattributed | mixed (not in the fingerprint)
     fix: str = ""  # how to remedy it: the rule's advice, or this case's (an SDK's documented compliant start)
+    subject: Subject = Subject("app", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """Another rule that applies to a finding's subject, shown on the finding with its references."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    refs: tuple[str, ...]
+    accepted: Acceptance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem: every rule hit on one subject, led by the most severe open one (``scanner.analysis.grouping``).
+
+    The fields up to ``fix`` are the lead hit's, except: ``severity`` is the highest among open hits (or among
+    all, when every hit is accepted); ``accepted`` is set only when every hit is; ``evidence`` and
+    ``pi_categories`` gather all hits'; ``fingerprint`` identifies the subject (the hits keep their own).
+    """
+
+    rule_id: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    category: str
+    message: str
+    pi_categories: tuple[str, ...]
+    sdk: str | None
+    evidence: tuple[Evidence, ...]
+    refs: tuple[str, ...]
+    fingerprint: str
+    accepted: Acceptance | None = None
+    party: str = "app"
+    fix: str = ""
+    subject: Subject = Subject("app", "")
+    tags: tuple[Tag, ...] = ()  # the other rules that hit this subject, most severe first
+    hits: tuple[RuleHit, ...] = ()  # every rule hit, the lead first: nothing is lost
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,9 +381,14 @@ class Audit:
     sdks: tuple[SdkHit, ...] = ()
     api_calls: tuple[ApiCall, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()  # one per subject, each holding its rule hits
     disclosure: tuple[DisclosureRow, ...] = ()
     category: str | None = None  # the app type compared against, when one was given
     fixed: tuple[BaselineEntry, ...] = ()  # baseline entries this build no longer has
     verdict: Verdict | None = None  # the release gate's answer, when the run that wrote the report had one
     schema: str = field(default=SCHEMA)
+
+    @property
+    def hits(self) -> tuple[RuleHit, ...]:
+        """Every rule hit of every finding: what a baseline records and SARIF reports one result each for."""
+        return tuple(h for f in self.findings for h in f.hits)

@@ -80,8 +80,9 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
     return _identity
 
 
-def read_json(path: str | Path, schema: str, error: Callable[[str, str], Exception]) -> dict[str, Any]:
-    """A JSON document with the expected ``schema`` key, or ``error(path, reason)`` raised."""
+def read_json(path: str | Path, schema: str | tuple[str, ...],
+              error: Callable[[str, str], Exception]) -> dict[str, Any]:
+    """A JSON document whose ``schema`` key is the expected one (or one of them), or ``error(path, reason)``."""
     label = str(path)
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -89,6 +90,7 @@ def read_json(path: str | Path, schema: str, error: Callable[[str, str], Excepti
         raise error(label, f"cannot be read: {exc.strerror}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise error(label, f"is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != schema:
-        raise error(label, f"is not the expected kind of file (its \"schema\" should be \"{schema}\")")
+    accepted = (schema,) if isinstance(schema, str) else schema
+    if not isinstance(doc, dict) or doc.get("schema") not in accepted:
+        raise error(label, f"is not the expected kind of file (its \"schema\" should be \"{accepted[-1]}\")")
     return doc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scanner.model import Severity
+from scanner.model import SUBJECT_KINDS, Severity
 from signatures.fields import Entry
 from signatures.model import (
     SENSITIVITIES,
@@ -231,6 +231,7 @@ def rule(entry: Entry) -> Rule:
         severity=Severity.parse(entry.choice("severity", Severity.labels())),
         explanation=" ".join(entry.text("explanation").split()),
         fix=" ".join(entry.text("fix").split()),
+        subject=entry.choice("subject", SUBJECT_KINDS),
         refs=entry.texts("refs"),
     )
     entry.done()

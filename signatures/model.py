@@ -300,6 +300,7 @@ class Rule:
     severity: Severity
     explanation: str
     fix: str  # what the developer does about it, in general; a finding may say it for its own case
+    subject: str  # the kind of thing it is about (SUBJECT_KINDS): rules hitting one subject fold together
     refs: tuple[str, ...] = ()
 
 
@@ -343,9 +344,11 @@ class KnowledgeBase:
     _net_regexes: RegexSet = field(default_factory=lambda: RegexSet(()), repr=False)
     _markers: Mapping[str, Mapping[str, tuple[TrackerSignature, ...]]] = field(default_factory=dict, repr=False)
     _library_globs: tuple[tuple[str, tuple[TrackerSignature, ...]], ...] = field(default=(), repr=False)
+    _rule_rank: Mapping[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sdk_by_id", {s.id: s for s in self.sdks})
+        object.__setattr__(self, "_rule_rank", {rule_id: i for i, rule_id in enumerate(self.rules)})
         object.__setattr__(self, "_prefix_index", {p: s for s in self.sdks for p in s.prefixes})
         object.__setattr__(self, "_regex_sdks", tuple(s for s in self.sdks if s.code_regex))
         object.__setattr__(self, "_code_regexes", RegexSet(tuple(s.code_regex for s in self._regex_sdks)))
@@ -376,6 +379,10 @@ class KnowledgeBase:
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
+
+    def rule_rank(self, rule_id: str) -> int:
+        """The rule's place in the catalog: of equally severe hits on one subject, the first listed leads."""
+        return self._rule_rank.get(rule_id, len(self._rule_rank))
 
     def sdk(self, sdk_id: str) -> TrackerSignature:
         return self._sdk_by_id[sdk_id]

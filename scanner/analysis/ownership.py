@@ -32,6 +32,11 @@ APP, SDK, UNATTRIBUTED = "app", "sdk", "unattributed"
 MIXED = "mixed"  # a finding about code of several owners (one API called by the app and by an SDK)
 
 
+def owner_key(party: str, sdk: str | None) -> str:
+    """The owner as fingerprints and subjects name it: the SDK id, "" for the app, "?unattributed"."""
+    return sdk or ("" if party == APP else f"?{party}")
+
+
 def party_of(owners: set[tuple[str, str | None]]) -> tuple[str, str | None]:
     """(party, sdk) of a finding over code of these (party, sdk) owners: one owner, or ``mixed``."""
     if len(owners) == 1:

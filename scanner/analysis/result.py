@@ -6,13 +6,13 @@ from dataclasses import asdict
 
 from scanner.analysis.detectors import Results
 from scanner.analysis.facts import AppFacts
+from scanner.analysis.grouping import group
 from scanner.errors import ScanFailure
 from scanner.model import (
     AppInfo,
     Audit,
     DexInfo,
     FilesInfo,
-    Finding,
     InputInfo,
     KnowledgeBaseInfo,
     ManifestInfo,
@@ -72,12 +72,7 @@ def build_audit(kb: KnowledgeBase, info: InputInfo, facts: AppFacts, status: Sta
         sdks=found.sdks,
         api_calls=found.api_calls,
         endpoints=found.endpoints,
-        findings=tuple(sorted(found.findings, key=finding_order)),
+        findings=group(found.findings, kb, m.package),
         disclosure=found.disclosure,
         category=category,
     )
-
-
-def finding_order(f: Finding) -> tuple[int, str, str]:
-    """Most severe first; then by rule and fingerprint, so the order is stable."""
-    return (-int(f.severity), f.rule_id, f.fingerprint)

@@ -144,7 +144,7 @@ def run_job(job: Job, kb: KnowledgeBase) -> Row:
         return record_failure(job, folder, kb)
     options = ScanOptions(category=job.category, policy=load_policy(Path(job.config), kb) if job.config else None)
     analysis = analyse(job.path, kb, options.analysis)
-    audit = review(analysis.audit, options)
+    audit = review(analysis.audit, options, kb)
     write_snapshot(job.out, job.sha256, analysis.facts, analysis.index, analysis.reach, kb.version)
     write_audit(job, audit, kb)
     message, code = (audit.errors[0].message, audit.errors[0].code) if audit.errors else (None, None)

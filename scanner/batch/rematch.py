@@ -77,7 +77,7 @@ def rematch_one(path: Path, out: str, formats: tuple[str, ...], options: ScanOpt
                             "give its input to `appaudit batch` again to scan it again", kb)
     job = Job(facts.source.path, sha, out, formats)
     try:
-        audit = review(detect(facts, index, reach, kb, options.app_category), options)
+        audit = review(detect(facts, index, reach, kb, options.app_category), options, kb)
         write_audit(job, audit, kb, only_if_changed=True)
     except Exception as exc:  # noqa: BLE001 -- a bug or a full disk costs this app, as its error row
         return failure_row(job, INTERNAL, f"internal error while re-matching: {type(exc).__name__}: {exc}", kb)

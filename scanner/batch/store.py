@@ -18,7 +18,7 @@ from typing import Any
 from scanner.atomic import write_atomic
 from scanner.batch.job import APPS_DIR, Job, Row, printable, printable_plain, record_failure, result_path
 from scanner.errors import ScanFailure
-from scanner.model import SCHEMA, InputInfo
+from scanner.model import SCHEMA, SCHEMAS_READ, InputInfo
 from signatures.model import KnowledgeBase
 
 INPUTS_FILE = "inputs.json"
@@ -78,7 +78,7 @@ def check_result(target: Path, sha256: str, data: bytes, paths: list[str]) -> St
         doc = json.loads(data)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise DamagedResult(target, f"is not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+    if not isinstance(doc, dict) or doc.get("schema") not in SCHEMAS_READ:  # a /1 result still makes rows
         raise DamagedResult(target, f"is not an appaudit result (no \"schema\": \"{SCHEMA}\")")
     try:
         stored_sha = doc["input"].get("sha256")

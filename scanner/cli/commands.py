@@ -224,7 +224,8 @@ def baseline_create(args: argparse.Namespace) -> int:
             print(f"appaudit: {audit.errors[0].message}", file=sys.stderr)
             return EXIT_INPUT
         write_atomic(target, baselines.create(audit, args.reason))
-    print(f"baseline of {len(audit.findings)} findings -> {args.output}", file=sys.stderr)
+    print(f"baseline of {len(audit.findings)} findings ({len(audit.hits)} rule hits) -> {args.output}",
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.model import Acceptance, Audit, BaselineEntry, Finding
+from scanner.model import Acceptance, Audit, BaselineEntry, RuleHit
 from scanner.serial import read_json
 
 SCHEMA = "appaudit-baseline/1"
@@ -32,8 +32,9 @@ class Baseline:
 
 
 def create(audit: Audit, reason: str) -> str:
-    """Every finding of this audit, accepted with one shared reason."""
-    entries = sorted({BaselineEntry(f.fingerprint, f.rule_id, reason) for f in audit.findings})
+    """Every rule hit of this audit, accepted with one shared reason (hits, not findings: a rule that joins a
+    finding later is a new hit the baseline does not hold)."""
+    entries = sorted({BaselineEntry(h.fingerprint, h.rule_id, reason) for h in audit.hits})
     doc = {
         "schema": SCHEMA,
         "package": audit.app.package if audit.app else None,
@@ -57,10 +58,10 @@ def load(path: Path) -> Baseline:
     return Baseline(label, package if isinstance(package, str) else None, entries)
 
 
-Accepted = tuple[tuple[Finding, ...], tuple[BaselineEntry, ...]]
+Accepted = tuple[tuple[RuleHit, ...], tuple[BaselineEntry, ...]]
 
 
-def apply_baseline(findings: Iterable[Finding], baseline: Baseline) -> Accepted:
+def apply_baseline(findings: Iterable[RuleHit], baseline: Baseline) -> Accepted:
     """(findings with the baseline's acceptances, entries no finding matched: fixed)."""
     out, seen = [], set()
     for f in findings:

@@ -1,8 +1,9 @@
 """What changed in an app's privacy footprint between two builds.
 
-Works on JSON results (``appaudit/1``), so either side may be an APK scanned now or a
-result kept from the last release. Every change lands in exactly one list: a new
-read that runs before consent is a pre-consent change, not also a new call site.
+Works on JSON results (``appaudit/2``, or ``/1`` kept from older releases), so either side may be an
+APK scanned now or a result kept from the last release. Findings are compared by their rule hits, whose
+fingerprints are the same in both schemas, so grouping never shows as a change. Every change lands in
+exactly one list: a new read that runs before consent is a pre-consent change, not also a new call site.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.diff_model import AuditDiff, BuildInfo, CallChange, VersionChange
-from scanner.model import SCHEMA
+from scanner.model import SCHEMAS_READ
 from scanner.serial import read_json
 
 
@@ -22,7 +23,7 @@ class DiffInputError(Exception):
 
 
 def load_result(path: str) -> dict[str, Any]:
-    return read_json(path, SCHEMA, DiffInputError)
+    return read_json(path, SCHEMAS_READ, DiffInputError)
 
 
 def _build(doc: dict[str, Any]) -> BuildInfo:
@@ -51,6 +52,12 @@ def _brief(f: dict[str, Any]) -> dict[str, Any]:
     return {k: f.get(k) for k in ("rule_id", "severity", "message", "fingerprint", "sdk")}
 
 
+def _open_hits(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Open rule hits by fingerprint: inside each finding (``appaudit/2``) or the findings themselves (``/1``)."""
+    hits = (h for f in doc.get("findings", []) for h in f.get("hits") or [f])
+    return {h["fingerprint"]: h for h in hits if not h.get("accepted")}
+
+
 def diff(old: dict[str, Any], new: dict[str, Any]) -> AuditDiff:
     old_calls, new_calls = _calls(old), _calls(new)
     calls_added = sorted(k for k, early in new_calls.items() if k not in old_calls and not early)
@@ -61,8 +68,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> AuditDiff:
     new_perms = {p["name"] for p in new.get("permissions", [])}
     old_eps = {e["url"] for e in old.get("endpoints", [])}
     new_eps = {e["url"] for e in new.get("endpoints", [])}
-    old_f = {f["fingerprint"]: f for f in old.get("findings", []) if not f.get("accepted")}
-    new_f = {f["fingerprint"]: f for f in new.get("findings", []) if not f.get("accepted")}
+    old_f, new_f = _open_hits(old), _open_hits(new)
     return AuditDiff(
         old=_build(old), new=_build(new),
         sdks_added=tuple(sorted(_live(new) - _live(old))), sdks_removed=tuple(sorted(_live(old) - _live(new))),

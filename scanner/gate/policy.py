@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.model import Acceptance, Finding, Severity
+from scanner.model import Acceptance, RuleHit, Severity
 from signatures.model import KnowledgeBase, UnknownAppType
 
 FILE_NAME = "appaudit.toml"
@@ -131,7 +131,7 @@ def _justified(label: str, name: str, value: Any) -> dict[str, str]:
     return dict(table)
 
 
-def apply_policy(findings: Iterable[Finding], policy: Policy) -> tuple[Finding, ...]:
+def apply_policy(findings: Iterable[RuleHit], policy: Policy) -> tuple[RuleHit, ...]:
     out = []
     for f in findings:
         if f.rule_id in policy.disabled:
@@ -145,7 +145,7 @@ def apply_policy(findings: Iterable[Finding], policy: Policy) -> tuple[Finding, 
     return tuple(out)
 
 
-def _acceptance(f: Finding, policy: Policy) -> str | None:
+def _acceptance(f: RuleHit, policy: Policy) -> str | None:
     sdk_rule = f.rule_id in SDK_ACCEPTS or f.rule_id.startswith("pi.")
     if f.sdk is not None and f.sdk in policy.allowed_sdks and sdk_rule:
         return policy.allowed_sdks[f.sdk]

@@ -11,8 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from scanner.analysis.engine import analyse
+from scanner.analysis.grouping import group
 from scanner.analysis.options import AnalysisOptions
-from scanner.analysis.result import finding_order
 from scanner.gate.baseline import Baseline, apply_baseline
 from scanner.gate.policy import Policy, apply_policy
 from scanner.gate.verdict import Gate, verdict
@@ -50,20 +50,21 @@ def scan(path: str, options: ScanOptions | None = None, kb: KnowledgeBase | None
 
         kb = signatures.load()
     options = options or ScanOptions()
-    return review(analyse(path, kb, options.analysis).audit, options)
+    return review(analyse(path, kb, options.analysis).audit, options, kb)
 
 
-def review(audit: Audit, options: ScanOptions) -> Audit:
-    """Policy first (it may drop or re-grade findings), then the baseline (acceptances, and what was fixed),
-    then the gate's verdict over what is left."""
+def review(audit: Audit, options: ScanOptions, kb: KnowledgeBase) -> Audit:
+    """Policy first (it may drop or re-grade rule hits), then the baseline (acceptances, and what was fixed),
+    then the hits grouped again into findings (what is accepted decides which hit leads), then the gate's
+    verdict over the findings."""
     if options.policy is None and options.baseline is None:
         return dataclasses.replace(audit, verdict=verdict(audit, options.gate))
-    findings = audit.findings
+    hits = audit.hits
     if options.policy is not None:
-        findings = apply_policy(findings, options.policy)
+        hits = apply_policy(hits, options.policy)
     fixed = audit.fixed
     if options.baseline is not None:
-        findings, fixed = apply_baseline(findings, options.baseline)
-    reviewed = dataclasses.replace(audit, findings=tuple(sorted(findings, key=finding_order)), fixed=fixed)
+        hits, fixed = apply_baseline(hits, options.baseline)
+    package = audit.app.package if audit.app else ""
+    reviewed = dataclasses.replace(audit, findings=group(hits, kb, package), fixed=fixed)
     return dataclasses.replace(reviewed, verdict=verdict(reviewed, options.gate))
-

@@ -23,7 +23,7 @@ def test_every_detector_contributes() -> None:
     assert [d.sdk for d in audit.disclosure] == ["umeng-analytics"]
     assert {"sdk.tracker", "pi.device_id", "consent.pi_before_consent", "network.tracker_domain",
             "permission.dangerous", "api.missing_permission", "manifest.debuggable",
-            "manifest.exported_component"} <= {f.rule_id for f in audit.findings}
+            "manifest.exported_component"} <= {f.rule_id for f in audit.hits}
 
 
 def test_a_failed_detector_skips_the_detectors_that_need_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,11 +39,11 @@ def test_a_failed_detector_skips_the_detectors_that_need_it(monkeypatch: pytest.
         ("detector-skipped", "detector permissions was skipped"),
     ]
     assert audit.api_calls == () and audit.disclosure == ()
-    assert not {f.rule_id for f in audit.findings} & {"permission.dangerous", "permission.possibly_excessive"}
+    assert not {f.rule_id for f in audit.hits} & {"permission.dangerous", "permission.possibly_excessive"}
     assert [s.id for s in audit.sdks] == ["umeng-analytics"]  # trackers, endpoints and manifest still ran
     assert [e.host for e in audit.endpoints] == ["ulogs.umeng.com"]
     assert {"sdk.tracker", "manifest.debuggable", "manifest.exported_component"} <= {
-        f.rule_id for f in audit.findings}
+        f.rule_id for f in audit.hits}
 
 
 def test_a_snapshot_of_hand_made_facts_gives_the_same_audit(tmp_path: Path) -> None:

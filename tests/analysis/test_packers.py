@@ -38,6 +38,6 @@ def test_a_packed_app_is_partial() -> None:
     audit = detect(app_facts(libs=["libjiagu.so"]), index(), NOTHING_REACHED, KB, None)
     assert audit.status is Status.PARTIAL
     assert [e.code for e in audit.errors] == ["packed"]
-    assert ("packer.detected", None) in [(f.rule_id, f.sdk) for f in audit.findings]
+    assert ("packer.detected", None) in [(f.rule_id, f.sdk) for f in audit.hits]
     clean = detect(app_facts(), index(), NOTHING_REACHED, KB, None)
     assert (clean.status, clean.errors, rules(run(packers, app_facts()))) == (Status.OK, (), [])

@@ -15,4 +15,4 @@ def audit_of(name: str, category: str | None = None) -> Audit:
 
 
 def rules(audit: Audit) -> set[str]:
-    return {f.rule_id for f in audit.findings}
+    return {f.rule_id for f in audit.hits}

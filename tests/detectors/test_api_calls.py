@@ -99,7 +99,7 @@ def test_pre_consent_paths_start_at_launch_hooks() -> None:
 
 
 def test_pre_consent_findings() -> None:
-    findings = [f for f in audit_of("preconsent.apk").findings if f.rule_id.startswith("consent.")]
+    findings = [f for f in audit_of("preconsent.apk").hits if f.rule_id.startswith("consent.")]
     assert {(f.rule_id, f.sdk, f.pi_categories) for f in findings} == {
         ("consent.pi_before_consent", None, ("device_id.android_id",)),
         ("consent.pi_before_consent", None, ("device_id.imei",)),
@@ -125,15 +125,15 @@ def test_no_pi_rules_for_a_clean_app() -> None:
 def test_reflection_is_hidden_access() -> None:
     audit = audit_of("reflection.apk")
     assert [c.hidden for c in audit.api_calls] == [True]
-    hidden = [f for f in audit.findings if f.rule_id == "code.hidden_access"]
+    hidden = [f for f in audit.hits if f.rule_id == "code.hidden_access"]
     assert len(hidden) == 1 and hidden[0].pi_categories == ("device_id.imei",)
     # the permission the hidden call needs is in use, not excessive
-    assert not [f for f in audit.findings if f.rule_id == "permission.possibly_excessive"]
+    assert not [f for f in audit.hits if f.rule_id == "permission.possibly_excessive"]
 
 
 def test_sdk_started_by_its_own_provider() -> None:
     audit = audit_of("provider_init.apk")
-    early = [f for f in audit.findings if f.rule_id == "consent.sdk_init_before_consent"]
+    early = [f for f in audit.hits if f.rule_id == "consent.sdk_init_before_consent"]
     assert [(f.sdk, f.evidence[0].path) for f in early] == [
         ("tencent-gdt", "Lcom/qq/e/comm/GDTInitProvider;->onCreate()Z")]
     paths = {c.pre_consent_path for c in audit.api_calls if c.pre_consent}

@@ -133,7 +133,7 @@ def test_pattern_strings_are_searched_per_app(analysis: Analysis) -> None:
 
 def test_shell_commands_stay_behaviours() -> None:
     audit = scan(str(APK))
-    shell = [f for f in audit.findings if f.rule_id == "code.shell_exec"]
+    shell = [f for f in audit.hits if f.rule_id == "code.shell_exec"]
     assert len(shell) == 1
     assert {e.path for e in shell[0].evidence} == {P + "listPackages()Ljava/lang/Process;",
                                                         P + "listFiles()Ljava/lang/Process;"}
@@ -169,5 +169,5 @@ def test_batch_snapshot_keeps_int_constants_for_rematching(analysis: Analysis, t
     facts, index, reach = read_snapshot(path)
     assert index.literals == analysis.index.literals and index.sites == analysis.index.sites
     again = detect(facts, index, reach, KB, None)
-    assert again.api_calls == analysis.audit.api_calls and again.findings == analysis.audit.findings
+    assert again.api_calls == analysis.audit.api_calls and again.hits == analysis.audit.hits
     assert _rows(again.api_calls) == EXPECTED

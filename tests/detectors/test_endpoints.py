@@ -25,7 +25,7 @@ def test_network_security_config_domains() -> None:
     audit = audit_of("preconsent.apk")
     assert {(e.url, e.source, e.cleartext) for e in audit.endpoints} == {
         ("collect.early-bird.example", "network_security_config", True)}
-    finding = next(f for f in audit.findings if f.rule_id == "network.cleartext_traffic")
+    finding = next(f for f in audit.hits if f.rule_id == "network.cleartext_traffic")
     assert "for some hosts" in finding.message  # base-config forbids it, one domain allows it
 
 

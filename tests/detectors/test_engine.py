@@ -30,11 +30,11 @@ def test_detector_crash_is_an_error_of_that_app(monkeypatch: pytest.MonkeyPatch)
     assert audit.status is Status.PARTIAL
     assert [e.code for e in audit.errors] == ["detector-failed"] and "kaboom" in audit.errors[0].message
     assert audit.sdks and audit.api_calls  # the other detectors still ran
-    assert not any(f.rule_id.startswith("manifest.") for f in audit.findings)
+    assert not any(f.rule_id.startswith("manifest.") for f in audit.hits)
 
 
 def test_fingerprints_are_unique_and_stable() -> None:
     first = scan(str(FIXTURES / "sdks.apk"))
     again = scan(str(FIXTURES / "sdks.apk"))
-    prints = [f.fingerprint for f in first.findings]
-    assert len(prints) == len(set(prints)) and prints == [f.fingerprint for f in again.findings]
+    prints = [f.fingerprint for f in first.hits]
+    assert len(prints) == len(set(prints)) and prints == [f.fingerprint for f in again.hits]

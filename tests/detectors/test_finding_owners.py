@@ -23,7 +23,7 @@ def sdk_code_and_components(audit: Audit) -> dict[str, str]:
 def test_findings_take_their_sdk_from_their_evidence(fixture: str) -> None:
     audit = audit_of(fixture, "short_video")  # an app type, so the necessary-information rules run too
     owned = sdk_code_and_components(audit)
-    for f in audit.findings:
+    for f in audit.hits:
         owners = {owned[e.path] for e in f.evidence if e.path in owned} | {
             owned[e.symbol] for e in f.evidence if e.part == "manifest" and e.symbol in owned}
         if not owners:

@@ -8,7 +8,7 @@ from tests.detectors.conftest import audit_of
 
 
 def _manifest(fixture: str) -> set[tuple[str, str]]:
-    return {(f.rule_id, f.evidence[0].symbol) for f in audit_of(fixture).findings if f.rule_id.startswith("manifest.")}
+    return {(f.rule_id, f.evidence[0].symbol) for f in audit_of(fixture).hits if f.rule_id.startswith("manifest.")}
 
 
 @pytest.mark.parametrize(("fixture", "expected"), [

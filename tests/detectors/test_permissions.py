@@ -7,7 +7,7 @@ from tests.detectors.conftest import audit_of
 
 def _by_rule(fixture: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for f in audit_of(fixture).findings:
+    for f in audit_of(fixture).hits:
         if f.rule_id.startswith(("permission.", "api.")):
             out.setdefault(f.rule_id, set()).add(f.evidence[0].symbol)
     return out
@@ -28,7 +28,7 @@ def test_sdks_permissions() -> None:
 
 def test_api_without_permission() -> None:
     found = _by_rule("preconsent.apk")
-    missing = {(e.path, e.symbol) for f in audit_of("preconsent.apk").findings
+    missing = {(e.path, e.symbol) for f in audit_of("preconsent.apk").hits
                if f.rule_id == "api.missing_permission" for e in f.evidence}
     # targetSdk 33 without QUERY_ALL_PACKAGES: getInstalledPackages sees only visible packages;
     # getDeviceId needs a privileged permission from API 29 on

@@ -49,7 +49,7 @@ def test_pangle_is_not_any_bytedance_code() -> None:
 
 def test_tracker_and_embedded_findings_follow_categories() -> None:
     by_rule: dict[str, set[str]] = {}
-    for f in audit_of("sdks.apk").findings:
+    for f in audit_of("sdks.apk").hits:
         if f.rule_id in ("sdk.tracker", "sdk.embedded"):
             by_rule.setdefault(f.rule_id, set()).add(f.sdk or "")
     # JCore's categories include analytics (it collects device data for every JIGUANG product)
@@ -59,7 +59,7 @@ def test_tracker_and_embedded_findings_follow_categories() -> None:
 
 def test_stub_sdk_is_no_tracker() -> None:
     audit = audit_of("stub_sdk.apk")
-    assert not [f for f in audit.findings if f.rule_id.startswith("sdk.")]
+    assert not [f for f in audit.hits if f.rule_id.startswith("sdk.")]
     assert audit.disclosure == ()
 
 

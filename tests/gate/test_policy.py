@@ -47,11 +47,11 @@ def test_allowed_sdk_accepts_presence_not_consent(tmp_path: Path) -> None:
     policy = _policy(tmp_path, '[allow.sdks]\n"tencent-bugly" = "crash reports"\n'
                                '[allow.permissions]\n"android.permission.CAMERA" = "QR codes"\n')
     audit = scan(V2, ScanOptions(policy=policy))
-    accepted = {(f.rule_id, f.sdk) for f in audit.findings if f.accepted}
+    accepted = {(f.rule_id, f.sdk) for f in audit.hits if f.accepted}
     assert ("sdk.embedded", "tencent-bugly") in accepted and ("pi.installed_apps", "tencent-bugly") in accepted
     assert ("sdk.undisclosed_collection", "tencent-bugly") not in accepted
-    assert not any(f.accepted for f in audit.findings if f.rule_id.startswith("consent."))
-    camera = [f for f in audit.findings if f.evidence and f.evidence[0].symbol == "android.permission.CAMERA"]
+    assert not any(f.accepted for f in audit.hits if f.rule_id.startswith("consent."))
+    camera = [f for f in audit.hits if f.evidence and f.evidence[0].symbol == "android.permission.CAMERA"]
     assert camera and all(f.accepted and f.accepted.reason == "QR codes" for f in camera)
 
 
@@ -59,7 +59,7 @@ def test_category_from_policy(tmp_path: Path) -> None:
     policy = _policy(tmp_path, 'category = "NPI2021-29"\n')
     audit = scan(V2, ScanOptions(policy=policy))
     assert audit.category == "short_video"
-    assert any(f.rule_id == "category.no_pi_needed" for f in audit.findings)
+    assert any(f.rule_id == "category.no_pi_needed" for f in audit.hits)
 
 
 def test_an_unknown_permission_in_the_policy_is_accepted_but_said(tmp_path: Path) -> None:

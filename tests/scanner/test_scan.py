@@ -76,7 +76,7 @@ def test_cli_json_contract_and_stable_output(tmp_path: Path) -> None:
     assert first.returncode == 0 and first.stdout == second.stdout
     doc = json.loads(first.stdout)
     assert list(doc) == sorted(doc)
-    assert doc["schema"] == "appaudit/1"
+    assert doc["schema"] == "appaudit/2"
     assert set(doc) >= {"schema", "tool", "knowledge_base", "input", "status", "errors", "app", "signing",
                         "permissions", "components", "dex", "sdks", "api_calls", "endpoints", "findings"}
     assert doc["input"]["sha256"] and doc["input"]["format"] == "apk" and doc["input"]["size"] > 0

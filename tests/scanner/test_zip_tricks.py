@@ -92,7 +92,7 @@ def test_janus_is_refused_by_android_and_its_dex_is_what_a_dex_loader_sees() -> 
     archive = open_app(str(apk))
     assert prepended_size(archive.base.zip) > 0
     audit = _scan("janus.apk")
-    (janus,) = [f for f in audit.findings if f.rule_id == "apk.janus"]
+    (janus,) = [f for f in audit.hits if f.rule_id == "apk.janus"]
     assert janus.severity.label == "high" and "CVE-2017-13156" in janus.message
     # the prepended dex is read as a dex loader reads the file: dexdump opens the APK itself as a dex
     prepended = {c.caller.split("->")[0] for c in audit.api_calls if c.dex == PREPENDED_DEX}
@@ -113,7 +113,7 @@ def test_janus_keeps_a_verifying_v1_signature() -> None:
 
 def test_an_ordinary_apk_has_no_janus_finding() -> None:
     audit = scan(str(FIXTURES / "multidex.apk"), ScanOptions(), kb=KB)
-    assert not [f for f in audit.findings if f.rule_id.startswith("apk.")]
+    assert not [f for f in audit.hits if f.rule_id.startswith("apk.")]
     assert PREPENDED_DEX not in {c.dex for c in audit.api_calls}
 
 
@@ -135,7 +135,7 @@ def test_unknown_method_manifest_is_read_as_android_reads_it_and_the_dex_is_not(
     assert audit.status.value == "partial"
     (unread,) = [e for e in audit.errors if e.code == "dex-unreadable"]
     assert "0x0063" in unread.message and "code loader" in unread.message
-    (tampered,) = [f for f in audit.findings if f.rule_id == "apk.zip_tampered"]
+    (tampered,) = [f for f in audit.hits if f.rule_id == "apk.zip_tampered"]
     assert {e.path for e in tampered.evidence} == {"unknown-method"}
 
 
@@ -146,7 +146,7 @@ def test_header_mismatch_follows_the_central_directory() -> None:
     clean = scan(str(FIXTURES / "clean.apk"), ScanOptions(), kb=KB)
     assert _classes_of_dexdump(apk) == _classes_of_dexdump(FIXTURES / "clean.apk")  # Android's reader: fine
     assert audit.status.value == "ok" and audit.app.package == clean.app.package
-    assert [f.rule_id for f in audit.findings if f.rule_id.startswith("apk.")] == ["apk.zip_tampered"]
+    assert [f.rule_id for f in audit.hits if f.rule_id.startswith("apk.")] == ["apk.zip_tampered"]
 
 
 @pytest.mark.android_tools("aapt")
@@ -156,13 +156,13 @@ def test_hidden_entry_stays_hidden_as_it_is_from_android() -> None:
     assert "classes2.dex" not in listed
     audit = _scan("hidden_entry.apk")
     assert GETS_IMEI not in {c.api for c in audit.api_calls}  # the hidden Tracker code is not what Android runs
-    (tampered,) = [f for f in audit.findings if f.rule_id == "apk.zip_tampered"]
+    (tampered,) = [f for f in audit.hits if f.rule_id == "apk.zip_tampered"]
     assert "hidden-entry" in tampered.message and "classes2.dex" in tampered.message
 
 
 def test_unsafe_names_are_one_finding_listing_each() -> None:
     audit = _scan("unsafe_names.apk")
-    (tampered,) = [f for f in audit.findings if f.rule_id == "apk.zip_tampered"]
+    (tampered,) = [f for f in audit.hits if f.rule_id == "apk.zip_tampered"]
     assert len(tampered.evidence) == 2
     assert any("assets/../../evil.txt" in e.symbol for e in tampered.evidence)
 

@@ -173,7 +173,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _findings(audit: Audit, prefix: str = "") -> set[tuple[str, str]]:
-    return {(f.rule_id, f.evidence[0].symbol) for f in audit.findings if f.rule_id.startswith(prefix)}
+    return {(f.rule_id, f.evidence[0].symbol) for f in audit.hits if f.rule_id.startswith(prefix)}
 
 
 def _with(audit_path: str, kb: KnowledgeBase, permissions: Iterable[str] = (),
@@ -235,7 +235,7 @@ def test_component_bound_by_the_system_takes_the_permission_rule(kb: KnowledgeBa
 
 def test_unverified_entry_lowers_confidence_and_says_so(kb: KnowledgeBase, data_copy: Path) -> None:
     def confidence(audit: Audit, rule: str, symbol: str) -> Confidence:
-        (found,) = [f for f in audit.findings if f.rule_id == rule and f.evidence[0].symbol == symbol]
+        (found,) = [f for f in audit.hits if f.rule_id == rule and f.evidence[0].symbol == symbol]
         return found.confidence
 
     phone = "android.permission.READ_PHONE_STATE"
@@ -248,8 +248,8 @@ def test_unverified_entry_lowers_confidence_and_says_so(kb: KnowledgeBase, data_
     assert confidence(before, "permission.dangerous", phone) is Confidence.HIGH
     assert confidence(after, "permission.dangerous", phone) is Confidence.MEDIUM
     assert confidence(after, "permission.dangerous", "android.permission.READ_CONTACTS") is Confidence.HIGH
-    (packer,) = [f for f in packed.findings if f.rule_id == "packer.detected"]
-    (packer_after,) = [f for f in scan(str(FIXTURES / "packed.apk"), kb=unchecked).findings
+    (packer,) = [f for f in packed.hits if f.rule_id == "packer.detected"]
+    (packer_after,) = [f for f in scan(str(FIXTURES / "packed.apk"), kb=unchecked).hits
                        if f.rule_id == "packer.detected"]
     assert (packer.confidence, packer_after.confidence) == (Confidence.HIGH, Confidence.MEDIUM)
 
@@ -264,7 +264,7 @@ def test_unverified_entry_lowers_confidence_and_says_so(kb: KnowledgeBase, data_
 def test_unverified_sdk_disclosure_lowers_undisclosed_collection(kb: KnowledgeBase, data_copy: Path) -> None:
     """Bugly's disclosure (pi_collected) was not re-read: reading beyond it is reported less surely."""
     assert not kb.sdk("tencent-bugly").verified
-    undisclosed = [f for f in scan(str(FIXTURES / "sdks.apk"), kb=kb).findings
+    undisclosed = [f for f in scan(str(FIXTURES / "sdks.apk"), kb=kb).hits
                    if f.rule_id == "sdk.undisclosed_collection"]
     assert [(f.sdk, f.confidence) for f in undisclosed] == [("tencent-bugly", Confidence.LOW)]
 
@@ -280,10 +280,10 @@ def test_argument_rule_permissions_decide_what_a_call_needs(kb: KnowledgeBase, d
     ref = "Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;"
     bundled = scan(str(FIXTURES / "preconsent.apk"), kb=kb)  # requests COARSE, calls it with "network"
     # the message names the API readably (LocationManager.getLastKnownLocation(String)); the evidence keeps the ref
-    assert not [f for f in bundled.findings if f.rule_id == "api.missing_permission"
+    assert not [f for f in bundled.hits if f.rule_id == "api.missing_permission"
                 and any(e.symbol == ref for e in f.evidence)]
     edited = scan(str(FIXTURES / "preconsent.apk"), kb=signatures.load(data_copy))
-    (missing,) = [f for f in edited.findings if f.rule_id == "api.missing_permission"
+    (missing,) = [f for f in edited.hits if f.rule_id == "api.missing_permission"
                   and any(e.symbol == ref for e in f.evidence)]
     assert "LocationManager.getLastKnownLocation(String) with the argument it is given" in missing.message
     assert "needs android.permission.ACCESS_FINE_LOCATION," in missing.message
@@ -312,7 +312,7 @@ def test_argument_rule_permissions_count_as_used(kb: KnowledgeBase, data_copy: P
 def test_expected_permissions_are_not_flagged(kb: KnowledgeBase, data_copy: Path) -> None:
     def beyond(k: KnowledgeBase) -> set[str]:
         audit = scan(str(FIXTURES / "sdks.apk"), ScanOptions(category="short_video"), kb=k)
-        return {f.evidence[0].symbol for f in audit.findings if f.rule_id == "permission.beyond_necessary"}
+        return {f.evidence[0].symbol for f in audit.hits if f.rule_id == "permission.beyond_necessary"}
 
     assert "android.permission.READ_CONTACTS" in beyond(kb)
     _edit(data_copy / "categories.toml", 'basic_function = "Searching and playing short videos"\n',

@@ -33,10 +33,10 @@ def test_a_rule_without_a_fix_is_refused(data_copy: Path) -> None:
 
 def test_findings_carry_the_rule_fix_or_their_sdks_own() -> None:
     audit = scanner.scan(str(FIXTURES / "preconsent.apk"), scanner.ScanOptions())
-    assert audit.findings and all(f.fix for f in audit.findings)
-    debuggable = next(f for f in audit.findings if f.rule_id == "manifest.debuggable")
+    assert audit.hits and all(f.fix for f in audit.hits)
+    debuggable = next(f for f in audit.hits if f.rule_id == "manifest.debuggable")
     assert debuggable.fix == KB.rule("manifest.debuggable").fix
-    (start,) = [f for f in audit.findings if f.rule_id == "consent.sdk_init_before_consent"]
+    (start,) = [f for f in audit.hits if f.rule_id == "consent.sdk_init_before_consent"]
     # the knowledge base knows Umeng's pre-initialisation: the fix names it, not the general advice
     assert "UMConfigure.preInit" in start.fix and start.fix != KB.rule(start.rule_id).fix
 

@@ -195,7 +195,8 @@ def test_unknown_rule_reference(data_copy: Path) -> None:
     ("snippet", "fragment"),
     [
         ('severity = "severe"', "severity"),
-        ('severity = "low"\nrefs = ["ISO-27001"]', "unrecognised regulation reference 'ISO-27001'"),
+        ('severity = "low"\nsubject = "app"\nrefs = ["ISO-27001"]', "unrecognised regulation reference 'ISO-27001'"),
+        ('severity = "low"\nsubject = "screen"', "subject"),
     ],
 )
 def test_bad_rule(data_copy: Path, snippet: str, fragment: str) -> None:

@@ -20,9 +20,9 @@ from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.index import CodeIndex
 from scanner.analysis.names import chain, phrase, plural, sentence
-from scanner.analysis.ownership import APP
+from scanner.analysis.ownership import APP, owner_key
 from scanner.analysis.targets import REFLECTION, ApiTargets, api_targets
-from scanner.model import LATEST_API, ApiCall, Confidence, Evidence, Finding, Severity
+from scanner.model import LATEST_API, ApiCall, Confidence, Evidence, RuleHit, Severity
 from signatures.model import ApiSignature, KnowledgeBase
 
 ID = "api_calls"
@@ -141,7 +141,7 @@ def _reach(kb: KnowledgeBase, calls: list[ApiCall], min_sdk: int) -> tuple[str, 
     return f" Only devices up to API {last} give an ordinary app the value; newer Android returns nothing.", None
 
 
-def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk: int) -> list[Finding]:
+def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk: int) -> list[RuleHit]:
     """One finding per (category, code owner) for reads, pre-consent reads and hidden access."""
     groups: dict[tuple[str, str | None, str], list[ApiCall]] = defaultdict(list)
     for c in calls:
@@ -151,14 +151,14 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk:
         info = kb.pi_categories.get(category)
         title = phrase(info.title if info else category)
         who = reader(kb, sdk, party)
-        owner_key = sdk or ("" if party == APP else f"?{party}")  # the app's key is unchanged: stable fingerprints
+        owner_id = owner_key(party, sdk)  # the app's key is "": its fingerprints predate SDK attribution
         resolved = any(c.resolved for c in group)
         confidence = Confidence.HIGH if resolved else Confidence.LOW
         rule = info.rule if info and info.rule else "pi.device_info"
         where, lowered = _reach(kb, group, min_sdk)
         out.append(finding(kb, rule, package,
                            sentence(f"{who} reads {title} in {plural(len(group), 'place')}.") + where,
-                           _evidence(group), key=("pi", f"{category}|{owner_key}"), sdk=sdk, party=party,
+                           _evidence(group), key=("pi", f"{category}|{owner_id}"), sdk=sdk, party=party,
                            pi_categories=[category], confidence=confidence, severity=lowered))
         if sdk:
             out.append(finding(kb, "sdk.reads_pi", package, sentence(f"{who} reads {title}.") + where,
@@ -170,19 +170,19 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk:
             early_where, early_lowered = _reach(kb, early, min_sdk)
             out.append(finding(kb, "consent.pi_before_consent", package,
                                sentence(f"{who} reads {title} at launch, before consent can be asked (via {path}).")
-                               + early_where, _evidence(early), key=("pre-consent", f"{category}|{owner_key}"),
+                               + early_where, _evidence(early), key=("pre-consent", f"{category}|{owner_id}"),
                                sdk=sdk, party=party, pi_categories=[category], confidence=confidence,
                                severity=early_lowered))
         hidden = [c for c in group if c.hidden]
         if hidden:
             out.append(finding(kb, "code.hidden_access", package,
                                sentence(f"{who} reaches {title} through reflection."), _evidence(hidden),
-                               key=("hidden", f"{category}|{owner_key}"), sdk=sdk, party=party,
+                               key=("hidden", f"{category}|{owner_id}"), sdk=sdk, party=party,
                                pi_categories=[category]))
     return out
 
 
-def _code_findings(context: Context) -> list[Finding]:
+def _code_findings(context: Context) -> list[RuleHit]:
     """Loading code at run time, shell commands, JavaScript bridges: one finding per rule and code owner."""
     kb, targets = context.kb, api_targets(context.kb)
     groups: dict[tuple[str, str | None, str], list[Evidence]] = defaultdict(list)
@@ -195,10 +195,10 @@ def _code_findings(context: Context) -> list[Finding]:
     out = []
     for (rule, sdk, party), evidence in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         who = reader(kb, sdk, party)
-        owner_key = sdk or ("" if party == APP else f"?{party}")
+        owner_id = owner_key(party, sdk)
         out.append(finding(kb, rule, context.facts.package,
                            sentence(f"{who}: {phrase(kb.rule(rule).title)} ({plural(len(evidence), 'place')})."),
                            evidence[:_EVIDENCE_MAX],
-                           key=("code", f"{rule}|{owner_key}"), sdk=sdk, party=party,
+                           key=("code", f"{rule}|{owner_id}"), sdk=sdk, party=party,
                            confidence=Confidence.MEDIUM))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Protocol
 
-from scanner.model import ApiCall, DisclosureRow, Endpoint, Finding, ScanError, SdkHit
+from scanner.model import ApiCall, DisclosureRow, Endpoint, RuleHit, ScanError, SdkHit
 
 if TYPE_CHECKING:
     from scanner.analysis.facts import AppFacts
@@ -28,7 +28,7 @@ class Results:
     sdks: tuple[SdkHit, ...] = ()
     api_calls: tuple[ApiCall, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[RuleHit, ...] = ()
     disclosure: tuple[DisclosureRow, ...] = ()
     incomplete: tuple[ScanError, ...] = ()  # why the analysis cannot be complete (packed…)
 

@@ -21,7 +21,7 @@ from scanner.analysis.findings import finding
 from scanner.analysis.names import article, join, phrase, sentence
 from scanner.analysis.ownership import party_of
 from scanner.analysis.targets import api_targets
-from scanner.model import ApiCall, Confidence, DisclosureRow, Evidence, Finding
+from scanner.model import ApiCall, Confidence, DisclosureRow, Evidence, RuleHit
 from signatures.model import AppCategory, KnowledgeBase
 
 ID = "compliance"
@@ -45,7 +45,7 @@ def detect(context: Context) -> Results:
     return Results(disclosure=tuple(rows), findings=tuple(findings))
 
 
-def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[Finding]]:
+def _disclosure(context: Context) -> tuple[list[DisclosureRow], list[RuleHit]]:
     kb, found = context.kb, context.found
     requested = {p.name for p in context.facts.apk.manifest.permissions}
     targets = api_targets(kb)
@@ -90,7 +90,7 @@ def necessary_text(category: AppCategory) -> str:
     return "needs " + "; ".join(parts)
 
 
-def _necessary(context: Context, category: AppCategory) -> list[Finding]:
+def _necessary(context: Context, category: AppCategory) -> list[RuleHit]:
     kb, facts, found = context.kb, context.facts, context.found
     package = facts.package
     allowed_perms = category.necessary_permissions | set(category.expected_permissions)

@@ -15,7 +15,7 @@ from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.names import join, plural
 from scanner.android.netconfig import NetworkSecurityConfig
-from scanner.model import Endpoint, Evidence, Finding
+from scanner.model import Endpoint, Evidence, RuleHit
 
 ID = "endpoints"
 NEEDS: tuple[str, ...] = ()
@@ -64,7 +64,7 @@ def detect(context: Context) -> Results:
     return Results(endpoints=endpoints, findings=tuple(_findings(context, endpoints)))
 
 
-def _findings(context: Context, endpoints: tuple[Endpoint, ...]) -> list[Finding]:
+def _findings(context: Context, endpoints: tuple[Endpoint, ...]) -> list[RuleHit]:
     kb, package = context.kb, context.facts.package
     manifest = context.facts.apk.manifest
     config = context.facts.apk.network_security_config

@@ -18,7 +18,7 @@ from __future__ import annotations
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.input.ziptricks import PREPENDED_DEX
-from scanner.model import Evidence, Finding, Severity, SigningInfo
+from scanner.model import Evidence, RuleHit, Severity, SigningInfo
 
 ID = "integrity"
 NEEDS: tuple[str, ...] = ()
@@ -28,7 +28,7 @@ JANUS = "prepended-dex"
 def detect(context: Context) -> Results:
     facts = context.facts
     tricks = facts.apk.zip_tricks
-    out: list[Finding] = []
+    out: list[RuleHit] = []
     for trick in (t for t in tricks if t.code == JANUS):
         scanned = PREPENDED_DEX in facts.dex_files
         out.append(finding(context.kb, "apk.janus", facts.package, (
@@ -63,7 +63,7 @@ def detect(context: Context) -> Results:
 NOT_SIGNED = "not signed"
 
 
-def _signature(context: Context, signing: SigningInfo) -> list[Finding]:
+def _signature(context: Context, signing: SigningInfo) -> list[RuleHit]:
     if signing.verified is not False:  # verified, or a stored result from before verification
         return []
     package = context.facts.package

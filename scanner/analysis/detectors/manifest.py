@@ -14,7 +14,7 @@ from __future__ import annotations
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.names import join, sentence
-from scanner.model import Component, Confidence, Evidence, Finding, Severity
+from scanner.model import Component, Confidence, Evidence, RuleHit, Severity, Subject
 
 ID = "manifest"
 NEEDS: tuple[str, ...] = ("trackers",)  # push-SDK components are judged only when the SDK was found
@@ -41,7 +41,7 @@ def detect(context: Context) -> Results:
     kb, facts = context.kb, context.facts
     m, package = facts.apk.manifest, facts.package
     here = Evidence("manifest", "application", package)
-    out: list[Finding] = []
+    out: list[RuleHit] = []
     if m.debuggable:
         out.append(finding(kb, "manifest.debuggable", package, "android:debuggable is true: any user with a "
                            "cable can run code as the app and read its data.",
@@ -62,7 +62,7 @@ def detect(context: Context) -> Results:
 
 
 def _self_start(context: Context, c: Component, wakes: list[str], evidence: list[Evidence],
-                key: tuple[str, str], sdk: str | None) -> list[Finding]:
+                key: tuple[str, str], sdk: str | None) -> list[RuleHit]:
     """A receiver of system events, graded by whether Android still delivers them to it.
 
     An app that targets a limited broadcast's level no longer receives it on devices from that level on,
@@ -91,7 +91,7 @@ def component_sdk(context: Context, name: str, found_sdks: set[str]) -> str | No
     return next((s.id for s in context.kb.sdks_for_component(name) if s.id in found_sdks), None)
 
 
-def _component(context: Context, c: Component, found_sdks: set[str]) -> list[Finding]:
+def _component(context: Context, c: Component, found_sdks: set[str]) -> list[RuleHit]:
     kb, package = context.kb, context.facts.package
     evidence = [Evidence("manifest", c.type, c.name)]
     key = ("component", c.name)
@@ -101,7 +101,7 @@ def _component(context: Context, c: Component, found_sdks: set[str]) -> list[Fin
     if binding and binding.rule and binding.privileged:
         out.append(finding(kb, binding.rule, package, f"{c.type.capitalize()} {c.name} requires {c.permission}, "
                            "which only the system holds: the app provides that system service.", evidence, key=key,
-                           sdk=sdk, verified=binding.verified))
+                           subject=Subject("component", c.name), sdk=sdk, verified=binding.verified))
     if not c.exported or not c.enabled:
         return out
     if c.permission is None and not (c.type in ("activity", "activity-alias") and _LAUNCH in c.intent_actions):

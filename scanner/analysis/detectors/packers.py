@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from scanner.analysis.attribution import dotted
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
-from scanner.model import Confidence, Evidence, Finding, ScanError
+from scanner.model import Confidence, Evidence, RuleHit, ScanError
 
 ID = "packers"
 NEEDS: tuple[str, ...] = ()
@@ -49,7 +49,7 @@ def detect(context: Context) -> Results:
     return Results(findings=tuple(findings + _unread(context)), incomplete=tuple(incomplete))
 
 
-def _unread(context: Context) -> list[Finding]:
+def _unread(context: Context) -> list[RuleHit]:
     """One finding per kind of problem that left part of the app unread (two damaged dex files: one finding)."""
     facts = context.facts
     by_code: dict[str, list[ScanError]] = defaultdict(list)

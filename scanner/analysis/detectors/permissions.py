@@ -17,9 +17,9 @@ from collections import defaultdict
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.names import member, phrase
-from scanner.analysis.ownership import party_of
+from scanner.analysis.ownership import MIXED, owner_key, party_of
 from scanner.analysis.targets import api_targets
-from scanner.model import ApiCall, Confidence, Evidence, Finding
+from scanner.model import ApiCall, Confidence, Evidence, RuleHit
 from signatures.model import ApiSignature, KnowledgeBase, PermissionInfo
 
 ID = "permissions"
@@ -57,7 +57,7 @@ def _used_by_code(context: Context) -> set[str]:
 def detect(context: Context) -> Results:
     kb, manifest = context.kb, context.facts.apk.manifest
     used_by_code, catalogued = _used_by_code(context), _catalogued(kb)
-    out: list[Finding] = []
+    out: list[RuleHit] = []
     for p in manifest.permissions:
         info = kb.permission(p.name)
         if info is not None:
@@ -67,7 +67,7 @@ def detect(context: Context) -> Results:
 
 
 def _classified(context: Context, name: str, info: PermissionInfo, used_by_code: set[str],
-                catalogued: frozenset[str]) -> list[Finding]:
+                catalogued: frozenset[str]) -> list[RuleHit]:
     """What one requested permission exposes; every finding rests on the entry's classification."""
     kb, package = context.kb, context.facts.package
     evidence = [Evidence("manifest", "uses-permission", name)]
@@ -100,7 +100,7 @@ def _pi(kb: KnowledgeBase, category: str) -> str:
     return phrase(info.title) if info else category
 
 
-def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Finding]:
+def _missing(context: Context, requested: set[str], target_sdk: int) -> list[RuleHit]:
     """One finding per API (and per argument-decided need) whose permission the app does not request."""
     kb, package = context.kb, context.facts.package
     targets = api_targets(kb)
@@ -121,8 +121,11 @@ def _missing(context: Context, requested: set[str], target_sdk: int) -> list[Fin
         party, sdk = party_of({(c.party, c.sdk) for c in calls})
         what = f"{member(ref)} with the argument it is given" if argument else member(ref)
         symbol = f"{ref}|{'|'.join(needs)}" if argument else ref  # the API's own need keeps its old fingerprint
+        categories = {c.pi_category for c in calls}
+        # one owner's read of one kind of information: the same problem as that read, so one finding
+        read = f"{categories.pop()}|{owner_key(party, sdk)}" if len(categories) == 1 and party != MIXED else None
         out.append(finding(kb, "api.missing_permission", package,
                            f"{what} needs {' or '.join(needs)}, which the app does not request.",
                            [Evidence("dex", c, ref) for c in callers[:12]], key=("api", symbol),
-                           sdk=sdk, party=party, confidence=Confidence.MEDIUM, verified=checked[ref]))
+                           subject=read, sdk=sdk, party=party, confidence=Confidence.MEDIUM, verified=checked[ref]))
     return out

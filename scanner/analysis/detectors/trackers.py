@@ -19,7 +19,7 @@ from scanner.analysis.findings import finding
 from scanner.analysis.names import chain, join, plural
 from scanner.analysis.sdk_usage import Start, called_by_app, init_entry, launch_starts, switched_off
 from scanner.analysis.versions import SdkVersion, code_clue, is_code_version, sdk_versions
-from scanner.model import Confidence, Evidence, Finding, SdkHit, Severity
+from scanner.model import Confidence, Evidence, RuleHit, SdkHit, Severity
 from signatures.model import KnowledgeBase, TrackerSignature
 
 ID = "trackers"
@@ -145,7 +145,7 @@ def _usage(context: Context, hit: SdkHit, starts: Mapping[str, Start],
                    disabled=bool(off), disabled_evidence=off)
 
 
-def _start_finding(context: Context, hit: SdkHit) -> Finding:
+def _start_finding(context: Context, hit: SdkHit) -> RuleHit:
     """SDK code entered from launch code: the app starts the SDK before consent can be asked."""
     path = chain(hit.start_path)
     pre_init = [m.partition("->") for m in context.kb.sdk(hit.id).pre_init_methods]
@@ -174,7 +174,7 @@ def _start_fix(context: Context, hit: SdkHit) -> str | None:
     return f"Call {join(short, 'or')} at launch (the vendor's documented pre-initialisation){then}.{switches}"
 
 
-def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> Finding:
+def _sdk_finding(kb: KnowledgeBase, rule: str, package: str, hit: SdkHit) -> RuleHit:
     where = (plural(hit.classes, "class") if hit.classes
              else "manifest or native-library markers only")
     vendor = f"{hit.vendor} ({hit.legal_entity})" if hit.legal_entity else hit.vendor
