@@ -133,6 +133,11 @@ def test_every_output_counts_the_same_findings(tmp_path: Path) -> None:
     page = (scan_out / "sdks.html").read_text(encoding="utf-8")
     assert re.search(rf'>{open_}</[^>]+>\s*findings <span class="muted small">\(\+{accepted} accepted\)', page)
     assert len(re.findall(r'<tr id="f-[0-9a-f]{16}"', page)) == len(doc["findings"])
+    # each tag is shown on its finding, linked to the rule's explanation, which the page carries
+    tags = sum(len(f["tags"]) for f in doc["findings"])
+    assert page.count('<a href="#rule-') >= tags and len(re.findall(r'<span class="also small">Also: ', page)) == sum(
+        1 for f in doc["findings"] if f["tags"])
+    assert all(f'id="rule-{t["rule_id"]}"' in page for f in doc["findings"] for t in f["tags"])
     sarif = json.loads((scan_out / "sdks.sarif").read_text(encoding="utf-8"))["runs"][0]
     assert (sarif["properties"]["findings"], sarif["properties"]["openFindings"]) == (len(doc["findings"]), open_)
     assert Counter(r["partialFingerprints"]["appaudit/v1"] for r in sarif["results"]) == Counter(
