@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from reports.cells import neutral
 from scanner.atomic import replacing
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
@@ -137,14 +138,15 @@ def load_results(out: Path, inputs: dict[str, str]) -> list[tuple[dict[str, Any]
 
 
 def write_dataset(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Parquet and CSV per table, each written atomically (a reader never sees half a table)."""
+    """Parquet and CSV per table, each written atomically (a reader never sees half a table). Parquet keeps
+    the values as found; CSV cells that a spreadsheet would run as a formula are neutralised."""
     written = []
     for name, frame in frames.items():
         for suffix in (".parquet", ".csv"):
             target = folder / f"{name}{suffix}"
             with replacing(target) as tmp:
-                if suffix == ".csv":
-                    frame.to_csv(tmp, index=False)
+                if suffix == ".csv":  # opened in spreadsheets: no cell may read as a formula
+                    frame.map(neutral).to_csv(tmp, index=False)
                 else:
                     frame.to_parquet(tmp, index=False)
             written.append(target)

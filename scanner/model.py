@@ -190,6 +190,14 @@ class Confidence(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Bilingual:
+    """A text in English and in Chinese, for results read by both (the JSON is language-neutral)."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True, slots=True)
 class SdkHit:
     """An embedded SDK, with every signal that revealed it."""
 
@@ -215,6 +223,8 @@ class SdkHit:
     start_path: tuple[str, ...] = ()  # entry point … first method of the SDK, when it starts before consent
     disabled: bool = False  # a documented manifest switch turns its collection off
     disabled_evidence: tuple[Evidence, ...] = ()
+    purpose: Bilingual = field(default_factory=lambda: Bilingual("", ""))  # what it is for, from its categories
+    privacy_policy_url: str = ""  # the vendor's SDK privacy policy, where the knowledge base has it
 
 
 @dataclass(frozen=True, slots=True)

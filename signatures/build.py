@@ -77,6 +77,14 @@ def _start_up(entry: Entry) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str
     return init, pre, switches, versions
 
 
+def _policy(entry: Entry) -> str:
+    """The SDK's privacy-policy link: one of its sources, so the link was read, not recalled."""
+    url = entry.text("privacy_policy", "")
+    if url and url not in entry.source():
+        raise entry.fail(f"privacy_policy {url!r} is not one of its sources")
+    return url
+
+
 def sdk(entry: Entry, origin: str) -> TrackerSignature:
     exodus_ids = entry.integers("exodus_ids")
     init, pre_init, switches, versions = _start_up(entry)
@@ -94,6 +102,7 @@ def sdk(entry: Entry, origin: str) -> TrackerSignature:
         legal_entity=entry.text("legal_entity", ""),
         country=entry.text("country", ""),
         website=entry.text("website", ""),
+        privacy_policy=_policy(entry),
         prefixes=entry.texts("prefixes"),
         code_regex=_compile(entry, "code_regex", entry.text("code_regex", "")),
         domains=tuple(d.lower() for d in entry.texts("domains")),

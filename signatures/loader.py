@@ -159,6 +159,10 @@ def load_dir(folder: Traversable | Path, trackers_cache: Path | None = None) -> 
     if not isinstance(version, str) or not isinstance(date, str):
         raise KnowledgeBaseError("meta.toml", None, "needs string keys 'version' and 'date'")
     sdk_categories = meta.get("sdk_categories", {})
+    sdk_categories_zh = meta.get("sdk_categories_zh", {})
+    if set(sdk_categories_zh) != set(sdk_categories):
+        missing = sorted(set(sdk_categories) ^ set(sdk_categories_zh))
+        raise KnowledgeBaseError("meta.toml", None, f"sdk_categories and sdk_categories_zh differ in {missing}")
     umbrella = meta.get("validation", {}).get("umbrella_prefixes", [])
 
     pi_doc = read_toml(folder, "pi_categories.toml")
@@ -201,6 +205,7 @@ def load_dir(folder: Traversable | Path, trackers_cache: Path | None = None) -> 
         packers=tuple(packers),
         pi_categories=MappingProxyType({p.id: p for p in pis}),
         sdk_categories=MappingProxyType(dict(sdk_categories)),
+        sdk_categories_zh=MappingProxyType(dict(sdk_categories_zh)),
         documents=MappingProxyType(dict(rules_doc.get("documents", {}))),
         merge_notes=tuple(notes),
     )

@@ -79,6 +79,7 @@ class TrackerSignature:
     legal_entity: str = ""
     country: str = ""
     website: str = ""
+    privacy_policy: str = ""  # the vendor's privacy policy for this SDK (one of ``source``)
     prefixes: tuple[str, ...] = ()
     code_regex: str = ""
     domains: tuple[str, ...] = ()
@@ -334,6 +335,7 @@ class KnowledgeBase:
     packers: tuple[Packer, ...]
     pi_categories: Mapping[str, PiCategory]
     sdk_categories: Mapping[str, str]
+    sdk_categories_zh: Mapping[str, str]  # the same, in Chinese: a purpose as the published SDK list states it
     documents: Mapping[str, str]
     merge_notes: tuple[str, ...] = ()
     _sdk_by_id: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)

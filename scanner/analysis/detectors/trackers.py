@@ -19,7 +19,7 @@ from scanner.analysis.findings import finding
 from scanner.analysis.names import chain, join, plural
 from scanner.analysis.sdk_usage import Start, called_by_app, init_entry, launch_starts, switched_off
 from scanner.analysis.versions import SdkVersion, code_clue, is_code_version, sdk_versions
-from scanner.model import Confidence, Evidence, RuleHit, SdkHit, Severity
+from scanner.model import Bilingual, Confidence, Evidence, RuleHit, SdkHit, Severity
 from signatures.model import KnowledgeBase, TrackerSignature
 
 ID = "trackers"
@@ -80,7 +80,13 @@ def _confidence(s: _Signals) -> tuple[Confidence, bool]:
     return Confidence.LOW, stub
 
 
-def _hit(sdk: TrackerSignature, s: _Signals, found: set[str]) -> SdkHit:
+def _purpose(kb: KnowledgeBase, sdk: TrackerSignature) -> Bilingual:
+    """What the SDK is for, in both languages, from its categories (as a published SDK list states it)."""
+    return Bilingual("; ".join(kb.sdk_categories.get(c, c) for c in sdk.categories),
+                     "；".join(kb.sdk_categories_zh.get(c, c) for c in sdk.categories))
+
+
+def _hit(kb: KnowledgeBase, sdk: TrackerSignature, s: _Signals, found: set[str]) -> SdkHit:
     confidence, stub = _confidence(s)
     # packages the knowledge base names first, then those the code graph attributed (their rule said)
     ranked = sorted(s.packages.items(), key=lambda kv: (kv[0][1] != "prefix", -kv[1], kv[0]))[:_EVIDENCE_PER_PART]
@@ -93,6 +99,7 @@ def _hit(sdk: TrackerSignature, s: _Signals, found: set[str]) -> SdkHit:
         categories=sdk.categories, confidence=confidence, stub=stub, classes=s.classes,
         bundled_by=tuple(b for b in sdk.bundled_by if b in found), pi_collected=sdk.pi_collected,
         website=sdk.website, evidence=tuple(code + other),
+        purpose=_purpose(kb, sdk), privacy_policy_url=sdk.privacy_policy,
     )
 
 
@@ -101,7 +108,7 @@ def detect(context: Context) -> Results:
     _by_code(context, signals)
     _by_manifest(context, signals)
     kb, package = context.kb, context.facts.package
-    hits = [_hit(kb.sdk(sid), s, set(signals)) for sid, s in signals.items()]
+    hits = [_hit(kb, kb.sdk(sid), s, set(signals)) for sid, s in signals.items()]
     # a domain alone (a URL in a string) names a service, not embedded code: keep it for endpoints only
     starts = launch_starts(context.reach, context.owners, context.index)
     calls = called_by_app(context.facts.graph, context.owners)
