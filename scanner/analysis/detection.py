@@ -5,9 +5,12 @@ Needs no reader: a re-match of stored facts imports this, not the engine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from scanner.analysis.detectors import Context, Detector, Results, ordered
 from scanner.analysis.facts import AppFacts
 from scanner.analysis.index import CodeIndex
+from scanner.analysis.modules import place
 from scanner.analysis.ownership import Ownership, attribute
 from scanner.analysis.reachability import PreConsent
 from scanner.analysis.result import build_audit
@@ -50,7 +53,9 @@ def detect(facts: AppFacts, index: CodeIndex, reach: PreConsent, kb: KnowledgeBa
             everything = everything.merge(results[detector.ID])
     problems += everything.incomplete
     status = Status.PARTIAL if problems else Status.OK
-    return build_audit(kb, info, facts, status, tuple(sorted(set(problems))), everything, category)
+    everything, bundle = place(facts, owners, everything)  # an app bundle's modules (nothing for an APK)
+    audit = build_audit(kb, info, facts, status, tuple(sorted(set(problems))), everything, category)
+    return audit if bundle is None else replace(audit, bundle=bundle)
 
 
 def ownership(facts: AppFacts, kb: KnowledgeBase) -> Ownership:

@@ -40,6 +40,7 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     files: list[DexFile] = []
     names: list[str] = []
     ignored: list[str] = []
+    modules: list[str] = []  # the AAB module of each loaded dex file ("base", a feature)
     problems: list[ScanError] = list(apk.problems)  # unreadable resources, label, network config, signature
     problems += [ScanError("split-missing", f"{archive.path}: the bundle's manifest.json lists {name}, which it "
                            "does not hold: Android refuses to install the set (INSTALL_FAILED_MISSING_SPLIT); "
@@ -74,6 +75,7 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
                 continue
             files.append(dex_file)
             names.append(label)
+            modules.append(split.name)
     if prepended := _prepended_dex(archive, problems):
         files.append(prepended)
         names.append(PREPENDED_DEX)
@@ -82,7 +84,19 @@ def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     source = Source(archive.path, archive.format, archive.sha256, archive.size, tuple(s.name for s in archive.splits))
     clues = bounded(chain(_dex_clues(files), _meta_inf_clues(archive), _native_clues(apk)))
     return AppFacts(source, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls),
-                    version_clues=clues), dex
+                    version_clues=clues, class_modules=_class_modules(archive, files, modules)), dex
+
+
+def _class_modules(archive: AppArchive, files: list[DexFile], modules: list[str]) -> dict[str, str]:
+    """An app bundle's classes outside its base module -> their module; the first definition in load order
+    (base first) is the one Android runs. Empty for APKs: every class is in the app."""
+    if archive.format != "aab":
+        return {}
+    placed: dict[str, str] = {}
+    for dex_file, module in zip(files, modules, strict=True):
+        for name in dex_file.class_names:
+            placed.setdefault(name, module)
+    return {name: module for name, module in placed.items() if module != archive.base.name}
 
 
 _DEX_FILE_SIZE_AT = 32  # header_item.file_size
@@ -90,6 +104,8 @@ _DEX_FILE_SIZE_AT = 32  # header_item.file_size
 
 def _zip_tricks(archive: AppArchive) -> tuple[ZipTrick, ...]:
     """The zip tricks of every APK of the app; a split's entries are named "<apk>!<entry>"."""
+    if archive.container is not None:  # an app bundle: its own zip, once (the modules are views of it)
+        return tuple(inspect_zip(archive.container))
     found: list[ZipTrick] = []
     for split in archive.apks:
         prefix = "" if split is archive.base else f"{split.name}!"
@@ -104,6 +120,8 @@ def _prepended_dex(archive: AppArchive, problems: list[ScanError]) -> DexFile | 
     zip lies inside the dex; the reader takes the header's size, bounded by the file.
     """
     entries = archive.base.zip
+    if archive.container is not None:  # an app bundle is never installed as it is: no loader reads its head
+        return None
     if prepended_size(entries) <= 0 or entries.data[:4] != b"dex\n":
         return None
     head = entries.data[:_DEX_FILE_SIZE_AT + 4]

@@ -3,7 +3,9 @@
 Binary XML (the manifest, the network security config) is read by ``scanner/android/axml.py``,
 the way Android's own parser reads it; the resource table by ``scanner/android/arsc.py``, which
 reads only what is asked; the signatures are verified by ``scanner/android/signing/`` as the
-package manager verifies them. No part of the scan imports androguard.
+package manager verifies them. An app bundle (AAB) is read the same way from its base module, its
+manifest, ``res/xml`` and ``resources.pb`` in aapt2's proto format (``protoxml.py``, ``protores.py``).
+No part of the scan imports androguard.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from scanner.android.axml import ANDROID_NS, AxmlError
 from scanner.android.axml import parse as parse_axml
 from scanner.android.facts import ApkFacts, NativeLib
 from scanner.android.manifest import ManifestFacts, MetaData, read_manifest
+from scanner.android.modules import module_manifest, read_modules
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
+from scanner.android.protores import ProtoResourceTable
+from scanner.android.protoxml import ProtoError
+from scanner.android.protoxml import parse as parse_proto_xml
 from scanner.android.signing import verify_signatures
 from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
@@ -39,8 +45,9 @@ _SHORT_NAMES = {
 
 def read_apk_facts(archive: AppArchive) -> ApkFacts:
     base = archive.base
-    # "<apk>!" names the base inside a bundle, as ``files`` does for splits
-    part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}!")
+    # "<apk>!" names the base inside a bundle, as ``files`` does for splits; "base/" the base module of an AAB
+    aab = archive.format == "aab"
+    part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}/" if aab else f"{base.name}!", aab)
     root, manifest = _manifest(archive, part)
     libs, assets, files = [], [], []
     for split in archive.apks:
@@ -57,7 +64,7 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
     return ApkFacts(
         label=_label(_declared_label(root), resources, part, problems),
         manifest=manifest,
-        signing=_signing(base.zip, manifest, part, problems),
+        signing=_BUNDLE_SIGNING if aab else _signing(base.zip, manifest, part, problems),
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
@@ -65,12 +72,23 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
         network_security_config=_network_security_config(
             resources, base.zip, manifest.network_security_config, part, problems),
         problems=tuple(sorted(set(problems))),
+        modules=read_modules(archive, root) if aab else (),
     )
+
+
+# Play signs the APKs it generates from a bundle with the app signing key it holds: the bundle's own (upload)
+# signature is not what a device verifies, so it is reported as not verified, never as a failing signature.
+_BUNDLE_SIGNING = SigningInfo(schemes=(), certificates=(), verified=None, reason=(
+    "an app bundle: Google Play signs the APKs it generates with the app signing key; the bundle's own "
+    "upload signature is not what devices verify"))
 
 
 def _manifest(archive: AppArchive, part: _Part) -> tuple[Element, ManifestFacts]:
     """The base APK's manifest as the package manager reads it. A file Android's parser rejects is an error:
     Android cannot install the app (``ResXMLTree`` fails, or the package manager stops at a corrupt node)."""
+    if part.proto:
+        parsed = module_manifest(archive, archive.base)
+        return parsed.root, read_manifest(parsed.root, archive.path, parsed.tricks)
     try:
         parsed = parse_axml(archive.base.zip.read(MANIFEST))
     except AxmlError as exc:
@@ -83,7 +101,8 @@ class _Part:
     """Names a part of the input in problem messages: ``<input>: [<base apk>!]<entry> …``."""
 
     path: str  # the input file
-    prefix: str  # "" for a plain APK, "<base apk>!" inside a bundle
+    prefix: str  # "" for a plain APK, "<base apk>!" inside a bundle, "base/" in an app bundle (AAB)
+    proto: bool = False  # an app bundle: manifest, res/xml and resource table in aapt2's proto format
 
     def problem(self, code: str, reason: str) -> ScanError:
         return ScanError(code, f"{self.path}: {reason}")
@@ -114,29 +133,29 @@ class _Resources:
     no table at all is fine until something refers into it (each look-up says so).
     """
 
-    ENTRY = "resources.arsc"
-
     def __init__(self, entries: SafeZip, part: _Part, problems: list[ScanError]) -> None:
         self.entries, self.part, self.problems = entries, part, problems
-        self._table: ResourceTable | None = None
+        self.entry = "resources.pb" if part.proto else "resources.arsc"
+        self._table: ResourceTable | ProtoResourceTable | None = None
         self._failed = False
 
     @property
     def missing(self) -> bool:
-        return self.ENTRY not in self.entries
+        return self.entry not in self.entries
 
-    def table(self) -> ResourceTable | None:
+    def table(self) -> ResourceTable | ProtoResourceTable | None:
         if self._table is None and not self._failed and not self.missing:
             try:
-                self._table = ResourceTable(self.entries.read(self.ENTRY))
-            except (ArscError, ScanFailure, UnicodeDecodeError, struct.error) as exc:
+                data = self.entries.read(self.entry)
+                self._table = ProtoResourceTable(data) if self.part.proto else ResourceTable(data)
+            except (ArscError, ProtoError, ScanFailure, UnicodeDecodeError, struct.error) as exc:
                 self._unreadable(exc)
         return self._table
 
     def _unreadable(self, exc: BaseException) -> None:
         self._failed, self._table = True, None
         self.problems.append(self.part.problem(
-            "resources-unreadable", f"{self.part.prefix}resources.arsc cannot be parsed "
+            "resources-unreadable", f"{self.part.prefix}{self.entry} cannot be parsed "
             f"({_reason(exc)}); its strings (labels, URLs) are not analysed"))
 
     def url_strings(self) -> tuple[str, ...]:
@@ -167,8 +186,8 @@ class _Resources:
         """The string values of ``@7F…`` in every configuration, default first; reasons go to ``unresolved``."""
         table = self.table()
         if table is None:
-            unresolved(f"cannot be resolved: {self.part.prefix}resources.arsc is missing" if self.missing else
-                       f"cannot be resolved: {self.part.prefix}resources.arsc cannot be parsed")
+            unresolved(f"cannot be resolved: {self.part.prefix}{self.entry} is missing" if self.missing else
+                       f"cannot be resolved: {self.part.prefix}{self.entry} cannot be parsed")
             return []
         res_id = parse_reference(reference)
         if res_id is None:
@@ -177,10 +196,10 @@ class _Resources:
         try:
             values = table.strings_of(res_id)
         except ArscError as exc:
-            unresolved(f"cannot be resolved through {self.part.prefix}resources.arsc ({_reason(exc)})")
+            unresolved(f"cannot be resolved through {self.part.prefix}{self.entry} ({_reason(exc)})")
             return []
         if not values:
-            unresolved(f"resolves to no {what} in {self.part.prefix}resources.arsc")
+            unresolved(f"resolves to no {what} in {self.part.prefix}{self.entry}")
         return values
 
 
@@ -220,10 +239,10 @@ def _config_file(entries: SafeZip, path: str, part: _Part,
     except ScanFailure as exc:
         unreadable(f"in {name} cannot be read ({exc.reason})")
         return None
-    try:
-        root = parse_axml(data).root  # Android's NetworkSecurityConfig reads it through the same parser
-    except AxmlError as exc:
-        unreadable(f"in {name} is not valid binary XML ({exc})")
+    try:  # Android's NetworkSecurityConfig reads it through the same parser; bundletool converts proto XML
+        root = parse_proto_xml(data).root if part.proto else parse_axml(data).root
+    except (AxmlError, ProtoError) as exc:
+        unreadable(f"in {name} is not valid {'proto' if part.proto else 'binary'} XML ({exc})")
         return None
     parsed = read_network_security_config(root, path)
     if parsed is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from scanner.android.manifest import ManifestFacts
 from scanner.android.netconfig import NetworkSecurityConfig
 from scanner.input.ziptricks import ZipTrick
-from scanner.model import ScanError, SigningInfo
+from scanner.model import BundleModule, ScanError, SigningInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +38,4 @@ class ApkFacts:
     problems: tuple[ScanError, ...] = ()
     # where the zip reads differently to Android and to other tools (entries of splits as "<apk>!<entry>")
     zip_tricks: tuple[ZipTrick, ...] = ()
+    modules: tuple[BundleModule, ...] = ()  # an app bundle's (AAB) modules, base first; () for APKs

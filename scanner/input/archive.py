@@ -2,7 +2,9 @@
 
 ``expand`` turns command-line paths into the list of app files to scan;
 ``open_app`` opens one of them and, for split bundles (XAPK, APKS, APKM: zips
-of APKs), finds the base APK and its splits so they are analysed as one app.
+of APKs), finds the base APK and its splits so they are analysed as one app;
+an Android App Bundle (AAB) opens as its base module and its other modules,
+each read as an APK (``scanner/input/bundle.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import BundleError, InputListError, InputNotFound, NotAnApk
+from scanner.input.bundle import is_bundle, module_entries
 from scanner.input.safezip import DEFAULT_LIMITS, SafeZip, ZipLimits
 
-APP_SUFFIXES = (".apk", ".xapk", ".apks", ".apkm")
+APP_SUFFIXES = (".apk", ".xapk", ".apks", ".apkm", ".aab")
 LIST_SUFFIXES = (".txt", ".lst", ".list")
 MAX_LIST_DEPTH = 16  # lists of lists: deeper is surely a mistake
 MANIFEST = "AndroidManifest.xml"
@@ -24,7 +27,7 @@ MANIFEST = "AndroidManifest.xml"
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """One APK of an app: the base, or a configuration/feature split."""
+    """One APK of an app: the base, or a configuration/feature split (in an AAB: a module)."""
 
     name: str
     zip: SafeZip
@@ -35,12 +38,13 @@ class AppArchive:
     """An opened app: its base APK and the splits installed beside it."""
 
     path: str
-    format: str  # apk | xapk | apks | apkm
+    format: str  # apk | xapk | apks | apkm | aab
     sha256: str
     size: int
     base: Split
     splits: tuple[Split, ...]
     missing: tuple[str, ...] = ()  # APKs the bundle's own metadata lists but does not hold
+    container: SafeZip | None = None  # an AAB's own zip (its signature, its zip tricks); the splits are its modules
 
     @property
     def apks(self) -> tuple[Split, ...]:
@@ -128,6 +132,10 @@ def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS) -> AppArchive:
     outer = SafeZip(data, path, limits)
     if MANIFEST in outer:
         return AppArchive(path, "apk", digest, len(data), Split(Path(path).name, outer), ())
+    if is_bundle(outer.names()) or path.lower().endswith(".aab"):
+        modules = [Split(name, outer.view(files, f"{path}!{name}"))
+                   for name, files in module_entries(outer.names(), path).items()]
+        return AppArchive(path, "aab", digest, len(data), modules[0], tuple(modules[1:]), container=outer)
     apk_names = sorted(n for n in outer.names() if n.lower().endswith(".apk") and "/" not in n.strip("/"))
     if not apk_names:
         raise NotAnApk(path, f"zip has no {MANIFEST} and holds no APKs: not an Android app")

@@ -16,6 +16,7 @@ were checked against aapt and dexdump, which are built from those libraries.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import struct
@@ -69,6 +70,14 @@ class SafeZip:
 
     def names(self) -> list[str]:
         return list(self._infos)
+
+    def view(self, names: dict[str, str], label: str) -> SafeZip:
+        """Some entries of this zip under other names (``{new: existing}``), read with the same data and
+        limits: an app bundle's module read as the APK bundletool makes of it (``scanner/input/bundle.py``)."""
+        other = copy.copy(self)
+        other.label = label
+        other._infos = {new: self._infos[old] for new, old in names.items()}
+        return other
 
     def __contains__(self, name: str) -> bool:
         return name in self._infos
