@@ -60,6 +60,15 @@ def write_atomic_bytes(target: Path, data: bytes, *, durable: bool = True) -> Pa
     return target
 
 
+def promote(written: Path, target: Path) -> Path:
+    """Sync a file written in steps beside ``target`` (a resumable download's ``.part``) and rename it onto
+    ``target``: the one atomic write for data too large to hold in memory and too slow to write again."""
+    with open(written, "rb") as data:
+        os.fsync(data.fileno())
+    _commit(written, target)
+    return target
+
+
 def _temporary(target: Path) -> tuple[int, Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

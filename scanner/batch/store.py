@@ -170,4 +170,10 @@ def load_all(out: str | Path, inputs: dict[str, str], kb: KnowledgeBase, rows: I
     for row in rows:
         if row.sha256 not in found:
             found[row.sha256] = error_tables(row, kb, paths_of.get(row.sha256))
+    from scanner.batch.origins import read_origins, store_columns
+
+    origins = read_origins(out, warn)
+    for sha, tables in found.items():
+        for app in tables["apps"]:
+            app.update(store_columns(origins.get(sha)))
     return [found[sha] for sha in sorted(found)]
