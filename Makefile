@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo-reports
 
-.PHONY: install demo test bench accuracy fixtures lint typecheck check clean fuzz
+.PHONY: install demo test bench accuracy fixtures lint typecheck check clean fuzz i18n
 
 install: $(STAMP)
 
@@ -36,6 +36,8 @@ bench: install
 # score appaudit against truth derived without its knowledge base (bench/accuracy/)
 accuracy: install
 	PYTHONPATH=bench $(PY) -m accuracy
+	@echo "Privacy policy against behaviour: the fixture set, then the hold-out set written without seeing it"
+	$(PY) bench/policy_eval.py tests/fixtures/policies bench/policies_holdout
 
 # a longer fuzz campaign of the hostile-input readers (tests/fuzz/): FUZZ_MINUTES per target (default 3),
 # FUZZ_TARGETS=zip,manifest,arsc,dex,signing,axml,signing-verifier (default all), FUZZ_JOBS processes; new crashes are saved in fuzz-findings/
@@ -44,6 +46,17 @@ fuzz: install
 
 fixtures:
 	bash tests/fixtures/build.sh
+
+# report languages (reports/i18n.py): extract every message (templates, writers, rules.toml, pi_categories.toml)
+# into the template, merge it into each catalog (new messages untranslated, changed ones fuzzy: translate them in
+# reports/locale/zh_CN/LC_MESSAGES/appaudit.po), then compile the .mo that is committed with it
+I18N_KEYWORDS := -k nformat:2,3 -k _least:3,4 -k C_:1c,2
+i18n: install
+	$(VENV)/bin/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output --omit-header \
+		-o reports/locale/appaudit.pot .
+	$(VENV)/bin/pybabel update -i reports/locale/appaudit.pot -d reports/locale -D appaudit -l zh_CN \
+		--width 100 --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d reports/locale -D appaudit --statistics
 
 lint: install
 	$(VENV)/bin/ruff check scanner signatures reports tests bench

@@ -21,6 +21,8 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.html import ROW_LIMIT, SEVERITIES, Names, asset, category_order, content_security_policy, environment
+from reports.i18n import DEFAULT, Translator, normalize_lang, translator
+from reports.vocab import N_, word
 from scanner.version import __version__
 from signatures.model import KnowledgeBase
 
@@ -29,11 +31,11 @@ SAME_SHOWN = 3  # other inputs of the same app named in a row; the rest are coun
 FIRST_PARTY = "(first party)"  # how reports.dataset.summary names the app's own code
 UNATTRIBUTED = "(unattributed)"  # … and code neither the app's nor a known SDK's
 STATUSES = ("ok", "partial", "error")
-STATUS_TITLES = {"ok": "Fully analysed", "partial": "Partly analysed", "error": "Failed"}
+STATUS_TITLES = {"ok": N_("Fully analysed"), "partial": N_("Partly analysed"), "error": N_("Failed")}
 SEV_RANK = {s.label: int(s) for s in SEVERITIES}
 # A report link must stay a plain relative path inside OUT (no scheme, no "..", no query).
 _REPORT = re.compile(r"apps/[A-Za-z0-9][A-Za-z0-9._-]*\.html")
-_PRE_BUCKETS = ((1, 1, "1 call site"), (2, 4, "2–4"), (5, 9, "5–9"), (10, math.inf, "10 or more"))
+_PRE_BUCKETS = ((1, 1, N_("1 call site")), (2, 4, "2–4"), (5, 9, "5–9"), (10, math.inf, N_("10 or more")))
 
 
 def _clean(value: Any) -> Any:
@@ -129,14 +131,14 @@ def bars(items: list[dict[str, Any]], top: int = TOP) -> list[dict[str, Any]]:
     return [{**i, "w": round(100 * int(i["apps"]) / most, 1), "pct": pct(float(i["share"]))} for i in shown]
 
 
-def _names(summary: Mapping[str, Any], kb: KnowledgeBase) -> Names:
+def _names(summary: Mapping[str, Any], kb: KnowledgeBase, t: Translator | None = None) -> Names:
     names = {r["sdk"]: r["name"] for r in summary.get("sdk_prevalence", [])}
     known = {s.id for s in kb.sdks}
     for r in summary.get("pi_categories_by_sdk", []):
         sid = r["sdk"]
         if sid not in (FIRST_PARTY, UNATTRIBUTED) and sid not in names:
             names[sid] = kb.sdk(sid).name if sid in known else sid
-    return Names(kb, names)
+    return Names(kb, names, t or translator())
 
 
 def pi_matrix(summary: Mapping[str, Any], names: Names, analysed: int) -> dict[str, Any]:
@@ -162,19 +164,25 @@ def pi_matrix(summary: Mapping[str, Any], names: Names, analysed: int) -> dict[s
                 continue
             share = min(count / base, 1.0) if base else 1.0
             level = 1 if share < 0.1 else 2 if share < 0.3 else 3 if share < 0.6 else 4
-            of = f"of the {base:,} analysed apps" if first else f"of the {base:,} apps with this SDK"
-            title = f"{names.sdk(reader)} reads {names.pi(cat)} in {count:,} app" \
-                    f"{'' if count == 1 else 's'}" + (f" ({pct(share)} {of})" if base else "")
+            t = names.t
+            title = t.nformat(count, "%(reader)s reads %(info)s in %(num)s app",
+                              "%(reader)s reads %(info)s in %(num)s apps",
+                              reader=names.sdk(reader), info=names.pi(cat))
+            if base:
+                of = (t.nformat(base, "of the %(num)s analysed app", "of the %(num)s analysed apps") if first
+                      else t.nformat(base, "of the %(num)s app with this SDK", "of the %(num)s apps with this SDK"))
+                title += t.gettext(" (%(share)s %(of)s)") % {"share": pct(share), "of": of}
             row_cells.append({"count": count, "level": level, "title": title})
         rows.append({"id": sid, "first": first, "name": names.sdk(reader),
                      "vendor": "" if first else prevalence.get(sid, {}).get("vendor", ""),
                      "base": base, "cells": row_cells})
-    header: list[tuple[str | Markup, str]] = [("Reader", "text"), ("Apps with it", "num")]
+    header: list[tuple[str | Markup, str]] = [(names.t.gettext("Reader"), "text"),
+                                              (names.t.gettext("Apps with it"), "num")]
     for c in cats:
         title = names.pi(c)
         if names.sensitive(c) == "yes":  # marked in red (the header is the sort button: no room for a badge)
-            header.append((Markup('<span class="sens" title="Sensitive personal information">{}</span>').format(title),
-                           "num"))
+            header.append((Markup('<span class="sens" title="{}">{}</span>').format(
+                names.t.gettext("Sensitive personal information"), title), "num"))
         else:
             header.append((title, "num"))
     return {"header": header, "columns": cats, "rows": rows}
@@ -198,25 +206,27 @@ def merged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def pre_consent(rows: list[dict[str, Any]], summary: Mapping[str, Any]) -> dict[str, Any]:
+def pre_consent(rows: list[dict[str, Any]], summary: Mapping[str, Any], t: Translator | None = None) -> dict[str, Any]:
     """Share of analysed apps (distinct packages) reading personal information before consent, overall and
     by group; the per-file figures stay in summary.json."""
     analysed = merged(rows)
+    t = t or translator()
 
     def rate(label: str, group: list[dict[str, Any]]) -> dict[str, Any]:
         hit = sum(1 for r in group if r["pre"])
         share = hit / len(group) if group else 0.0
-        return {"label": label, "apps": hit, "of": len(group), "pct": pct(share), "w": round(100 * share, 1)}
+        return {"label": t.gettext(label), "apps": hit, "of": len(group), "pct": pct(share), "w": round(100 * share, 1)}
 
-    groups = [rate("All analysed apps", analysed),
-              rate("Apps embedding an SDK", [r for r in analysed if r["sdks"]]),
-              rate("Apps without an SDK", [r for r in analysed if not r["sdks"]]),
-              rate("Fully analysed apps", [r for r in analysed if r["status"] == "ok"]),
-              rate("Partly analysed apps (at least)", [r for r in analysed if r["status"] == "partial"])]
+    groups = [rate(N_("All analysed apps"), analysed),
+              rate(N_("Apps embedding an SDK"), [r for r in analysed if r["sdks"]]),
+              rate(N_("Apps without an SDK"), [r for r in analysed if not r["sdks"]]),
+              rate(N_("Fully analysed apps"), [r for r in analysed if r["status"] == "ok"]),
+              rate(N_("Partly analysed apps (at least)"), [r for r in analysed if r["status"] == "partial"])]
     early = [r for r in analysed if r["pre"]]
     counts = [(label, sum(1 for r in early if low <= r["pre"] <= high)) for low, high, label in _PRE_BUCKETS]
     most = max((n for _, n in counts), default=0) or 1
-    buckets = [{"label": label, "apps": n, "w": round(100 * n / most, 1), "pct": pct(n / len(early)) if early else "0%"}
+    buckets = [{"label": t.gettext(label), "apps": n, "w": round(100 * n / most, 1),
+                "pct": pct(n / len(early)) if early else "0%"}
                for label, n in counts]
     worst = sorted(early, key=lambda r: (-r["pre"], r["name"].casefold(), r["path"]))[:10]
     return {"apps": len(early), "pct": pct(len(early) / len(analysed)) if analysed else "0%",
@@ -249,9 +259,12 @@ def failures(summary: Mapping[str, Any], rows: list[dict[str, Any]]) -> list[dic
 
 
 def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: KnowledgeBase,
-                     row_limit: int = ROW_LIMIT) -> str:
-    """The whole page, from ``reports.dataset.summary(frames)`` and ``frames["apps"].to_dict("records")``."""
-    names = _names(summary, kb)
+                     row_limit: int = ROW_LIMIT, lang: str = DEFAULT) -> str:
+    """The whole page, from ``reports.dataset.summary(frames)`` and ``frames["apps"].to_dict("records")``,
+    in ``lang`` (``en`` or ``zh-CN``)."""
+    lang = normalize_lang(lang)
+    t = translator(lang)
+    names = _names(summary, kb, t)
     rows = app_rows(apps)
     status = {s: int((summary.get("status") or {}).get(s, 0)) for s in STATUSES}
     total = int(summary.get("apps", len(rows)))
@@ -260,7 +273,8 @@ def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: Kn
     status_bar = []
     for s in STATUSES:
         w = round(100 * status[s] / (total or 1), 2)
-        status_bar.append({"status": s, "title": STATUS_TITLES[s], "count": status[s], "x": round(x, 2), "w": w})
+        status_bar.append({"status": s, "title": t.gettext(STATUS_TITLES[s]), "count": status[s],
+                           "x": round(x, 2), "w": w})
         x += w
     kbs = sorted({str(v) for v in (_clean(a.get("knowledge_base")) for a in apps) if v is not None})
     css, extra = asset("report.css"), asset("dashboard.css")
@@ -273,22 +287,24 @@ def render_dashboard(summary: dict[str, Any], apps: list[dict[str, Any]], kb: Kn
     same = [r for r in rows if r["same"]]
     page = {
         "limit": row_limit, "n": names, "tool": {"name": "appaudit", "version": __version__},
+        "lang": lang, "zh": t.zh,
         # our own packaged assets, never app data: safe to insert unescaped
         "css": Markup(css + extra), "js": Markup(js), "noscript_css": Markup(noscript),  # noqa: S704
         "csp": content_security_policy(js, [css + extra, noscript]),
         "total": total, "status": status, "status_bar": status_bar, "analysed": analysed, "packages": packages,
         "duplicate_files": len(same), "duplicate_packages": len({r["key"] for r in same}),
         "with_sdks": sum(1 for r in apps_analysed if r["sdks"]), "knowledge_bases": kbs,
-        "apps": rows, "sev_options": [(s.label, s.label.capitalize()) for s in SEVERITIES
+        "apps": rows, "sev_options": [(s.label, word(t, s.label)) for s in SEVERITIES
                                       if any(r["severity"] == s.label for r in rows)],
-        "status_options": [(s, STATUS_TITLES[s]) for s in STATUSES if any(r["status"] == s for r in rows)],
+        "status_options": [(s, t.gettext(STATUS_TITLES[s])) for s in STATUSES if any(r["status"] == s for r in rows)],
         "format_options": [(f, f) for f in sorted({r["format"] for r in rows if r["format"]})],
         "sdk_prevalence": sdk_prevalence, "sdk_bars": bars(sdk_prevalence),
         "vendor_prevalence": vendor_prevalence, "vendor_bars": bars(vendor_prevalence),
-        "matrix": pi_matrix(summary, names, packages), "pre": pre_consent(rows, summary),
-        "failures": fails, "failure_codes": [(c, c) for c in sorted({c for f in fails for c in f["codes"]})],
-        "failure_statuses": [(s, STATUS_TITLES[s]) for s in ("error", "partial")
+        "matrix": pi_matrix(summary, names, packages), "pre": pre_consent(rows, summary, t),
+        "failures": fails, "failure_codes": [(c, c if lang == DEFAULT else f"{c} · {names.error(c)}")
+                                             for c in sorted({c for f in fails for c in f["codes"]})],
+        "failure_statuses": [(s, t.gettext(STATUS_TITLES[s])) for s in ("error", "partial")
                              if any(f["status"] == s for f in fails)],
         "pct": pct,
     }
-    return environment().get_template("index.html.j2").render(page)
+    return environment(lang).get_template("index.html.j2").render(page)

@@ -23,7 +23,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
              "label", "version_code", "version_name", "min_sdk", "target_sdk", "signer_sha256", "debug_signed",
              "signature_verified",
              "sdks", "permissions", "api_calls", "pre_consent_calls", "findings", "max_severity",
-             "knowledge_base", "report"),
+             "knowledge_base", "report",
+             # where a store fetch said the app came from (scanner/batch/origins.py fills them)
+             "store", "store_repo", "store_package", "store_version_code", "source_url"),
     "sdks": ("sha256", "package", "sdk", "name", "vendor", "legal_entity", "country", "categories", "confidence",
              "stub", "classes", "bundled_by", "version", "called_by_app", "starts_before_consent", "disabled"),
     "permissions": ("sha256", "package", "permission", "max_sdk", "only_sdk23", "protection_level",

@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from reports import sentences
+from reports.i18n import DEFAULT, Translator, normalize_lang, text_lang, translations, translator
+from reports.vocab import CONFIDENCE, WORDS, error_meaning, word
 from scanner.analysis.names import ARROW, article, number, phrase, plural, plural_of, readable
-from scanner.model import ApiCall, Audit, Finding, Severity, Status
+from scanner.model import ApiCall, Audit, Finding, PolicyCheck, Severity, Status
 from signatures.model import KnowledgeBase
 
 ROW_LIMIT = 100  # rows shown per table before "show all"; the rest are in the page, hidden
@@ -31,6 +35,9 @@ SEVERITIES = tuple(reversed(Severity))  # critical first
 _BREAK = re.compile(r"(?<=[./$,;_])(?=\S)|(?<=[A-Za-z0-9])(?=\([A-Z)\[])")  # after . / $ , ; _ and before "(Type"
 _VIA = re.compile(r"\s*\(via ((?:[^()]|\([^()]*\))+)\)")  # "(via A.b() → C.d(Context))" in a finding message
 _ACRONYMS = frozenset({"oaid", "rtc", "im", "sdk", "dns"})
+_CLASSES = re.compile(r"(\d+) classe?s?")  # an SDK evidence's extent, as the detectors write it
+_ELEMENTS = frozenset({"meta-data", "uses-permission", "application", "intent-filter", "uses-feature"})  # as code
+_GLOSS = re.compile(r"\s*[(（].*[)）]$")  # a title's parenthetical gloss: "Location (provider decides precision)"
 
 
 def pretty_member(ref: str) -> str:
@@ -76,13 +83,14 @@ class Names:
 
     kb: KnowledgeBase
     sdk_names: dict[str, str]
+    t: Translator = field(default_factory=translator)
 
     def pi(self, cat: str) -> str:
         info = self.kb.pi_categories.get(cat)
-        return info.title if info else cat
+        return self.t.kb(info.title) if info else cat
 
     def family(self, fam: str) -> str:
-        return re.sub(r"\s*\(.*\)$", "", self.pi(fam))
+        return _GLOSS.sub("", self.pi(fam))
 
     def sensitive(self, cat: str) -> str:
         info = self.kb.pi_categories.get(cat)
@@ -95,31 +103,60 @@ class Names:
 
     def sdk(self, sdk_id: str | None) -> str:
         if sdk_id is None or sdk_id == FIRST_PARTY:
-            return "First-party code"
+            return self.t.gettext("First-party code")
         if sdk_id == UNATTRIBUTED:
-            return "Unattributed code"
+            return self.t.gettext("Unattributed code")
         if sdk_id == MIXED:
-            return "Several readers"
+            return self.t.gettext("Several readers")
         return self.sdk_names.get(sdk_id, sdk_id)
 
     def document(self, ref: str) -> str:
         return self.kb.documents.get(ref.split("-", 1)[0], "")
 
     def sdk_category(self, cat: str) -> str:
+        if self.t.zh:  # the knowledge base says an SDK's purpose in Chinese as a published SDK list states it
+            return self.kb.sdk_categories_zh.get(cat, cat)
         return self.kb.sdk_categories.get(cat, cat)
 
-    @staticmethod
-    def purpose(cat: str) -> str:
-        """An SDK category id as a short tag: ``crash_reporting`` → ``Crash reporting``, ``oaid`` → ``OAID``."""
+    def purpose(self, cat: str) -> str:
+        """An SDK category id as a short tag: ``crash_reporting`` → ``Crash reporting`` (崩溃与性能监测)."""
+        if self.t.zh and cat in self.kb.sdk_categories_zh:
+            return _GLOSS.sub("", self.kb.sdk_categories_zh[cat])
         words = [w.upper() if w in _ACRONYMS else w for w in cat.split("_")]
         return " ".join(words)[:1].upper() + " ".join(words)[1:]
 
     def app_type(self, type_id: str | None) -> str:
-        """The app type compared against by its name (``short_video`` → ``Short video``)."""
+        """The app type compared against by its name (``short_video`` → ``Short video``; 短视频类 in Chinese)."""
         if not type_id:
             return ""
         info = self.kb.categories.get(type_id)
-        return info.name if info else type_id
+        if info is None:
+            return type_id
+        return info.name_cn if self.t.zh and info.name_cn else info.name
+
+    def rule(self, rule_id: str, fallback: str = "") -> str:
+        """A rule's title in the report's language (the finding's own title, or the id, when not catalogued)."""
+        rule = self.kb.rules.get(rule_id)
+        return self.t.kb(rule.title) if rule else (fallback or rule_id)
+
+    def word(self, key: str) -> str:
+        return word(self.t, key)
+
+    def confidence(self, level: str) -> str:
+        return self.t.gettext(CONFIDENCE[level]) if level in CONFIDENCE else level
+
+    def error(self, code: str) -> str:
+        return error_meaning(self.t, code)
+
+    def evidence_path(self, path: str) -> Markup:
+        """Where an evidence item is, in a translated report: a counted class total (``3 classes``), a kind word
+        (``receiver``), or code (a class, a file), in ``<code>``."""
+        m = _CLASSES.fullmatch(path)
+        if m:
+            return escape(self.t.nformat(int(m[1]), "%(num)s class", "%(num)s classes"))
+        if path in WORDS and path not in _ELEMENTS:
+            return escape(self.word(path))
+        return code(readable(path, qualified=True))
 
     @staticmethod
     def permission(name: str) -> str:
@@ -135,13 +172,14 @@ class Cell:
     cats: set[str] = field(default_factory=set)
 
 
-def _names(audit: Audit, kb: KnowledgeBase) -> Names:
+def names_for(audit: Audit, kb: KnowledgeBase, t: Translator | None = None) -> Names:
+    """Display names for one audit's ids (SDKs it found or names), in the report language."""
     names = {s.id: s.name for s in audit.sdks}
     known = {s.id for s in kb.sdks}
     used = [c.sdk for c in audit.api_calls] + [e.sdk for e in audit.endpoints] + [f.sdk for f in audit.findings]
     for sid in sorted({s for s in used if s} - set(names)):
         names[sid] = kb.sdk(sid).name if sid in known else sid
-    return Names(kb, names)
+    return Names(kb, names, t or translator())
 
 
 def category_order(kb: KnowledgeBase, cats: set[str]) -> list[str]:
@@ -215,7 +253,7 @@ def finding_filters(findings: list[Finding], names: Names) -> dict[str, list[tup
     sdks = sorted({f.sdk for f in findings if f.sdk}, key=names.sdk)
     first = [(FIRST_PARTY, names.sdk(None))] if any(reader_of(f.sdk, f.party) == FIRST_PARTY for f in findings) else []
     nobody = [(p, names.sdk(p)) for p in (UNATTRIBUTED, MIXED) if any(f.party == p and not f.sdk for f in findings)]
-    return {"sev": [(s, s.capitalize()) for s in sevs],
+    return {"sev": [(s, names.word(s)) for s in sevs],
             "sdk": first + [(s, names.sdk(s)) for s in sdks] + nobody}
 
 
@@ -223,21 +261,42 @@ def is_manifest_finding(f: Finding) -> bool:
     return f.category == "manifest" or any(e.part == "certificate" for e in f.evidence)
 
 
+def policy_checks(audit: Audit) -> dict[str, dict[str, PolicyCheck]] | None:
+    """The privacy policy's coverage by kind and id (None: no policy was compared)."""
+    if audit.privacy_policy is None:
+        return None
+    out: dict[str, dict[str, PolicyCheck]] = {}
+    for check in audit.privacy_policy.checks:
+        out.setdefault(check.kind, {})[check.id] = check
+    return out
+
+
+def policy_category(audit: Audit, family: str) -> PolicyCheck | None:
+    """The policy's verdict on a row of the map: its family, or the one kind of it the policy was checked for."""
+    if audit.privacy_policy is None:
+        return None
+    related = [c for c in audit.privacy_policy.checks if c.kind == "category"
+               and (c.id == family or c.id.startswith(family + ".") or family.startswith(c.id + "."))]
+    judged = [c for c in related if c.disclosed is not None]
+    return min(judged, key=lambda c: bool(c.disclosed)) if judged else None  # one left out is what to show
+
+
 def all_refs(f: Finding) -> tuple[str, ...]:
     """The references of a finding's lead rule, then its tags' new ones."""
     return tuple(dict.fromkeys((*f.refs, *(r for t in f.tags for r in t.refs))))
 
 
-def rules_touched(audit: Audit, kb: KnowledgeBase) -> list[dict[str, Any]]:
+def rules_touched(audit: Audit, kb: KnowledgeBase, t: Translator | None = None) -> list[dict[str, Any]]:
     """Each rule the findings touch (leading or as a tag), once, worst first, with the catalog's explanation."""
     worst: dict[str, Severity] = {}
     for f in audit.hits:
         worst[f.rule_id] = max(worst.get(f.rule_id, Severity.INFO), f.severity)
+    t = t or translator()
     out = []
     for rid in sorted(worst, key=lambda r: (-worst[r], r)):
         rule = kb.rules.get(rid)
-        out.append({"id": rid, "severity": worst[rid].label, "title": rule.title if rule else rid,
-                    "explanation": rule.explanation if rule else "", "fix": rule.fix if rule else "",
+        out.append({"id": rid, "severity": worst[rid].label, "title": t.kb(rule.title) if rule else rid,
+                    "explanation": t.kb(rule.explanation) if rule else "", "fix": t.kb(rule.fix) if rule else "",
                     "refs": rule.refs if rule else ()})
     return out
 
@@ -265,7 +324,8 @@ def permission_groups(audit: Audit, names: Names) -> list[dict[str, Any]]:
     for p in audit.permissions:
         groups.setdefault(family(p.pi_category) if p.pi_category else "", []).append(p)
     order = category_order(names.kb, set(groups) - {""}) + ([""] if "" in groups else [])
-    return [{"title": names.family(g) if g else "Not in the knowledge base", "perms": groups[g]} for g in order]
+    return [{"title": names.family(g) if g else names.t.gettext("Not in the knowledge base"), "perms": groups[g]}
+            for g in order]
 
 
 def summary(audit: Audit, names: Names) -> dict[str, Any]:
@@ -285,11 +345,49 @@ def summary(audit: Audit, names: Names) -> dict[str, Any]:
     }
 
 
+def marked(text: object, page_lang: str) -> Markup:
+    """A name from the data, in a ``lang`` span when it is written in another language than the page
+    (an English SDK name on a Chinese page, a Chinese legal entity on an English one)."""
+    value = str(text)
+    lang = text_lang(value)
+    if not value or lang == page_lang or not any(c.isalpha() for c in value):
+        return escape(value)
+    return Markup('<span lang="{}">{}</span>').format(lang, value)
+
+
+def code(text: str) -> Markup:
+    """Text as inline code, with line-break chances."""
+    return Markup("<code>{}</code>").format(wbr(text))
+
+
+@pass_context
+def lang_attr(context: Context, text: object) -> Markup:
+    """`` lang="en"`` for an element whose whole text is a name in another language than the page (an option)."""
+    value = str(text)
+    lang = text_lang(value)
+    if lang == context.get("lang", DEFAULT) or not any(c.isalpha() for c in value):
+        return Markup("")
+    return Markup(' lang="{}"').format(lang)
+
+
+@pass_context
+def mark_lang(context: Context, text: object) -> Markup:
+    """The ``lang`` filter: ``marked`` against the page's language."""
+    return marked(text, context.get("lang", DEFAULT))
+
+
 @functools.cache
-def environment() -> Environment:
+def environment(lang: str = DEFAULT) -> Environment:
+    """The template environment of one language, made once: its catalog is installed, never reloaded per string."""
     env = Environment(loader=PackageLoader("reports", "templates"),
                       autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      extensions=["jinja2.ext.i18n"])
+    env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are not part of its message
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["lang"] = mark_lang
+    env.filters["lang_attr"] = lang_attr
+    env.globals["code"] = code
     env.filters["member"] = pretty_member
     env.filters["short"] = short_member
     env.filters["wbr"] = wbr
@@ -324,18 +422,30 @@ def content_security_policy(script: str, styles: list[str]) -> str:
 TOP_PROBLEMS = 5
 
 
-def top_problems(audit: Audit, count: int = TOP_PROBLEMS) -> list[dict[str, Any]]:
+def top_problems(audit: Audit, count: int = TOP_PROBLEMS, kb: KnowledgeBase | None = None,
+                 t: Translator | None = None) -> list[dict[str, Any]]:
     """The open findings to look at first: those failing the gate, then by severity and confidence."""
     floor = Severity.parse(audit.verdict.floor) if audit.verdict and audit.verdict.floor else None
     ranked = sorted((f for f in audit.findings if f.accepted is None),
                     key=lambda f: (not (floor is not None and f.severity >= floor), -f.severity,
                                    f.confidence != "high", f.rule_id))
+    t = t or translator()
     shown: set[str] = set()
     top = []
     for f in ranked[:count]:
-        top.append({"finding": f, "where": _where(f), "fix": "" if f.fix in shown else f.fix})  # say a fix once
-        shown.add(f.fix)
+        fix = fix_of(f, kb, t) if kb is not None else f.fix
+        top.append({"finding": f, "where": _where(f), "fix": "" if fix in shown else fix})  # say a fix once
+        shown.add(fix)
     return top
+
+
+def fix_of(f: Finding, kb: KnowledgeBase, t: Translator) -> str:
+    """The finding's fix: in English its own (the detector may word it for this case); in another language the
+    rule's, translated (the case's own wording is the detector's English)."""
+    if t.lang == DEFAULT:
+        return f.fix
+    rule = kb.rules.get(f.rule_id)
+    return t.kb(rule.fix) if rule else ""
 
 
 def _where(f: Finding) -> str:
@@ -346,22 +456,43 @@ def _where(f: Finding) -> str:
     return readable(e.path if e.part in ("dex", "manifest") and "->" in e.path else e.symbol or e.path)[:120]
 
 
+def sentence_html(f: Finding, audit: Audit, names: Names) -> Markup | None:
+    """A finding's sentence in a language other than English (``reports.sentences``): code in ``<code>``,
+    names of another language in ``lang`` spans; None in English (the detector's message is shown) or when the
+    rule has no template."""
+    if names.t.lang == DEFAULT:
+        return None
+    made = sentences.compose(f, audit, names.t, names.sdk(reader_of(f.sdk, f.party)), names.pi)
+    if made is None:
+        return None
+    values = {}
+    for key, part in made.parts.items():
+        if part.code:
+            values[key] = code(part.text)
+        else:
+            values[key] = marked(part.text, names.t.lang)
+    return escape(made.template) % values  # the template escaped, the values escaped or marked up above
+
+
 class HtmlWriter:
-    """Render one Audit as one self-contained HTML page."""
+    """Render one Audit as one self-contained HTML page, in English or Chinese (``lang``)."""
 
     name = "html"
     suffix = ".html"
 
-    def __init__(self, row_limit: int = ROW_LIMIT) -> None:
+    def __init__(self, row_limit: int = ROW_LIMIT, lang: str = DEFAULT) -> None:
         self.row_limit = row_limit
+        self.lang = normalize_lang(lang)
 
     def render(self, audit: Audit, kb: KnowledgeBase) -> str:
-        names = _names(audit, kb)
+        t = translator(self.lang)
+        names = names_for(audit, kb, t)
         reads = sdk_reads(audit)
         compliance = [f for f in audit.findings if not is_manifest_finding(f)]
         css, js, noscript = asset("report.css"), asset("report.js"), asset("noscript.css")
         page = {
             "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
+            "lang": self.lang, "zh": t.zh,
             # partial or failed: any absence may be a false negative, any count a lower bound
             "incomplete": audit.status != Status.OK,
             # our own packaged assets, never app data: safe to insert unescaped
@@ -369,13 +500,21 @@ class HtmlWriter:
             "csp": content_security_policy(js, [css, noscript]),
             "severities": severity_counts(audit.findings), "summary": summary(audit, names),
             "pimap": pi_map(audit, names), "reads": reads, "excessive": excessive(audit),
-            "permission_groups": permission_groups(audit, names), "rules": rules_touched(audit, kb),
+            "permission_groups": permission_groups(audit, names), "rules": rules_touched(audit, kb, t),
             "documents": documents(audit, kb),
             "compliance": compliance, "finding_filters": finding_filters(compliance, names),
-            "top_problems": top_problems(audit),
+            "top_problems": top_problems(audit, kb=kb, t=t),
             "manifest_findings": [f for f in audit.findings if is_manifest_finding(f)],
             "pi_cats": [(c, names.pi(c)) for c in category_order(kb, {c.pi_category for c in audit.api_calls})],
             "call_readers": [(r, names.sdk(None if r == FIRST_PARTY else r)) for r in readers(audit)
                              if r in reads],
+            "sentence": lambda f: sentence_html(f, audit, names),
+            "policy": policy_checks(audit),
+            "policy_category": lambda family: policy_category(audit, family),
+            "mark": lambda text: marked(text, self.lang),
+            "mark_sdk": lambda sdk_id: marked(names.sdk(sdk_id), self.lang),
+            "fix": lambda f: fix_of(f, kb, t),
+            "verdict_reason": (sentences.verdict_reason(audit, t) if t.lang != DEFAULT
+                               else audit.verdict.reason if audit.verdict else ""),
         }
-        return environment().get_template("app.html.j2").render(page)
+        return environment(self.lang).get_template("app.html.j2").render(page)

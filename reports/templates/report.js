@@ -2,7 +2,14 @@
    phone. No network, no eval, no innerHTML. */
 (function () {
   "use strict";
-  var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+  var collator = new Intl.Collator(document.documentElement.lang || "en", { numeric: true, sensitivity: "base" });
+  // the page's words for what this script writes (data-w-* on <body>, in the page's language), English if absent
+  var WORDS = { row: "{n} row", rows: "{n} rows", showing: "Showing {shown} of {total}",
+    filtered: " (filtered from {total})", first: "Show the first {n} rows only", all: "Show all {n} rows" };
+  function say(key, values) {
+    var text = (document.body && document.body.getAttribute("data-w-" + key)) || WORDS[key];
+    return text.replace(/\{(\w+)\}/g, function (whole, name) { return name in values ? String(values[name]) : whole; });
+  }
 
   function cellKey(row, col) {
     var cell = row.cells[col];
@@ -59,12 +66,13 @@
       });
       var filtered = matched < rows.length;
       if (countEl) {
-        countEl.textContent = (shown < matched ? "Showing " + shown + " of " + matched : matched + " row" + (matched === 1 ? "" : "s"))
-          + (filtered ? " (filtered from " + rows.length + ")" : "");
+        countEl.textContent = (shown < matched ? say("showing", { shown: shown, total: matched })
+          : say(matched === 1 ? "row" : "rows", { n: matched }))
+          + (filtered ? say("filtered", { total: rows.length }) : "");
       }
       if (moreBtn) {
         moreBtn.hidden = !expanded && matched <= limit;
-        moreBtn.textContent = expanded ? "Show the first " + limit + " rows only" : "Show all " + matched + " rows";
+        moreBtn.textContent = expanded ? say("first", { n: limit }) : say("all", { n: matched });
       }
       if (noMatch) { noMatch.hidden = matched > 0; }
       box.classList.toggle("is-filtered", filtered);

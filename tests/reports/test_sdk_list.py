@@ -63,7 +63,7 @@ def test_observed_reads_are_joined_with_what_the_vendor_declares() -> None:
         bugly["Personal information collected"])
     umeng = rows["Umeng Analytics (友盟统计)"]
     assert str(umeng["Personal information collected"]).startswith("IMEI (modem identifier);")
-    assert "[declared by the vendor; no read seen in this app]" in str(umeng["Personal information collected"])
+    assert "declared by the vendor; no read seen in this app: " in str(umeng["Personal information collected"])
     assert umeng["Privacy policy link"] == "https://www.umeng.com/page/policy"
     assert umeng["Purpose / business scenario"] == "Usage analytics and event tracking"
     assert umeng["Third party (operator)"] == "Umeng (友盟同欣（北京）科技有限公司)"
@@ -122,3 +122,31 @@ def test_batch_csvs_keep_a_formula_label_as_text(tmp_path: Path) -> None:
     with open(out / "dataset" / "apps.csv", encoding="utf-8", newline="") as f:
         apps = list(csv.DictReader(f))
     assert {"'" + label, "'+1+1"} <= {c for row in apps for c in row.values()}
+
+
+ZH_LIST = ("SDK名称", "SDK版本", "第三方主体(运营者)", "使用目的/业务场景", "收集的个人信息类型", "所需系统权限",
+           "是否在同意前初始化或收集", "隐私政策链接", "来源/证据", "应用隐私政策是否披露")
+ZH_EVIDENCE = ("主体", "个人信息", "API", "调用位置", "同意前", "调用路径")
+
+
+def test_the_chinese_list_has_the_regulators_headers_and_chinese_cells() -> None:
+    audit = scan(str(FIXTURES / "preconsent.apk"), ScanOptions(), KB)
+    files = dict(SdkListWriter("zh-CN").files(audit, KB))
+    sheets = _sheets(files[".sdk-list.xlsx"])
+    listed, evidence = sheets["第三方SDK清单"], sheets["证据"]
+    assert listed[0] == ZH_LIST and evidence[0] == ZH_EVIDENCE
+    (umeng,) = [r for r in listed[1:] if str(r[0]).startswith("友盟统计")]
+    assert umeng[3] == "统计分析（应用使用情况与事件统计）" and umeng[2] == "友盟同欣（北京）科技有限公司"
+    assert str(umeng[6]).startswith("是：应用启动时即初始化")
+    assert all(r[4] in ("是", "否") for r in evidence[1:])
+    rows = list(csv.reader(io.StringIO(files[".sdk-list.csv"].decode("utf-8-sig"))))
+    assert tuple(rows[0]) == ZH_LIST
+
+
+def test_the_list_says_what_the_privacy_policy_discloses() -> None:
+    audit = scan(str(FIXTURES / "policy" / "policy_zh.apk"), ScanOptions(), KB)
+    listed = _sheets(_files(audit)[".sdk-list.xlsx"])["SDK list"]
+    column = {str(r[0]): str(r[-1]) for r in listed[1:]}
+    bugly = next(v for k, v in column.items() if k.startswith("Tencent Bugly"))
+    assert bugly.startswith("No: the policy names neither")
+    assert any(v.startswith("Yes: ") and len(v) > 10 for v in column.values())
