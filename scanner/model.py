@@ -53,7 +53,7 @@ class InputInfo:
     path: str
     sha256: str | None
     size: int | None
-    format: str | None  # apk | xapk | apks | apkm
+    format: str | None  # apk | xapk | apks | apkm | aab
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -223,6 +223,7 @@ class SdkHit:
     start_path: tuple[str, ...] = ()  # entry point … first method of the SDK, when it starts before consent
     disabled: bool = False  # a documented manifest switch turns its collection off
     disabled_evidence: tuple[Evidence, ...] = ()
+    modules: tuple[str, ...] = ()  # app bundle (AAB) modules holding its code, base first; () for an APK
     purpose: Bilingual = field(default_factory=lambda: Bilingual("", ""))  # what it is for, from its categories
     privacy_policy_url: str = ""  # the vendor's SDK privacy policy, where the knowledge base has it
 
@@ -243,6 +244,26 @@ class ApiCall:
     dex: str
     party: str = ""  # app | sdk | unattributed: whose code this is ("" in results older than the field)
     attribution: str = ""  # the rule that decided the owner (prefix, manifest, used-only-by, vendor-tree…)
+    module: str | None = None  # the app bundle (AAB) module holding the caller ("base", a feature); None: an APK
+
+
+@dataclass(frozen=True, slots=True)
+class BundleModule:
+    """One module of an Android App Bundle and how Google Play delivers it (its ``<dist:module>``)."""
+
+    name: str  # base, or the feature's / asset pack's name
+    kind: str  # base | feature | asset-pack
+    delivery: str  # install-time | conditional | on-demand | fast-follow
+    fused: bool  # in the universal APK bundletool builds (and on pre-split devices): <dist:fusing dist:include>
+    installed: bool  # part of the first install on every device (base, unconditional install-time)
+
+
+@dataclass(frozen=True, slots=True)
+class BundleInfo:
+    """What only an app bundle shows: its modules, and facts the APKs Play generates from it do not carry."""
+
+    modules: tuple[BundleModule, ...]
+    notes: tuple[str, ...] = ()  # one sentence each: what a first install does not get, who signs the APKs
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +378,34 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyCheck:
+    """One thing the privacy policy was checked for: an SDK, a kind of information, a permission's purpose,
+    or an SDK the policy names that the app lacks (``stale``)."""
+
+    kind: str  # sdk | category | permission | stale
+    id: str  # the SDK id, the category (or its family), the permission
+    disclosed: bool | None  # None: not judged (the lexicon has no words for that category)
+    how: str = ""  # sdk: name, alias, vendor, entity, bundled; category: "denied" when it says it is not collected
+    quote: str = ""  # the sentence that says it (or, for a permission, names it without a purpose)
+    by: tuple[str, ...] = ()  # category: who reads it (SDK ids, "app")
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyPolicyInfo:
+    """The privacy policy compared with the code: where it came from and what it covers."""
+
+    kind: str  # bundled | file | url
+    location: str  # the entry (``base!assets/privacy.html``), the path or the URL after redirects
+    reason: str  # bundled: why this file was taken for the policy
+    sha256: str
+    media_type: str
+    language: str  # zh | en | und
+    sentences: int
+    truncated: bool  # longer than the reading limit: the rest was not read
+    checks: tuple[PolicyCheck, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DisclosureRow:
     """One line of the third-party SDK list regulators ask apps to publish."""
 
@@ -397,6 +446,8 @@ class Audit:
     fixed: tuple[BaselineEntry, ...] = ()  # baseline entries this build no longer has
     verdict: Verdict | None = None  # the release gate's answer, when the run that wrote the report had one
     schema: str = field(default=SCHEMA)
+    bundle: BundleInfo | None = None  # an app bundle's (AAB) modules and bundle-only notes; None for APKs
+    privacy_policy: PrivacyPolicyInfo | None = None  # the policy compared with the code; None: none found or given
 
     @property
     def hits(self) -> tuple[RuleHit, ...]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+import signal
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ KB = signatures.load()  # the bundled knowledge base, passed explicitly as every
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's browser, driven by Playwright (no downloaded browser)
 ANDROID_TOOLS = {  # tool on PATH -> the Debian package that installs it
     "aapt": "aapt", "apksigner": "apksigner", "dexdump": "dexdump", "smali": "smali", "zipalign": "zipalign",
-    "baksmali": "libsmali-java",
+    "baksmali": "libsmali-java", "java": "default-jre-headless",
 }
 _NOT_CI = ("", "0", "false", "no")
 
@@ -97,3 +98,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason = missing_reason(tools, browser)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _sigpipe_as_python_sets_it() -> Iterator[None]:
+    """The CLI run in-process (``main([...])``) gives SIGPIPE its default action, as a command-line tool
+    should; in a test worker that would kill the process at the next write to a closed socket (a loopback
+    server whose client hung up), so every test ends with Python's own setting back."""
+    before = signal.getsignal(signal.SIGPIPE)
+    yield
+    signal.signal(signal.SIGPIPE, before)

@@ -22,9 +22,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("input", ("scanner.input",)),
     ("dex", ("scanner.dex",)),
     ("android", ("scanner.android",)),
-    ("analysis", ("scanner.analysis",)),
+    ("analysis", ("scanner.analysis", "scanner.privacy_policy")),
     ("reports", ("reports",)),
     ("gate", ("scanner.gate",)),
+    ("fetch", ("scanner.fetch",)),
     ("batch", ("scanner.batch",)),
     ("cli", ("scanner.cli",)),
 )

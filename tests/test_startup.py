@@ -97,4 +97,4 @@ def test_a_json_scan_does_not_load_the_html_writer() -> None:
              "print(before, 'jinja2' in sys.modules, sorted(reports.WRITERS))\n")
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     out = run.stdout.split("\n")[0]
-    assert out == "False True ['html', 'json', 'md', 'sarif']"
+    assert out == "False True ['html', 'json', 'md', 'sarif', 'sdk-list']"

@@ -14,6 +14,7 @@ from scanner.analysis.facts import AppFacts
 from scanner.analysis.gather import gather
 from scanner.analysis.index import CodeIndex, build_index
 from scanner.analysis.options import AnalysisOptions
+from scanner.analysis.policy_source import bundled_policy
 from scanner.analysis.reachability import PreConsent, pre_consent
 from scanner.analysis.result import error_audit
 from scanner.analysis.targets import api_targets
@@ -47,6 +48,7 @@ def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None
         facts = replace(facts, graph=code_graph(dex.files))
         index = build_index(facts, dex, api_targets(kb))
         reach = pre_consent(dex, facts.apk.manifest)
+        facts = replace(facts, policy=options.privacy_policy or bundled_policy(archive, dex.files, kb))
     except ScanFailure as exc:
         return Analysis(error_audit(info, exc, kb))
     except MemoryError:

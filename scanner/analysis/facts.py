@@ -15,6 +15,7 @@ from scanner.analysis.versions import VersionClue
 from scanner.android.facts import ApkFacts
 from scanner.dex.references import CodeGraph
 from scanner.model import ScanError
+from scanner.privacy_policy.model import Policy
 
 
 class CodeView(Protocol):
@@ -51,6 +52,9 @@ class AppFacts:
     urls: tuple[FoundUrl, ...]  # URLs in dex strings and resource values
     graph: CodeGraph = field(default_factory=CodeGraph)  # which packages use which: attribution
     version_clues: tuple[VersionClue, ...] = ()  # versions the app states, not yet attributed (versions.py)
+    # an app bundle's (AAB) classes outside its base module -> module name; {} for APKs (scanner.analysis.modules)
+    class_modules: dict[str, str] = field(default_factory=dict)
+    policy: Policy | None = None  # the privacy policy compared with the code: the one given, else one bundled
 
     @property
     def package(self) -> str:

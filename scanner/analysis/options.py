@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.input.safezip import DEFAULT_LIMITS, ZipLimits
+from scanner.privacy_policy.model import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisOptions:
     limits: ZipLimits = field(default_factory=lambda: DEFAULT_LIMITS)
     category: str | None = None  # app type whose necessary information reads are compared against
+    privacy_policy: Policy | None = None  # given by the user (--privacy-policy): compared instead of a bundled one

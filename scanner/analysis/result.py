@@ -75,4 +75,5 @@ def build_audit(kb: KnowledgeBase, info: InputInfo, facts: AppFacts, status: Sta
         findings=group(found.findings, kb, m.package),
         disclosure=found.disclosure,
         category=category,
+        privacy_policy=found.policy[0] if found.policy else None,
     )

@@ -32,6 +32,7 @@ from typing import Any
 from scanner.atomic import write_atomic
 from scanner.batch.isolation import WORKER, IsolatedScanner
 from scanner.batch.job import INTERNAL, Job, Row, failure_row, printable
+from scanner.batch.origins import origins_beside, record_origins
 from scanner.batch.store import DAMAGED, UNREADABLE, DamagedResult, Warn, read_result, record_inputs
 from scanner.input.archive import APP_SUFFIXES, expand
 from signatures.model import KnowledgeBase
@@ -53,6 +54,7 @@ class BatchConfig:
     retry_errors: bool = False
     dask: str | None = None  # scheduler address, or "local"
     worker_command: Sequence[str] = field(default=WORKER)
+    lang: str = "en"  # the HTML and Markdown reports' language, and the dashboard's
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +163,11 @@ def prepare(inputs: dict[str, str], config: BatchConfig, warn: Warn = _quiet) ->
         else:
             earlier.append(row)
     record_inputs(config.out, inputs, warn)
+    record_origins(config.out, origins_beside(inputs, warn), warn)
     for stale in Path(config.out).glob("*/.*.tmp"):  # left by a run killed mid-write
         stale.unlink(missing_ok=True)
-    jobs = [Job(first_path[sha], sha, config.out, config.formats, config.category, config.config) for sha in todo]
+    jobs = [Job(first_path[sha], sha, config.out, config.formats, config.category, config.config, config.lang)
+            for sha in todo]
     return Prepared(jobs, tuple(earlier))
 
 
@@ -267,7 +271,8 @@ def _one(scanner: IsolatedScanner, job: Job, kb: KnowledgeBase) -> Row:
         return failure_row(job, INTERNAL, f"internal error in the batch: {type(exc).__name__}: {exc}", kb)
 
 
-def finish(out: str, kb: KnowledgeBase, rows: Iterable[Row] = (), warn: Warn = _quiet) -> dict[str, Any]:
+def finish(out: str, kb: KnowledgeBase, rows: Iterable[Row] = (), warn: Warn = _quiet,
+           lang: str = "en") -> dict[str, Any]:
     """Rebuild the dataset, summary.json and the dashboard from every result stored in ``out`` (every batch
     run into it), with ``rows`` whose result could not be stored; a damaged result is named (``warn``) and
     shown as an error."""
@@ -281,7 +286,8 @@ def finish(out: str, kb: KnowledgeBase, rows: Iterable[Row] = (), warn: Warn = _
     write_atomic(folder / "summary.json", _json(summary))
     from reports.dashboard import render_dashboard
 
-    write_atomic(folder / "index.html", render_dashboard(summary, frames["apps"].to_dict("records"), kb))
+    write_atomic(folder / "index.html", render_dashboard(summary, frames["apps"].to_dict("records"), kb,
+                                                         lang=lang))
     return summary
 
 

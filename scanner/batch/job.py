@@ -34,16 +34,18 @@ class Job:
     formats: tuple[str, ...] = ("json", "html")
     category: str | None = None
     config: str | None = None  # policy file, loaded in the worker
+    lang: str = "en"  # of the HTML and Markdown reports
 
     def to_json(self) -> str:
         # ASCII JSON: a file name's undecodable bytes (lone surrogates) travel as \udcXX escapes
         return json.dumps({"path": self.path, "sha256": self.sha256, "out": self.out, "formats": self.formats,
-                           "category": self.category, "config": self.config})
+                           "category": self.category, "config": self.config, "lang": self.lang})
 
     @classmethod
     def from_json(cls, text: str) -> Job:
         doc = json.loads(text)
-        return cls(doc["path"], doc["sha256"], doc["out"], tuple(doc["formats"]), doc["category"], doc["config"])
+        return cls(doc["path"], doc["sha256"], doc["out"], tuple(doc["formats"]), doc["category"], doc["config"],
+                   doc.get("lang", "en"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,22 +109,25 @@ def write_audit(job: Job, audit: Audit, kb: KnowledgeBase, only_if_changed: bool
     A string no UTF-8 file can hold (a file name's undecodable bytes, a lone surrogate in a dex string)
     is written the way ``printable`` shows it, rather than failing the app.
     """
-    from reports import WRITERS
+    from reports import writers
+    from reports.base import outputs
 
+    registry = writers(job.lang)
     clean: Audit | None = None
     for fmt in sorted(job.formats, key=lambda f: f == "json"):
-        if fmt not in WRITERS:
+        if fmt not in registry:
             continue
-        writer = WRITERS[fmt]
+        writer = registry[fmt]
         try:
-            data = writer.render(audit, kb).encode("utf-8")
+            files = outputs(writer, audit, kb)
         except (UnicodeError, TypeError):  # str.encode, and orjson (its JSONEncodeError is a TypeError)
             clean = clean or printable_audit(audit)
-            data = writer.render(clean, kb).encode("utf-8")  # a real bug raises here again
-        target = result_path(job.out, job.sha256, writer.suffix)
-        if only_if_changed and _same(target, data):
-            continue
-        write_atomic_bytes(target, data, durable=False)  # a torn result is scanned again: see is_done
+            files = outputs(writer, clean, kb)  # a real bug raises here again
+        for suffix, data in files:
+            target = result_path(job.out, job.sha256, suffix)
+            if only_if_changed and _same(target, data):
+                continue
+            write_atomic_bytes(target, data, durable=False)  # a torn result is scanned again: see is_done
 
 
 def _same(target: Path, data: bytes) -> bool:

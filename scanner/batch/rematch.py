@@ -75,7 +75,7 @@ def rematch_one(path: Path, out: str, formats: tuple[str, ...], options: ScanOpt
         return store_damage(out, sha, input_path(out, sha), formats,
                             f"its stored facts {path} are damaged ({type(exc).__name__}: {exc}); "
                             "give its input to `appaudit batch` again to scan it again", kb)
-    job = Job(facts.source.path, sha, out, formats)
+    job = Job(facts.source.path, sha, out, formats, lang=options.lang)
     try:
         audit = review(detect(facts, index, reach, kb, options.app_category), options, kb)
         write_audit(job, audit, kb, only_if_changed=True)

@@ -29,6 +29,7 @@ from scanner.atomic import write_atomic_bytes
 from scanner.dex.dexset import CallSite
 from scanner.dex.references import CodeGraph
 from scanner.model import ScanError
+from scanner.privacy_policy.model import Policy
 from scanner.serial import from_plain, to_plain
 
 FACTS_DIR = "facts"
@@ -81,6 +82,8 @@ def write_snapshot(out: str | Path, sha256: str, facts: AppFacts | None, index: 
         "literals": {caller: sorted(ints) for caller, ints in index.literals.items()},  # int argument rules read them
         "reach": {"entries": list(reach.entries), "parents": reach.parents},
         "version_clues": [[c.source, c.where, c.value] for c in facts.version_clues],
+        "policy": to_plain(facts.policy),  # the privacy policy as read (given or bundled), for a re-match
+        "class_modules": facts.class_modules,  # an app bundle's classes outside its base module -> module
         # which packages use or extend which: a new knowledge base re-attributes code through it
         "graph": {"packages": list(facts.graph.packages), "uses": facts.graph.uses.tolist(),
                   "extends": facts.graph.extends.tolist()},
@@ -104,6 +107,8 @@ def read_snapshot(path: Path) -> tuple[AppFacts, CodeIndex, PreConsent]:
         # snapshots written before version clues were gathered have none
         version_clues=tuple(VersionClue(*c) for c in doc.get("version_clues", ())),
         graph=_graph(doc.get("graph", {})),  # older snapshots: attribution by names only
+        class_modules={str(k): str(v) for k, v in doc.get("class_modules", {}).items()},
+        policy=from_plain(Policy | None, doc.get("policy")),  # older snapshots: none read
     )
     # snapshots written before int constants were kept have none: their int-decided calls stay unresolved
     index = index_of((CallSite(*s) for s in doc["sites"]), doc.get("literals", {}))

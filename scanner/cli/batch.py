@@ -33,6 +33,15 @@ def _tally(rows: Sequence[Row]) -> str:
     return f"{count['ok']} ok, {count['partial']} partial, {count['error']} failed"
 
 
+def _lang(value: str) -> str:
+    from reports.i18n import normalize_lang
+
+    try:
+        return normalize_lang(value)
+    except ValueError as exc:
+        raise UsageError(f"--lang: {exc}") from None
+
+
 @guard
 def batch(args: argparse.Namespace) -> int:
     from reports import WRITERS
@@ -43,6 +52,7 @@ def batch(args: argparse.Namespace) -> int:
     kb = signatures.load()
     category = app_type(kb, args.category)
     policy = load_policy(Path(args.config), kb) if args.config else None
+    lang = _lang(getattr(args, "lang", None) or (policy.lang if policy else None) or "en")
     rows: Sequence[Row]
     if args.rematch:
         from scanner.batch.rematch import NotABatch, check_batch, rematch
@@ -53,7 +63,8 @@ def batch(args: argparse.Namespace) -> int:
             check_batch(args.rematch)
         except NotABatch as exc:
             raise UsageError(f"--rematch {exc}") from None
-        rows = rematch(args.rematch, formats, ScanOptions(category=category, policy=policy), kb, args.workers)
+        rows = rematch(args.rematch, formats, ScanOptions(category=category, policy=policy, lang=lang), kb,
+                       args.workers)
         for row in rows:
             if row.code == DAMAGED:
                 _warn(row.error or row.path)
@@ -63,26 +74,31 @@ def batch(args: argparse.Namespace) -> int:
               file=sys.stderr)
         out = args.rematch
     else:
-        if not args.paths or not args.output:
-            raise UsageError("batch needs input paths and -o OUT (or --rematch OUT)")
+        if not (args.paths or args.source) or not args.output:
+            raise UsageError("batch needs input paths (or --from STORE:WHERE) and -o OUT (or --rematch OUT)")
         if args.workers < 1 or args.timeout <= 0:
             raise UsageError("--workers must be at least 1 and --timeout positive")
         writable_folder(args.output)
         config = BatchConfig(args.output, args.workers, args.timeout, args.max_memory, formats, category,
                              str(Path(args.config).resolve()) if args.config else None, args.retry_errors,
-                             args.dask)
-        inputs = plan(args.paths)
-        prepared = prepare(inputs, config, _warn)
-        progress = Progress(len(prepared.jobs))
-        try:
-            result = run_batch(inputs, config, kb, progress.update, prepared, _warn)
-        finally:
-            progress.close()
+                             args.dask, lang=lang)
+        if args.source:
+            from scanner.cli.fetch import batch_from
+
+            result = batch_from(args, config, kb, _warn)
+        else:
+            inputs = plan(args.paths)
+            prepared = prepare(inputs, config, _warn)
+            progress = Progress(len(prepared.jobs))
+            try:
+                result = run_batch(inputs, config, kb, progress.update, prepared, _warn)
+            finally:
+                progress.close()
         rows = result.all_rows
         print(f"batch: {result.inputs} inputs, {result.apps} distinct apps, {result.skipped} done earlier, "
               f"{len(result.rows)} scanned now: {_tally(rows)}", file=sys.stderr)
         out = args.output
-    finish(out, kb, rows, _warn)
+    finish(out, kb, rows, _warn, lang)
     print(f"batch: dataset in {out}/dataset, dashboard {out}/index.html, summary {out}/summary.json",
           file=sys.stderr)
     return EXIT_INPUT if any(r.status == "error" for r in rows) else EXIT_OK

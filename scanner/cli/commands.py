@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import signatures
-from scanner.atomic import write_atomic
+from scanner.atomic import write_atomic, write_atomic_bytes
 from scanner.errors import InputListError, UnexpectedError
 from scanner.gate import baseline as baselines
 from scanner.gate.diff import DiffInputError, load_result
@@ -30,7 +30,9 @@ from scanner.model import Audit, Severity, Status
 from signatures.model import KnowledgeBase, KnowledgeBaseError, UnknownAppType
 
 if TYPE_CHECKING:
+    from reports.base import Writer
     from scanner.gate.review import ScanOptions
+    from scanner.privacy_policy.model import Policy as PrivacyPolicy
 
 DEFAULT_FORMATS = ("json", "html")
 
@@ -71,7 +73,33 @@ def _options(args: argparse.Namespace, kb: KnowledgeBase) -> ScanOptions:
 
     gate = Gate(Severity.parse(args.fail_on) if getattr(args, "fail_on", None) else None,
                 bool(getattr(args, "fail_on_new", False)))
-    return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base, gate=gate)
+    return ScanOptions(category=app_type(kb, args.category), policy=policy, baseline=base, gate=gate,
+                       privacy_policy=_privacy_policy(getattr(args, "privacy_policy", None)))
+
+
+def _privacy_policy(where: str | None) -> PrivacyPolicy | None:
+    """The policy the user gave, read before any scan: a file or URL that cannot be used is a usage error."""
+    if not where:
+        return None
+    from scanner.privacy_policy import PolicyError as UnusablePolicy
+    from scanner.privacy_policy import load_policy as load_privacy_policy
+    from scanner.privacy_policy import read_policy
+
+    try:
+        return read_policy(load_privacy_policy(where))
+    except UnusablePolicy as exc:
+        raise UsageError(f"--privacy-policy {exc}") from None
+
+
+def report_writers(args: argparse.Namespace, options: ScanOptions) -> Mapping[str, Writer]:
+    """The writers in the report language: ``--lang``, else the policy file's ``lang``, else English."""
+    from reports import writers
+
+    lang = getattr(args, "lang", None) or (options.policy.lang if options.policy else None) or "en"
+    try:
+        return writers(lang)
+    except ValueError as exc:
+        raise UsageError(f"--lang: {exc}") from None
 
 
 def formats_of(text: str | None, known: Mapping[str, object], default: tuple[str, ...]) -> list[str]:
@@ -148,6 +176,7 @@ def writable_file(text: str, option: str = "-o") -> Path:
 @guard
 def scan(args: argparse.Namespace) -> int:
     from reports import WRITERS
+    from reports.base import outputs
     from scanner.gate.review import scan as scan_app
 
     to_stdout = args.output == "-"
@@ -158,6 +187,7 @@ def scan(args: argparse.Namespace) -> int:
         raise UsageError("--fail-on-new needs --baseline FILE (the findings already accepted)")
     kb = signatures.load()
     options = _options(args, kb)
+    registry = report_writers(args, options)
     for note in options.policy.warnings if options.policy else ():
         print(f"appaudit: warning: {note}", file=sys.stderr)
     paths = expand(args.paths, warn=lambda note: print(f"appaudit: warning: {note}", file=sys.stderr))
@@ -175,11 +205,11 @@ def scan(args: argparse.Namespace) -> int:
             audits.append(audit)
             _warn_foreign_baseline(audit, options)
             if out is None:
-                sys.stdout.write(WRITERS[formats[0]].render(audit, kb))
+                sys.stdout.write(registry[formats[0]].render(audit, kb))
                 continue
             stem = names(audit.input.path, audit.input.sha256)
-            written = [write_atomic(out / f"{stem}{WRITERS[f].suffix}", WRITERS[f].render(audit, kb))
-                       for f in formats]
+            written = [write_atomic_bytes(out / f"{stem}{suffix}", data)
+                       for f in formats for suffix, data in outputs(registry[f], audit, kb)]
             _report(audit, written)
     return exit_code(audits, gate)
 

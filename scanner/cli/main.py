@@ -16,6 +16,8 @@ import os
 import signal
 import sys
 
+from scanner.cli.fetch import add_batch_source
+from scanner.cli.fetch import register as register_fetch
 from scanner.cli.knowledge import register
 from scanner.version import __version__
 
@@ -46,6 +48,8 @@ def _scan_options(p: argparse.ArgumentParser) -> None:
                    "(one of the 39 types, e.g. short_video or NPI2021-29; default: from appaudit.toml)")
     p.add_argument("--config", metavar="FILE", help="policy file (default: ./appaudit.toml if present)")
     p.add_argument("--baseline", metavar="FILE", help="accept the findings recorded in this baseline file")
+    p.add_argument("--lang", metavar="LANG", help="language of the HTML and Markdown reports: en or zh-CN "
+                   "(default: lang in appaudit.toml, else en); JSON and SARIF are language-neutral")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,8 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-o", "--output", default="appaudit-reports", metavar="DIR",
                       help="folder for results, or - for standard output (default: %(default)s)")
     scan.add_argument("-f", "--format", default=None, metavar="FORMATS",
-                      help="comma-separated: json, html, sarif, md (default: json,html)")
+                      help="comma-separated: json, html, sarif, md, sdk-list (the third-party SDK list as XLSX and "
+                      "CSV) (default: json,html)")
     _scan_options(scan)
+    scan.add_argument("--privacy-policy", metavar="PATH|URL",
+                      help="the app's privacy policy (HTML, text or PDF; a URL is fetched within limits), compared "
+                      "with what the code collects instead of a policy bundled in the app")
     scan.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 if a finding at or above this severity "
                       "is not accepted by the policy or baseline")
     scan.add_argument("--fail-on-new", action="store_true",
@@ -96,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-o", "--output", metavar="OUT", help="output folder (results, dataset/, index.html)")
     batch.add_argument("-f", "--format", default="json,html", metavar="FORMATS",
                        help="per-app formats besides the dataset (default: %(default)s)")
+    batch.add_argument("--lang", metavar="LANG", help="language of the per-app HTML and Markdown reports and of "
+                       "the dashboard: en or zh-CN (default: lang in the --config policy file, else en)")
     batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="worker processes (default: one per core)")
     batch.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds per app (default 300)")
@@ -107,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "without re-scanning")
     batch.add_argument("--category", metavar="TYPE", help="app type for every app (see scan --category)")
     batch.add_argument("--config", metavar="FILE", help="policy file applied to every app")
+    add_batch_source(batch)
 
     register(commands, common)
+    register_fetch(commands, common)
     return parser
 
 
@@ -173,6 +185,10 @@ def _run(args: argparse.Namespace) -> int:
         from scanner.cli.batch import batch
 
         return batch(args)
+    if args.command == "fetch":
+        from scanner.cli.fetch import run as fetch
+
+        return fetch(args)
     from scanner.cli.knowledge import run
 
     return run(args)

@@ -5,6 +5,7 @@ accepts a read before consent, undisclosed collection, or reads beyond the app t
 necessary information — those stay findings whatever the policy says.
 
     category = "short_video"
+    lang = "zh-CN"          # language of the HTML and Markdown reports (en or zh-CN; --lang overrides)
     [allow.sdks]
     umeng-analytics = "Usage statistics, listed in our privacy policy"
     [allow.permissions]
@@ -29,7 +30,7 @@ from signatures.model import KnowledgeBase, UnknownAppType
 
 FILE_NAME = "appaudit.toml"
 SDK_ACCEPTS = ("sdk.embedded", "sdk.tracker", "sdk.reads_pi", "network.tracker_domain")
-_KEYS = {"category", "allow", "rules"}
+_KEYS = {"category", "lang", "allow", "rules"}
 _ALLOW_KEYS = {"sdks", "permissions"}
 _RULE_KEYS = {"disable", "severity"}
 
@@ -50,6 +51,7 @@ class Policy:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
     warnings: tuple[str, ...] = ()  # accepted, but probably not what was meant (a misspelt permission)
+    lang: str | None = None  # report language (reports.i18n.LANGS); None: the default, or --lang
 
 
 def find_policy(folder: Path) -> Path | None:
@@ -80,7 +82,21 @@ def load_policy(path: Path, kb: KnowledgeBase) -> Policy:
                      "(a typo would accept nothing)" for name in sorted(permissions) if kb.permission(name) is None)
     disabled, severity = _rule_settings(label, rules, kb)
     return Policy(label, _category(label, doc.get("category"), kb), sdks, permissions, severity, disabled,
-                  warnings)
+                  warnings, _lang(label, doc.get("lang")))
+
+
+def _lang(label: str, value: Any) -> str | None:
+    """``lang``: a report language the reports have catalogs for (``zh-CN``, ``en``)."""
+    if value is None:
+        return None
+    from reports.i18n import normalize_lang
+
+    if not isinstance(value, str):
+        raise PolicyError(label, f"lang must be a string, not {value!r}")
+    try:
+        return normalize_lang(value)
+    except ValueError as exc:
+        raise PolicyError(label, f"lang: {exc}") from None
 
 
 def _category(label: str, value: Any, kb: KnowledgeBase) -> str | None:

@@ -18,6 +18,7 @@ from scanner.gate.policy import Policy, apply_policy
 from scanner.gate.verdict import Gate, verdict
 from scanner.input.safezip import DEFAULT_LIMITS, ZipLimits
 from scanner.model import Audit
+from scanner.privacy_policy.model import Policy as PrivacyPolicy
 from signatures.model import KnowledgeBase
 
 
@@ -30,6 +31,8 @@ class ScanOptions:
     policy: Policy | None = None
     baseline: Baseline | None = None
     gate: Gate = field(default_factory=Gate)  # what fails the build; the verdict in every report follows it
+    privacy_policy: PrivacyPolicy | None = None  # given with --privacy-policy: compared instead of a bundled one
+    lang: str = "en"  # the language of the human-readable reports written beside the results (batch)
 
     @property
     def app_category(self) -> str | None:
@@ -37,7 +40,7 @@ class ScanOptions:
 
     @property
     def analysis(self) -> AnalysisOptions:
-        return AnalysisOptions(self.limits, self.app_category)
+        return AnalysisOptions(self.limits, self.app_category, self.privacy_policy)
 
 
 def scan(path: str, options: ScanOptions | None = None, kb: KnowledgeBase | None = None) -> Audit:

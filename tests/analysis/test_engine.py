@@ -37,6 +37,7 @@ def test_a_failed_detector_skips_the_detectors_that_need_it(monkeypatch: pytest.
         ("detector-failed", "detector api_calls failed"),
         ("detector-skipped", "detector compliance was skipped"),
         ("detector-skipped", "detector permissions was skipped"),
+        ("detector-skipped", "detector privacy_policy was skipped"),
     ]
     assert audit.api_calls == () and audit.disclosure == ()
     assert not {f.rule_id for f in audit.hits} & {"permission.dangerous", "permission.possibly_excessive"}

@@ -17,11 +17,13 @@ from scanner.analysis.detectors import (
     manifest,
     packers,
     permissions,
+    privacy,
     trackers,
 )
 from scanner.analysis.detectors.base import Context, Detector, Results
 
-ALL: tuple[Detector, ...] = (trackers, api_calls, endpoints, permissions, manifest, packers, integrity, compliance)
+ALL: tuple[Detector, ...] = (trackers, api_calls, endpoints, permissions, manifest, packers, integrity, compliance,
+                             privacy)
 
 
 def ordered(detectors: tuple[Detector, ...] = ALL) -> tuple[Detector, ...]:

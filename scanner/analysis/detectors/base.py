@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Protocol
 
-from scanner.model import ApiCall, DisclosureRow, Endpoint, RuleHit, ScanError, SdkHit
+from scanner.model import ApiCall, DisclosureRow, Endpoint, PrivacyPolicyInfo, RuleHit, ScanError, SdkHit
 
 if TYPE_CHECKING:
     from scanner.analysis.facts import AppFacts
@@ -31,6 +31,7 @@ class Results:
     findings: tuple[RuleHit, ...] = ()
     disclosure: tuple[DisclosureRow, ...] = ()
     incomplete: tuple[ScanError, ...] = ()  # why the analysis cannot be complete (packed…)
+    policy: tuple[PrivacyPolicyInfo, ...] = ()  # the privacy policy's coverage (one, or none)
 
     def merge(self, other: Results) -> Results:
         return Results(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Results)))
