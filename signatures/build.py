@@ -12,11 +12,13 @@ from signatures.model import (
     ApiSignature,
     AppCategory,
     ArgumentRule,
+    KnowledgeBaseError,
     NecessaryItem,
     Packer,
     PermissionInfo,
     PermissionRequirement,
     PiCategory,
+    PolicyTerms,
     Rule,
     StringConstant,
     TrackerSignature,
@@ -118,6 +120,7 @@ def sdk(entry: Entry, origin: str) -> TrackerSignature:
         pre_init_methods=pre_init,
         disable_switches=switches,
         version_fields=versions,
+        aliases=entry.texts("aliases"),
     )
     entry.done()
     return item
@@ -262,3 +265,41 @@ def packer(entry: Entry) -> Packer:
     if not (item.classes or item.libraries or item.assets):
         raise entry.fail("a packer needs at least one class, library or asset indicator")
     return item
+
+
+def policy_terms(file: str, doc: dict[str, Any]) -> PolicyTerms:
+    """``policy_terms.toml``: the lexicon of personal-information words, permission names and cues."""
+    top = Entry(file, doc, key="__file__")
+    top.ident = "cues"
+    categories: dict[str, tuple[str, ...]] = {}
+    for raw in top.tables("category"):
+        sub = Entry(file, raw)
+        ident = sub.text("id")
+        if ident in categories:
+            raise sub.fail("duplicate category")
+        categories[ident] = sub.texts("terms")
+        sub.done()
+    permissions: dict[str, tuple[str, ...]] = {}
+    for raw in top.tables("permission"):
+        sub = Entry(file, raw, key="name")
+        name = sub.text("name")
+        if name in permissions:
+            raise sub.fail("duplicate permission")
+        permissions[name] = sub.texts("terms")
+        sub.done()
+    terms = PolicyTerms(
+        categories=categories, permissions=permissions, purpose_cues=top.texts("purpose_cues"),
+        negation_cues=top.texts("negation_cues"), permission_words=top.texts("permission_words"),
+        policy_markers=top.texts("policy_markers"), not_sdk_names=top.texts("not_sdk_names"),
+    )
+    top.source()
+    top.done()
+    seen: dict[str, str] = {}
+    for category, words in categories.items():
+        if not words:
+            raise KnowledgeBaseError(file, category, "a category needs at least one term")
+        for word in words:
+            if word.casefold() in seen:
+                raise KnowledgeBaseError(file, category, f"term {word!r} is also a term of {seen[word.casefold()]!r}")
+            seen[word.casefold()] = category
+    return terms

@@ -27,7 +27,7 @@ from typing import Any
 import scanner.model as scanner_model
 from scanner.atomic import write_atomic_bytes
 from scanner.version import __version__
-from signatures import model, regexset
+from signatures import documents, model, regexset
 from signatures.model import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ SUFFIX = ".pickle"
 
 # the modules whose classes the pickle holds: a changed class layout (a developer's edit, between releases)
 # must never load a stale copy
-_PICKLED_MODULES = (Path(model.__file__), Path(regexset.__file__), Path(scanner_model.__file__))
+_PICKLED_MODULES = (Path(model.__file__), Path(documents.__file__), Path(regexset.__file__),
+                    Path(scanner_model.__file__))
 
 
 def key(data: Traversable | Path, trackers_cache: Path | None) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from signatures import build
+from signatures import build, gbt41391, references
 from signatures.fields import Entry
 from signatures.model import KnowledgeBase, KnowledgeBaseError, TrackerSignature
 from signatures.validate import validate
@@ -24,6 +24,7 @@ from signatures.validate import validate
 T = TypeVar("T")
 TRACKERS_FILE = "trackers.toml"
 MARKERS_FILE = "libchecker.toml"
+POLICY_TERMS_FILE = "policy_terms.toml"
 _MARKER_KEYS = ("prefixes", "components", "libraries")
 CACHE_SCHEMA = "appaudit-trackers/1"
 
@@ -191,6 +192,9 @@ def load_dir(folder: Traversable | Path, trackers_cache: Path | None = None) -> 
     rules_doc = read_toml(folder, "rules.toml")
     rules = _entries("rules.toml", rules_doc, "rule", build.rule)
     packers = _entries("packers.toml", read_toml(folder, "packers.toml"), "packer", build.packer)
+    documents, refs = references.read(read_toml(folder, references.FILE))
+    policy_terms = build.policy_terms(POLICY_TERMS_FILE, read_toml(folder, POLICY_TERMS_FILE))
+    gbt = gbt41391.read(read_toml(folder, gbt41391.FILE))
 
     kb = KnowledgeBase(
         version=version if trackers_cache is None else f"{version}+exodus-cache",
@@ -206,8 +210,11 @@ def load_dir(folder: Traversable | Path, trackers_cache: Path | None = None) -> 
         pi_categories=MappingProxyType({p.id: p for p in pis}),
         sdk_categories=MappingProxyType(dict(sdk_categories)),
         sdk_categories_zh=MappingProxyType(dict(sdk_categories_zh)),
-        documents=MappingProxyType(dict(rules_doc.get("documents", {}))),
+        documents=references.titles(documents),
+        references=refs,
         merge_notes=tuple(notes),
+        policy_terms=policy_terms,
+        gbt41391=gbt,
     )
     sdk_files = {s.id: ("sdks.toml" if s.origin == "appaudit" else exodus_file) for s in kb.sdks}
     validate(kb, sdk_files, frozenset(umbrella))

@@ -7,11 +7,12 @@ between detectors and worker processes without anyone changing it by accident.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from scanner.model import Severity  # the one severity scale, shared with results
+from signatures.documents import Document, Reference
 from signatures.regexset import RegexSet
 
 Sensitivity = Literal["yes", "context", "no"]
@@ -97,9 +98,29 @@ class TrackerSignature:
     pre_init_methods: tuple[str, ...] = ()  # the vendor's documented compliant pre-init / delayed init
     disable_switches: tuple[str, ...] = ()  # ``key=value`` manifest <meta-data> that switch collection off
     version_fields: tuple[str, ...] = ()  # dotted ``pkg.Cls.FIELD`` static String constants holding the version
+    aliases: tuple[str, ...] = ()  # other names privacy policies use for it (友盟+, JIGUANG, CSJ...)
 
 
 Sdk = TrackerSignature
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyTerms:
+    """How privacy policies word things (``policy_terms.toml``): read by ``scanner.privacy_policy``.
+
+    ``categories`` maps a personal-information family (a pi_categories id) to the words that name it;
+    ``permissions`` maps a permission to the words that name it as a permission. The cue lists say
+    when a sentence states a purpose, denies collection, or is a privacy policy at all; ``not_sdk_names``
+    are SDK names too generic to count as naming the SDK (``互联`` is in ``互联网``).
+    """
+
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    permissions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    purpose_cues: tuple[str, ...] = ()
+    negation_cues: tuple[str, ...] = ()
+    permission_words: tuple[str, ...] = ()
+    policy_markers: tuple[str, ...] = ()
+    not_sdk_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +314,64 @@ class AppCategory:
 
 
 @dataclass(frozen=True, slots=True)
+class NecessaryScope:
+    """GB/T 41391-2022 Annex A: the necessary personal information of one service type (an app type's slug)."""
+
+    app_type: str
+    items: tuple[str, ...]
+    source: tuple[str, ...]
+    verified: bool = True  # False: the row was not read in the standard's text (``note`` says what it rests on)
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LowRelevance:
+    """GB/T 41391-2022 Annex E: Android permissions of low relevance to one service type."""
+
+    app_type: str
+    permissions: tuple[str, ...]
+    source: tuple[str, ...]
+    verified: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentifier:
+    """GB/T 41391-2022 Annex F: a unique device identifier (a pi category) and whether the user can reset it."""
+
+    category: str
+    resettable: bool
+    source: tuple[str, ...]
+    verified: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Gbt41391:
+    """The rows of GB/T 41391-2022 a scan uses (``gbt41391.toml``), looked up by app type or pi category."""
+
+    necessary: tuple[NecessaryScope, ...] = ()
+    low_relevance: tuple[LowRelevance, ...] = ()
+    identifiers: tuple[DeviceIdentifier, ...] = ()
+
+    def scope(self, app_type: str) -> NecessaryScope | None:
+        return next((row for row in self.necessary if row.app_type == app_type), None)
+
+    def low_relevance_for(self, app_type: str) -> LowRelevance | None:
+        return next((row for row in self.low_relevance if row.app_type == app_type), None)
+
+    def identifier(self, category: str) -> DeviceIdentifier | None:
+        """The Annex F row of ``category``: a narrower category counts as its parent's (``device_id.mac.wifi``)."""
+        return next((row for row in self.identifiers
+                     if category == row.category or category.startswith(row.category + ".")), None)
+
+    @property
+    def resettable(self) -> tuple[str, ...]:
+        """The identifiers that should serve instead of a non-resettable one."""
+        return tuple(row.category for row in self.identifiers if row.resettable)
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """Metadata of one rule id appaudit can emit."""
 
@@ -336,8 +415,11 @@ class KnowledgeBase:
     pi_categories: Mapping[str, PiCategory]
     sdk_categories: Mapping[str, str]
     sdk_categories_zh: Mapping[str, str]  # the same, in Chinese: a purpose as the published SDK list states it
-    documents: Mapping[str, str]
+    documents: Mapping[str, str]  # document id -> one-line title, derived from `references`
     merge_notes: tuple[str, ...] = ()
+    policy_terms: PolicyTerms = field(default_factory=PolicyTerms)
+    references: Mapping[str, Reference] = field(default_factory=dict)  # references.toml, by ref id
+    gbt41391: Gbt41391 = field(default_factory=Gbt41391)  # gbt41391.toml: Annexes A, E and F of the standard
     _sdk_by_id: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _prefix_index: Mapping[str, TrackerSignature] = field(default_factory=dict, repr=False)
     _regex_sdks: tuple[TrackerSignature, ...] = field(default=(), repr=False)
@@ -381,6 +463,15 @@ class KnowledgeBase:
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
+
+    def reference(self, ref_id: str) -> Reference:
+        """A regulation reference (``PIPL-13``) with its document, article and summaries; KeyError if unknown."""
+        return self.references[ref_id]
+
+    def cited_documents(self, ref_ids: Iterable[str]) -> tuple[Document, ...]:
+        """The documents these references point to, once each, in the order references.toml lists them."""
+        wanted = {self.references[r].document.id for r in ref_ids if r in self.references}
+        return tuple(dict.fromkeys(ref.document for ref in self.references.values() if ref.document.id in wanted))
 
     def rule_rank(self, rule_id: str) -> int:
         """The rule's place in the catalog: of equally severe hits on one subject, the first listed leads."""

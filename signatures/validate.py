@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from signatures.model import KnowledgeBase, KnowledgeBaseError
 
-# Regulation and policy references rules.toml may cite.
+# The forms a regulation reference id may take (checked on every id references.toml defines).
 REF_PATTERN = re.compile(
     r"^(CAC2019-[1-6]\.\d{1,2}|NPI2021-(\d{2}|4)|MIIT164-\d{1,2}|MIIT337-\d|MIIT2023|MIIT2021D"
     r"|CAC2026D-[a-z-]+|PIPL-\d{1,2}(/\d{1,2})?|GBT35273-[\dA-D][\d.]*|GBT41391-[\dA-F][\d.]*|GBT43435"
@@ -77,6 +77,37 @@ def _check_categories(kb: KnowledgeBase) -> None:
         _check_refs("categories.toml", cat.id, "permission", cat.expected_permissions, kb.permissions)
 
 
+def _check_gbt41391(kb: KnowledgeBase) -> None:
+    """Annex rows name a known app type, exact permission names and known pi categories."""
+    file, gbt = "gbt41391.toml", kb.gbt41391
+    for scope in gbt.necessary:
+        _check_refs(file, scope.app_type, "app type", [scope.app_type], kb.categories)
+    for row in gbt.low_relevance:
+        _check_refs(file, row.app_type, "app type", [row.app_type], kb.categories)
+        _check_refs(file, row.app_type, "permission", row.permissions,
+                    {n: p for n, p in kb.permissions.items() if p.match == "exact"})
+    for ident in gbt.identifiers:
+        _check_refs(file, ident.category, "personal-information category", [ident.category], kb.pi_categories)
+
+
+def _check_policy_terms(kb: KnowledgeBase) -> None:
+    """The lexicon names only known categories and permissions, so a typo cannot silently never match."""
+    terms = kb.policy_terms
+    _check_refs("policy_terms.toml", "category", "personal-information category", terms.categories, kb.pi_categories)
+    _check_refs("policy_terms.toml", "permission", "permission", terms.permissions, kb.permissions)
+
+
+def _check_cited(kb: KnowledgeBase) -> None:
+    """Every reference a rule or an app type cites is defined (document, clause, summaries) in references.toml."""
+    cited = [("rules.toml", r.id, r.refs) for r in kb.rules.values()]
+    cited += [("categories.toml", c.id, (c.npi,)) for c in kb.categories.values()]
+    for file, entry, refs in cited:
+        for ref in refs:
+            if ref not in kb.references:
+                raise KnowledgeBaseError(file, entry, f"unrecognised regulation reference {ref!r}: "
+                                         "define it in references.toml")
+
+
 def validate(kb: KnowledgeBase, sdk_files: Mapping[str, str], umbrella: frozenset[str]) -> None:
     """Raise KnowledgeBaseError on the first problem found."""
     ids: dict[str, str] = {}
@@ -97,10 +128,9 @@ def validate(kb: KnowledgeBase, sdk_files: Mapping[str, str], umbrella: frozense
         _check_refs("permissions.toml", perm.name, "rule", [perm.rule] if perm.rule else [], rules)
     _check_apis(kb)
     _check_categories(kb)
-    for rule in rules.values():
-        for ref in rule.refs:
-            if not REF_PATTERN.match(ref):
-                raise KnowledgeBaseError("rules.toml", rule.id, f"unrecognised regulation reference {ref!r}")
+    _check_policy_terms(kb)
+    _check_gbt41391(kb)
+    _check_cited(kb)
     packer_ids = [p.id for p in kb.packers]
     if len(set(packer_ids)) != len(packer_ids):
         raise KnowledgeBaseError("packers.toml", None, "duplicate packer id")

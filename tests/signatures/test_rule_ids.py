@@ -15,7 +15,7 @@ from signatures import KnowledgeBase
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("scanner", "signatures", "reports")
 AREAS = ("sdk", "permission", "api", "pi", "consent", "category", "code", "network", "manifest", "packer", "analysis",
-         "apk", "signing")
+         "apk", "signing", "policy")
 RULE_SHAPE = re.compile(rf"^({'|'.join(AREAS)})\.[a-z][a-z_]*$")
 NOT_RULES = re.compile(r"\.(py|xml|json|toml|txt|html|so|dex|jar|md)$")
 
