@@ -138,6 +138,10 @@ COMPOSERS: dict[str, Callable[[Context], Sentence]] = {
                                                 "called."), perm=True),
     "permission.beyond_necessary": _simple(N_("%(what)s opens up %(info)s, outside the necessary information of "
                                               "the app type."), perm=True),
+    "permission.low_relevance": _simple(N_("%(what)s is of low relevance to the app type (GB/T 41391 Annex E)."),
+                                        perm=True),
+    "pi.non_resettable_id": _simple(N_("%(reader)s reads %(info)s, an identifier the user cannot reset; a "
+                                       "resettable one would serve."), reader=True),
     "code.hidden_access": _simple(N_("%(reader)s reaches %(info)s through reflection."), reader=True),
     "code.shell_exec": _simple(N_("%(reader)s runs shell commands (%(num)s places)."), reader=True, count=True),
     "code.dynamic_code_loading": _simple(N_("%(reader)s loads code at run time (%(num)s places)."), reader=True,

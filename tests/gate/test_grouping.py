@@ -20,7 +20,8 @@ from tests.conftest import FIXTURES, KB
 
 BEFORE = Path(__file__).parents[1] / "fixtures" / "baselines"
 ADDED_SINCE = {"policy.missing", "policy.sdk_undisclosed", "policy.pi_undisclosed", "policy.sdk_stale",
-               "policy.permission_purpose_missing"}  # rules catalogued after those baselines were made
+               "policy.permission_purpose_missing",
+               "pi.non_resettable_id"}  # rules catalogued after those baselines were made
 APPS = ["sdks.apk", "preconsent.apk", "provider_init.apk", "reflection.apk", "obfuscated.apk", "arguments.apk",
         "packed.apk", "clean.apk"]
 
@@ -79,7 +80,8 @@ def test_the_sdk_fixture_reads_as_one_finding_per_problem(audits: dict[str, Audi
         return [h.rule_id for h in found.hits]
 
     # the Umeng IMEI read: the read, the SDK's read and the permission it lacks are one problem
-    assert about("call", "device_id.imei|umeng-analytics") == ["pi.device_id", "sdk.reads_pi", "api.missing_permission"]
+    assert about("call", "device_id.imei|umeng-analytics") == ["pi.device_id", "pi.non_resettable_id", "sdk.reads_pi",
+                                                              "api.missing_permission"]
     assert about("permission", "android.permission.READ_CONTACTS") == [
         "permission.possibly_excessive", "permission.sensitive_pi", "permission.dangerous"]
     assert about("component", "cn.jpush.android.service.PushReceiver") == [

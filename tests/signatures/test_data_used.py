@@ -53,16 +53,21 @@ RECORDS = (
     model.TrackerSignature, model.PermissionInfo, model.ApiSignature, model.ArgumentRule,
     model.PermissionRequirement, model.StringConstant, model.AppCategory, model.NecessaryItem, model.Rule,
     model.Packer, model.PiCategory, model.KnowledgeBase,
+    model.Gbt41391, model.NecessaryScope, model.LowRelevance, model.DeviceIdentifier,
 )
 # Code that builds entries from the TOML tables or checks their references: reading a field there is
 # not using it (validate.py checked ArgumentRule.permissions while no detector read it).
-CONSTRUCTING = ("signatures/build.py", "signatures/fields.py", "signatures/loader.py", "signatures/validate.py")
+CONSTRUCTING = ("signatures/build.py", "signatures/fields.py", "signatures/loader.py", "signatures/validate.py",
+                "signatures/gbt41391.py")
 # Fields no detector needs to read: provenance for the people who check the data (`signatures show`
 # prints them). Anything else that nobody reads is removed, not listed here.
 PROVENANCE = {
     # where each fact was taken from
     ("TrackerSignature", "source"), ("PermissionInfo", "source"), ("ApiSignature", "source"),
     ("StringConstant", "source"), ("AppCategory", "source"), ("Packer", "source"), ("PiCategory", "source"),
+    ("NecessaryScope", "source"), ("LowRelevance", "source"), ("DeviceIdentifier", "source"),
+    # what an unverified GB/T 41391 row rests on, for whoever checks it against the standard
+    ("NecessaryScope", "note"), ("LowRelevance", "note"), ("DeviceIdentifier", "note"),
     # which list a tracker comes from (the Exodus mirror or ours) and which Exodus trackers ours replaces;
     # the loader merges the two lists on them
     ("TrackerSignature", "origin"), ("TrackerSignature", "exodus_ids"),

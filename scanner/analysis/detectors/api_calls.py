@@ -19,7 +19,7 @@ from collections import defaultdict
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.index import CodeIndex
-from scanner.analysis.names import chain, phrase, plural, sentence
+from scanner.analysis.names import chain, join, phrase, plural, sentence
 from scanner.analysis.ownership import APP, owner_key
 from scanner.analysis.targets import REFLECTION, ApiTargets, api_targets
 from scanner.model import LATEST_API, ApiCall, Confidence, Evidence, RuleHit, Severity
@@ -160,6 +160,7 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk:
                            sentence(f"{who} reads {title} in {plural(len(group), 'place')}.") + where,
                            _evidence(group), key=("pi", f"{category}|{owner_id}"), sdk=sdk, party=party,
                            pi_categories=[category], confidence=confidence, severity=lowered))
+        out += _non_resettable(kb, package, group, category, (who, owner_id, sdk, party), (where, lowered))
         if sdk:
             out.append(finding(kb, "sdk.reads_pi", package, sentence(f"{who} reads {title}.") + where,
                                _evidence(group), key=("sdk-pi", f"{category}|{sdk}"), sdk=sdk,
@@ -180,6 +181,22 @@ def _pi_findings(kb: KnowledgeBase, package: str, calls: list[ApiCall], min_sdk:
                                key=("hidden", f"{category}|{owner_id}"), sdk=sdk, party=party,
                                pi_categories=[category]))
     return out
+
+
+def _non_resettable(kb: KnowledgeBase, package: str, group: list[ApiCall], category: str,
+                    owner: tuple[str, str, str | None, str], reach: tuple[str, Severity | None]) -> list[RuleHit]:
+    """A read of an identifier GB/T 41391 Annex F counts as non-resettable, on the read's own subject and grade."""
+    row = kb.gbt41391.identifier(category)
+    if row is None or row.resettable:
+        return []
+    who, owner_id, sdk, party = owner
+    instead = join([phrase(kb.pi_categories[c].title) for c in kb.gbt41391.resettable], "or")
+    message = sentence(f"{who} reads {phrase(kb.pi_categories[category].title)}, which the user cannot reset "
+                       f"({plural(len(group), 'place')}); a resettable identifier ({instead}) would serve.") + reach[0]
+    return [finding(kb, "pi.non_resettable_id", package, message, _evidence(group),
+                    key=("non-resettable", f"{category}|{owner_id}"), sdk=sdk, party=party, pi_categories=[category],
+                    confidence=Confidence.HIGH if any(c.resolved for c in group) else Confidence.LOW,
+                    severity=reach[1], verified=row.verified)]
 
 
 def _code_findings(context: Context) -> list[RuleHit]:

@@ -41,7 +41,8 @@ def related(a: str, b: str) -> bool:
 def detect(context: Context) -> Results:
     rows, findings = _disclosure(context)
     if context.category:
-        findings += _necessary(context, context.kb.app_type(context.category))
+        app_type = context.kb.app_type(context.category)
+        findings += _necessary(context, app_type) + _low_relevance(context, app_type)
     return Results(disclosure=tuple(rows), findings=tuple(findings))
 
 
@@ -120,4 +121,27 @@ def _necessary(context: Context, category: AppCategory) -> list[RuleHit]:
                                     f"The rules: {needs}."),
                            [Evidence("dex", c.caller, c.api) for c in group[:12]], key=("necessary-pi", pi),
                            sdk=sdk, party=party, pi_categories=[pi], verified=category.verified))
+    return out
+
+
+def _low_relevance(context: Context, category: AppCategory) -> list[RuleHit]:
+    """Requested permissions GB/T 41391 Annex E rates of low relevance to the type, with its Annex A scope."""
+    kb, gbt = context.kb, context.kb.gbt41391
+    row = gbt.low_relevance_for(category.id)
+    if row is None:
+        return []
+    scope = gbt.scope(category.id)
+    needs = (f"Annex A's necessary information for it: {join(scope.items)}" if scope and scope.items
+             else "Annex A lists no necessary information for it")
+    verified = row.verified and (scope is None or scope.verified)
+    label = f"{category.name} app ({category.name_cn})"
+    out = []
+    for p in context.facts.apk.manifest.permissions:
+        if p.name in row.permissions:
+            info = kb.permission(p.name)
+            out.append(finding(kb, "permission.low_relevance", context.facts.package,
+                               sentence(f"GB/T 41391 Annex E rates {p.name} of low relevance to {article(label)}; "
+                                        f"{needs}."),
+                               [Evidence("manifest", "uses-permission", p.name)], key=("low-relevance", p.name),
+                               pi_categories=[info.pi_category] if info else [], verified=verified))
     return out
