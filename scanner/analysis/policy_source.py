@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from scanner.dex.file import DexFile
 from scanner.input.archive import AppArchive
-from scanner.privacy_policy import PolicyError, find_bundled, read_policy
+from scanner.privacy_policy.errors import PolicyError
+from scanner.privacy_policy.find import find_bundled
 from scanner.privacy_policy.model import Policy
 from signatures.model import KnowledgeBase
 
@@ -39,6 +40,8 @@ def bundled_policy(archive: AppArchive, files: Iterable[DexFile], kb: KnowledgeB
     raw = find_bundled(archive, kb.policy_terms, asset_urls(files))
     if raw is None:
         return None
+    from scanner.privacy_policy.read import read_policy  # the HTML parser loads only for a bundled policy
+
     try:
         return read_policy(raw)
     except PolicyError:

@@ -81,9 +81,9 @@ def _privacy_policy(where: str | None) -> PrivacyPolicy | None:
     """The policy the user gave, read before any scan: a file or URL that cannot be used is a usage error."""
     if not where:
         return None
-    from scanner.privacy_policy import PolicyError as UnusablePolicy
-    from scanner.privacy_policy import load_policy as load_privacy_policy
-    from scanner.privacy_policy import read_policy
+    from scanner.privacy_policy.errors import PolicyError as UnusablePolicy
+    from scanner.privacy_policy.load import load_policy as load_privacy_policy
+    from scanner.privacy_policy.read import read_policy
 
     try:
         return read_policy(load_privacy_policy(where))

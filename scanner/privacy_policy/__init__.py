@@ -9,12 +9,21 @@ Entry points: ``find_bundled``, ``load_policy``, ``read_policy``, ``compare``.
 
 from __future__ import annotations
 
-from scanner.privacy_policy.compare import compare
-from scanner.privacy_policy.errors import PolicyError
-from scanner.privacy_policy.find import find_bundled
-from scanner.privacy_policy.load import FetchLimits, load_policy
-from scanner.privacy_policy.model import Policy, PolicyResult, PolicySource, RawPolicy
-from scanner.privacy_policy.read import read_policy
+import importlib
+from typing import Any
+
+# name -> module: exported lazily, so importing one part (the comparison a scan runs) does not load the
+# HTML parser and the HTTP client, which only reading and fetching a policy need
+_WHERE = {"compare": "compare", "PolicyError": "errors", "find_bundled": "find", "FetchLimits": "load",
+          "load_policy": "load", "Policy": "model", "PolicyResult": "model", "PolicySource": "model",
+          "RawPolicy": "model", "read_policy": "read"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"scanner.privacy_policy.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "FetchLimits", "Policy", "PolicyError", "PolicyResult", "PolicySource", "RawPolicy", "compare",

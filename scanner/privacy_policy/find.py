@@ -19,7 +19,6 @@ from scanner.errors import ScanFailure
 from scanner.input.archive import AppArchive, Split
 from scanner.privacy_policy.load import sniff
 from scanner.privacy_policy.model import HTML, PDF, TEXT, PolicySource, RawPolicy
-from scanner.privacy_policy.read import decode
 from signatures.model import PolicyTerms
 
 MAX_CANDIDATE = 2 << 20  # bytes: a bundled policy is a few hundred kB at most
@@ -84,6 +83,8 @@ def find_bundled(archive: AppArchive, terms: PolicyTerms, urls: Iterable[str] = 
             media = sniff(data) if media == TEXT else media
         if media is None:
             continue
+        from scanner.privacy_policy.read import decode  # the HTML reader loads only for a candidate file
+
         text = "" if media == PDF else decode(data[:200_000]).lower()
         hits = sum(text.count(m) for m in markers)
         strong = bool(_STRONG_NAME.search(cand.name))

@@ -11,13 +11,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from scanner.privacy_policy.errors import PolicyError, PolicyFetchError, PolicyTooLarge, PolicyUnsupported
 from scanner.privacy_policy.model import HTML, PDF, TEXT, PolicySource, RawPolicy
 from scanner.version import __version__
+
+if TYPE_CHECKING:  # httpx loads only when a URL is fetched: a scan that reads no policy URL never pays for it
+    import httpx
 
 _CONTENT_TYPES = {"text/html": HTML, "application/xhtml+xml": HTML, "text/plain": TEXT, "application/pdf": PDF}
 _SUFFIXES = {".html": HTML, ".htm": HTML, ".xhtml": HTML, ".txt": TEXT, ".md": TEXT, ".text": TEXT, ".pdf": PDF}
@@ -86,6 +88,8 @@ def fetch(url: str, limits: FetchLimits = DEFAULT_LIMITS, *, transport: httpx.Ba
     """GET ``url`` following at most ``max_redirects`` redirects, each to http or https only."""
     _check_scheme(url, url)
     deadline = time.monotonic() + limits.timeout
+    import httpx
+
     timeout = httpx.Timeout(limits.timeout, connect=limits.connect_timeout)
     headers = {"User-Agent": f"appaudit/{__version__} (privacy-policy check)", "Accept": "text/html, text/plain, "
                "application/pdf;q=0.9, */*;q=0.1"}

@@ -13,7 +13,7 @@ import dataclasses
 
 from scanner.analysis.detectors.base import Context, Results
 from scanner.model import Confidence, Evidence, PermissionEntry, PolicyCheck, PrivacyPolicyInfo, RuleHit, Severity
-from scanner.privacy_policy import compare
+from scanner.privacy_policy.compare import compare
 from scanner.privacy_policy.model import PolicyResult, Quote
 
 ID = "privacy_policy"
