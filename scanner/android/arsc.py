@@ -19,13 +19,14 @@ import struct
 from dataclasses import dataclass
 from functools import cached_property
 
+from scanner.android.resolve import follow_references
+
 RES_STRING_POOL, RES_TABLE, RES_TABLE_PACKAGE, RES_TABLE_TYPE = 0x0001, 0x0002, 0x0200, 0x0201
 TYPE_REFERENCE, TYPE_STRING, TYPE_INT_DEC, TYPE_INT_HEX, TYPE_INT_BOOLEAN = 0x01, 0x03, 0x10, 0x11, 0x12
 _UTF8 = 0x100
 _SPARSE = 0x01
 _ENTRY_COMPLEX, _ENTRY_COMPACT = 0x0001, 0x0008
 _NO_ENTRY = 0xFFFFFFFF
-_MAX_REFERENCE_HOPS = 8
 
 
 class ArscError(Exception):
@@ -142,27 +143,25 @@ class ResourceTable:
 
     def texts_of(self, res_id: int, strings_only: bool = False) -> list[str]:
         """Like ``strings_of``, plus booleans and integers as aapt prints them (``false``, ``42``, ``0x2a``)."""
-        out: list[str] = []
-        pending, seen = [res_id], set[int]()
-        while pending and len(seen) < _MAX_REFERENCE_HOPS:
-            current = pending.pop(0)
-            if current in seen:
+        return list(dict.fromkeys(follow_references(res_id, lambda current: self._texts(current, strings_only))))
+
+    def _texts(self, res_id: int, strings_only: bool) -> tuple[list[str], list[int]]:
+        texts: list[str] = []
+        references: list[int] = []
+        for value in self.values(res_id):
+            if value.data_type == TYPE_STRING:
+                texts.append(self.string(value.data))
+            elif value.data_type == TYPE_REFERENCE and value.data:
+                references.append(value.data)
+            elif strings_only:
                 continue
-            seen.add(current)
-            for value in self.values(current):
-                if value.data_type == TYPE_STRING:
-                    out.append(self.string(value.data))
-                elif value.data_type == TYPE_REFERENCE and value.data:
-                    pending.append(value.data)
-                elif strings_only:
-                    continue
-                elif value.data_type == TYPE_INT_BOOLEAN:
-                    out.append("true" if value.data else "false")
-                elif value.data_type == TYPE_INT_DEC:
-                    out.append(str(value.data - (1 << 32) if value.data >= 1 << 31 else value.data))
-                elif value.data_type == TYPE_INT_HEX:
-                    out.append(f"0x{value.data:x}")
-        return list(dict.fromkeys(out))
+            elif value.data_type == TYPE_INT_BOOLEAN:
+                texts.append("true" if value.data else "false")
+            elif value.data_type == TYPE_INT_DEC:
+                texts.append(str(value.data - (1 << 32) if value.data >= 1 << 31 else value.data))
+            elif value.data_type == TYPE_INT_HEX:
+                texts.append(f"0x{value.data:x}")
+        return texts, references
 
     def _value(self, chunk: _TypeChunk, entry: int) -> Value | None:
         offset = self._entry_offset(chunk, entry)

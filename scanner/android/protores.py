@@ -15,10 +15,10 @@ from typing import Any
 
 from scanner.android.aapt2_proto import Resources_pb2 as pb
 from scanner.android.protoxml import ProtoError, parse_message
+from scanner.android.resolve import follow_references
 
 MAX_TABLE_BYTES = 32 << 20  # the tables of large store apps are a few MiB; parsing costs ~30x in memory
 MAX_VALUES = 2_000_000  # configuration values over all entries
-_MAX_REFERENCE_HOPS = 8  # as arsc.py: a chain of references longer than this is not followed
 _STRINGS = ("str", "raw_str", "styled_str")
 
 
@@ -57,24 +57,22 @@ class ProtoResourceTable:
 
     def texts_of(self, res_id: int, strings_only: bool = False) -> list[str]:
         """Like ``strings_of``, plus booleans and integers as aapt prints them (``false``, ``42``, ``0x2a``)."""
-        out: list[str] = []
-        pending, seen = [res_id], set[int]()
-        while pending and len(seen) < _MAX_REFERENCE_HOPS:
-            current = pending.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
-            for item in self._values.get(current, ()):
-                which = item.WhichOneof("value")
-                if which in _STRINGS:
-                    out.append(str(getattr(item, which).value))
-                elif which == "file":
-                    out.append(str(item.file.path))
-                elif which == "ref" and item.ref.id:
-                    pending.append(int(item.ref.id))
-                elif which == "prim" and not strings_only and (text := _primitive(item.prim)) is not None:
-                    out.append(text)
-        return out
+        return follow_references(res_id, lambda current: self._texts(current, strings_only))
+
+    def _texts(self, res_id: int, strings_only: bool) -> tuple[list[str], list[int]]:
+        texts: list[str] = []
+        references: list[int] = []
+        for item in self._values.get(res_id, ()):
+            which = item.WhichOneof("value")
+            if which in _STRINGS:
+                texts.append(str(getattr(item, which).value))
+            elif which == "file":
+                texts.append(str(item.file.path))
+            elif which == "ref" and item.ref.id:
+                references.append(int(item.ref.id))
+            elif which == "prim" and not strings_only and (text := _primitive(item.prim)) is not None:
+                texts.append(text)
+        return texts, references
 
 
 def _primitive(prim: Any) -> str | None:
