@@ -55,6 +55,9 @@ _ATTR_EXT = 20  # sizeof(ResXMLTree_attrExt)
 _ATTRIBUTE = 20  # sizeof(ResXMLTree_attribute)
 _POOL_HEADER = 28  # sizeof(ResStringPool_header)
 _NO_INDEX = 0xFFFFFFFF
+# bundletool writes an app bundle's <dist:module> (and its children) into every APK it builds, Play's included:
+# a namespaced element there is the build tool's, not a trick (Android ignores element namespaces either way)
+DISTRIBUTION_NS = "http://schemas.android.com/apk/distribution"
 _UTF8_FLAG = 0x100
 
 TYPE_NULL, TYPE_REFERENCE, TYPE_ATTRIBUTE, TYPE_STRING, TYPE_FLOAT = 0x00, 0x01, 0x02, 0x03, 0x04
@@ -506,7 +509,7 @@ class _Reader:
         return Element(tag, attrs)
 
     def element_tricks(self, tag: str, node: int, namespace: int, start: int, attr_size: int, count: int) -> None:
-        if namespace != _NO_INDEX:
+        if namespace != _NO_INDEX and self.string(namespace) != DISTRIBUTION_NS:
             self.trick("element-namespace", f"<{tag}> has namespace {self.string(namespace)!r}; "
                                             "Android ignores element namespaces")
         if start != _ATTR_EXT:
