@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-DEMO_APPS := clean.apk sdks.apk preconsent.apk provider_init.apk obfuscated.apk packed.apk split.xapk
+DEMO_APPS := clean.apk sdks.apk preconsent.apk provider_init.apk obfuscated.apk packed.apk split.xapk \
+             bundles/aab_feature.aab policy/policy_zh.apk
 
 demo: install
 	@echo "Auditing the bundled example APKs into $(DEMO_OUT)/ ..."
 	@rm -rf $(DEMO_OUT)
-	@$(VENV)/bin/appaudit scan $(addprefix tests/fixtures/apks/,$(DEMO_APPS)) -o $(DEMO_OUT) -f json,html,md
+	@$(VENV)/bin/appaudit scan $(addprefix tests/fixtures/apks/,$(DEMO_APPS)) -o $(DEMO_OUT) -f json,html,md,sdk-list
 	@echo
 	@echo "Reports (open the .html files in a browser; .json is the machine-readable result):"
 	@ls -1 $(DEMO_OUT)/*.html | sed 's/^/  /'
