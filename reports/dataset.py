@@ -155,6 +155,35 @@ def write_dataset(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     return written
 
 
+PACKAGES_LISTED = 200  # packages named per SDK in the store-wide list; the count says how many there are in all
+
+
+def store_sdk_list(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The store-wide third-party SDK list: one row per distinct SDK (with its vendor) and the apps using it.
+
+    Counted per distinct package, as the dashboard counts apps; left-over stubs are not using an SDK.
+    """
+    columns = ["sdk", "name", "vendor", "legal_entity", "country", "categories", "apps", "files",
+               "starts_before_consent", "versions", "packages"]
+    sdks = frames["sdks"]
+    if sdks.empty:
+        return pd.DataFrame(columns=columns)
+    live = sdks[~sdks["stub"].astype(bool)].copy()
+    live["package"] = live["package"].where(live["package"].notna(), "sha256:" + live["sha256"].astype(str))
+    rows = []
+    for (sdk, name, vendor), group in live.groupby(["sdk", "name", "vendor"], sort=True, dropna=False):
+        packages = sorted(set(group["package"]))
+        early = sorted(set(group.loc[group["starts_before_consent"].fillna(False).astype(bool), "package"]))
+        listed = ";".join(packages[:PACKAGES_LISTED]) + (f";…and {len(packages) - PACKAGES_LISTED} more"
+                                                          if len(packages) > PACKAGES_LISTED else "")
+        rows.append({"sdk": sdk, "name": name, "vendor": vendor, "legal_entity": group["legal_entity"].iloc[0],
+                     "country": group["country"].iloc[0], "categories": group["categories"].iloc[0],
+                     "apps": len(packages), "files": group["sha256"].nunique(), "starts_before_consent": len(early),
+                     "versions": ";".join(sorted({str(v) for v in group["version"].dropna()})), "packages": listed})
+    return pd.DataFrame(rows, columns=columns).sort_values(["apps", "sdk"], ascending=[False, True],
+                                                           ignore_index=True)
+
+
 def summary(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Aggregates for summary.json and the dashboard: prevalence, categories by SDK, consent, failures.
 

@@ -281,7 +281,8 @@ def finish(out: str, kb: KnowledgeBase, rows: Iterable[Row] = (), warn: Warn = _
 
     folder = Path(out)
     frames = dataset.to_frames(load_all(folder, read_inputs(folder, warn), kb, rows, warn))
-    dataset.write_dataset(frames, folder / "dataset")
+    # written beside the tables, not one of them: summary() reads only the tables
+    dataset.write_dataset({**frames, "sdk_list": dataset.store_sdk_list(frames)}, folder / "dataset")
     summary = dataset.summary(frames)
     write_atomic(folder / "summary.json", _json(summary))
     from reports.dashboard import render_dashboard
