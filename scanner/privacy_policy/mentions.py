@@ -43,6 +43,7 @@ class PolicyText:
 
     def __init__(self, policy: Policy) -> None:
         self.sentences = policy.sentences
+        self.tables = policy.tables
         self._lower = tuple(_lower(s) for s in policy.sentences)
         self._joined = "\n".join(self._lower)
         self._starts: list[int] = []
@@ -201,6 +202,40 @@ def find_purpose(text: PolicyText, permission: str, family: str | None,
     for match in sorted(candidates, key=lambda m: (m.sentence, m.start)):
         if any(cue in text.sentence_lower(match.sentence) for cue in cues):
             return True, match
+    tabled = _table_purpose(text, specific, general, words)
+    if tabled is not None:
+        return True, next((m for m in sorted(candidates, key=lambda m: (m.sentence, m.start))
+                           if tabled in text.sentence_lower(m.sentence)), None)
     first = min(candidates, key=lambda m: (m.sentence, m.start)) if candidates else None
     return False, first
+
+
+# a column that says why a permission is asked for (a permission table's 使用目的/使用场景, "Why we ask")
+PURPOSE_COLUMNS = ("目的", "用途", "场景", "purpose", "used for", "why", "reason", "use case")
+_NO_PURPOSE = frozenset({"", "是", "否", "—", "-", "/", "无", "yes", "no", "n/a"})
+
+
+def _table_purpose(text: PolicyText, specific: tuple[str, ...], general: tuple[str, ...],
+                   words: tuple[str, ...]) -> str | None:
+    """The cell naming the permission in a table row whose purpose column is filled, else None.
+
+    Permission tables put the purpose in a column of the permission's row, with no cue word in the row:
+    the column's header is the cue.
+    """
+    named = tuple(_lower(t) for t in specific)
+    kinds = tuple(_lower(t) for t in general)
+    for table in text.tables:
+        columns = [i for i, head in enumerate(table.header) if any(w in _lower(head) for w in PURPOSE_COLUMNS)]
+        if not columns:
+            continue
+        for row in table.rows:
+            purposes = [row[i].strip() for i in columns if i < len(row)]
+            if not any(p.lower() not in _NO_PURPOSE for p in purposes):
+                continue
+            for i, cell in enumerate(row):
+                low = _lower(cell)
+                if i not in columns and (any(t in low for t in named)
+                                         or (any(k in low for k in kinds) and any(w in low for w in words))):
+                    return low
+    return None
 
