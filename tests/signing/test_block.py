@@ -35,6 +35,15 @@ def block_of(data: bytes):  # type: ignore[no-untyped-def]
     return find_signing_block(view, zip_sections(view))
 
 
+def located(data: bytes):  # type: ignore[no-untyped-def]
+    """The block our reader finds, checked to start where the independent finder (``bounds_of``) says."""
+    block = block_of(data)
+    if block is None:
+        pytest.fail("our reader found no APK Signing Block")
+    assert block.offset == bounds_of(data)[0]
+    return block
+
+
 def test_the_schemes_apksigner_wrote_are_found() -> None:
     data = (FIXTURES / "clean.apk").read_bytes()
     clean = block_of(data)
@@ -54,10 +63,9 @@ def test_the_schemes_apksigner_wrote_are_found() -> None:
 def test_a_hand_assembled_v31_block_reads_back() -> None:
     key, cert = new_key()
     apk = signed_apk({V31: [Spec(key, cert, min_sdk=33, max_sdk=34, attributes=[(0x1234, b"xy")])]})
-    block = block_of(apk)
-    assert block is not None
+    block = located(apk)
     value = scheme_block(block, V31_BLOCK_ID)
-    assert value is not None
+    assert value is not None and scheme_block(block, V3_BLOCK_ID) is None  # v3.1 under its own id only
     (record,) = parse_signers(value, True, "v3.1")
     assert (record.min_sdk, record.max_sdk) == (33, 34)
     assert [a for a, _ in record.signatures] == [0x0201]
@@ -93,8 +101,7 @@ def test_block_sizes_that_lie(data: bytes, words: str) -> None:
 
 def test_a_pair_whose_length_lies() -> None:
     for size in (3, SIZE, 1 << 62):  # too short for an id, longer than the block, absurd
-        block = block_of(patched(START + 8, "<Q", size))
-        assert block is not None
+        block = located(patched(START + 8, "<Q", size))
         with pytest.raises(SigningFormatError, match="entry #1"):
             scheme_block(block, V2_BLOCK_ID)
 
@@ -102,8 +109,7 @@ def test_a_pair_whose_length_lies() -> None:
 def test_damage_after_a_pair_does_not_hide_it() -> None:
     body = struct.pack("<QI", 6, V2_BLOCK_ID) + b"ok" + struct.pack("<Q", 1 << 40)
     size = struct.pack("<Q", len(body) + 24)
-    block = block_of(with_raw_block(size + body + size + b"APK Sig Block 42"))
-    assert block is not None
+    block = located(with_raw_block(size + body + size + b"APK Sig Block 42"))
     assert bytes(scheme_block(block, V2_BLOCK_ID) or b"") == b"ok"
     with pytest.raises(SigningFormatError, match="entry #2"):
         scheme_block(block, V3_BLOCK_ID)
@@ -137,8 +143,7 @@ def test_v3_bounds_need_their_eight_bytes() -> None:
 
 def test_a_block_record_never_raises_anything_else() -> None:
     """Every truncation of a real v2 value: a record or a SigningFormatError, nothing else."""
-    block = block_of(CLEAN)
-    assert block is not None
+    block = located(CLEAN)
     value = bytes(scheme_block(block, V2_BLOCK_ID) or b"")
     for cut in range(0, len(value), 7):
         try:
