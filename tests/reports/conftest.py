@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import scanner
 from scanner.model import ApiCall, Audit, Component, Endpoint, Status
-from tests.conftest import FIXTURES
+from tests.conftest import CHROMIUM, FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -83,3 +84,18 @@ def error_audit(audits: dict[str, Audit]) -> Audit:
     audit = audits["hostile/empty.apk"]
     assert audit.status == Status.ERROR
     return audit
+
+
+# Debian's chromium, headless, as every browser test of the reports runs it (test_browser, test_dashboard, test_i18n)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield chromium
+        chromium.close()

@@ -7,7 +7,7 @@ they must run (tests/conftest.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pytest
 
 from reports.html import HtmlWriter
 from scanner.model import Audit
-from tests.conftest import CHROMIUM, KB
+from tests.conftest import KB
 from tests.reports.conftest import (
     ARTIFACTS,
     EVERY_FIXTURE,
@@ -27,8 +27,6 @@ from tests.reports.conftest import (
     nasty_audit,
 )
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.browser
 # Recorded by the page itself, so a violation during load is not missed.
 WATCH_CSP = """window.__csp = [];
@@ -50,16 +48,6 @@ class Events:
     page_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_report(browser: Any, html: str, path: Path) -> tuple[Any, Events]:

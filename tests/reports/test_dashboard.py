@@ -10,7 +10,6 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,10 @@ import signatures
 from reports import dataset
 from reports.dashboard import pct, render_dashboard, report_link
 from scanner.batch.coordinator import BatchConfig, finish, plan, run_batch
-from tests.conftest import CHROMIUM, FIXTURES, KB
+from tests.conftest import FIXTURES, KB
 from tests.reports.conftest import ARTIFACTS, HOSTILE_LABEL, NASTY
 from tests.reports.page import parse, sha256_source
 from tests.reports.test_browser import (
-    ARGS,
     COLUMN,
     IS_SORTED,
     VISIBLE,
@@ -238,13 +236,9 @@ def test_10000_apps_render_fast_and_small() -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield launched
-        launched.close()
+def chromium(browser: Any) -> Any:
+    """The shared headless browser (tests/reports/conftest.py), under the name these tests use."""
+    return browser
 
 
 def open_dashboard(chromium: Any, out: Path) -> tuple[Any, Events]:

@@ -12,7 +12,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,9 @@ from reports.i18n import LANGS, normalize_lang, translator
 from reports.json import JsonWriter
 from reports.markdown import MarkdownWriter
 from scanner.model import Audit
-from tests.conftest import CHROMIUM, KB
+from tests.conftest import KB
 from tests.reports.conftest import ARTIFACTS, EVERY_FIXTURE, REPORTED
-from tests.reports.test_browser import ARGS, PHONE, SCROLL_WIDTH, assert_clean, open_at, slug
+from tests.reports.test_browser import PHONE, SCROLL_WIDTH, assert_clean, open_at, slug
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "reports" / "locale" / "zh_CN" / "LC_MESSAGES"
@@ -240,16 +240,6 @@ def test_rendering_in_chinese_stays_fast(audits: dict[str, Audit]) -> None:
 
 
 # --- in a real browser ---------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", ["sdks.apk", "preconsent.apk", "packed.apk", "hostile/truncated.apk"])
