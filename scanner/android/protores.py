@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.android.aapt2_proto import Resources_pb2 as pb
-from scanner.android.protoxml import ProtoError, parse_message
+from scanner.android.protoxml import ProtoError, parse_message, proto_messages
 from scanner.android.resolve import follow_references
 
 MAX_TABLE_BYTES = 32 << 20  # the tables of large store apps are a few MiB; parsing costs ~30x in memory
@@ -26,7 +25,7 @@ class ProtoResourceTable:
     """The values of one ``resources.pb``, indexed by resource id."""
 
     def __init__(self, data: bytes) -> None:
-        table = parse_message(pb.ResourceTable(), bytes(data), "resource table", MAX_TABLE_BYTES)
+        table = parse_message(proto_messages().ResourceTable(), bytes(data), "resource table", MAX_TABLE_BYTES)
         self._values: dict[int, list[Any]] = {}  # res id -> its items, the default configuration first
         count = 0
         for package in table.package:

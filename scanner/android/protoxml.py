@@ -23,9 +23,6 @@ import struct
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from google.protobuf.message import DecodeError
-
-from scanner.android.aapt2_proto import Resources_pb2 as pb
 from scanner.android.attrs import FRAMEWORK_ATTRS, KNOWN_NAMES
 from scanner.android.axml import (
     ANDROID_NS,
@@ -52,10 +49,19 @@ class ProtoError(Exception):
     """The bytes are not the aapt2 protocol-buffer message expected (bundletool would refuse them too)."""
 
 
+def proto_messages() -> Any:
+    """aapt2's generated message classes, imported on first use: an APK scan never needs protobuf."""
+    from scanner.android.aapt2_proto import Resources_pb2
+
+    return Resources_pb2
+
+
 def parse_message(message: Any, data: bytes, what: str, limit: int) -> Any:
     """``message`` parsed from ``data``, or ``ProtoError`` naming why: too large, truncated, malformed."""
     if len(data) > limit:
         raise ProtoError(f"{len(data)} bytes, over the {limit >> 20} MiB limit for {what}")
+    from google.protobuf.message import DecodeError  # protobuf loads only for app bundles (~10 ms otherwise)
+
     try:
         message.ParseFromString(data)
     except DecodeError as exc:
@@ -66,7 +72,7 @@ def parse_message(message: Any, data: bytes, what: str, limit: int) -> Any:
 
 def parse(data: bytes) -> BinaryXml:
     """The tree Android would read from one proto XML document (after bundletool's conversion)."""
-    node = parse_message(pb.XmlNode(), bytes(data), "protocol-buffer XML document", MAX_XML_BYTES)
+    node = parse_message(proto_messages().XmlNode(), bytes(data), "protocol-buffer XML document", MAX_XML_BYTES)
     if not node.HasField("element") or not node.element.name:
         raise ProtoError("the document has no root element (is it binary or plain XML?)")
     return _Converter().convert(node.element)
@@ -155,7 +161,7 @@ def item_text(item: Any) -> str | None:
     if which == "ref":
         if not item.ref.id:
             return None
-        kind = TYPE_ATTRIBUTE if item.ref.type == pb.Reference.ATTRIBUTE else TYPE_REFERENCE
+        kind = TYPE_ATTRIBUTE if item.ref.type == proto_messages().Reference.ATTRIBUTE else TYPE_REFERENCE
         return format_value(kind, item.ref.id)
     if which in ("str", "raw_str", "styled_str"):
         return str(getattr(item, which).value)
