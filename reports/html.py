@@ -22,9 +22,11 @@ from markupsafe import Markup, escape
 
 from reports import sentences
 from reports.i18n import DEFAULT, Translator, normalize_lang, text_lang, translations, translator
+from reports.template_cache import template_cache
 from reports.vocab import CONFIDENCE, WORDS, error_meaning, word
 from scanner.analysis.names import ARROW, article, number, phrase, plural, plural_of, readable
 from scanner.model import ApiCall, Audit, Finding, PolicyCheck, Severity, Status
+from signatures import cache_dir
 from signatures.model import KnowledgeBase
 
 ROW_LIMIT = 100  # rows shown per table before "show all"; the rest are in the page, hidden
@@ -376,13 +378,18 @@ def mark_lang(context: Context, text: object) -> Markup:
     return marked(text, context.get("lang", DEFAULT))
 
 
+# what shapes the compiled templates besides their source (the options below): names the bytecode cache
+_COMPILE_OPTIONS = ("autoescape html j2 strings; strict; trim_blocks; lstrip_blocks; keep_trailing_newline; "
+                    "i18n newstyle")
+
+
 @functools.cache
 def environment(lang: str = DEFAULT) -> Environment:
     """The template environment of one language, made once: its catalog is installed, never reloaded per string."""
     env = Environment(loader=PackageLoader("reports", "templates"),
                       autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      extensions=["jinja2.ext.i18n"])
+                      extensions=["jinja2.ext.i18n"], bytecode_cache=template_cache(cache_dir(), _COMPILE_OPTIONS))
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are not part of its message
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["lang"] = mark_lang
