@@ -267,6 +267,21 @@ def packer(entry: Entry) -> Packer:
     return item
 
 
+def _permission_labels(file: str, top: Entry) -> dict[str, tuple[str, ...]]:
+    """Each permission's group labels (``[[permission_group]]``); a permission is in one group only."""
+    labels: dict[str, tuple[str, ...]] = {}
+    for raw in top.tables("permission_group"):
+        sub = Entry(file, raw)
+        sub.ident = sub.text("id")
+        group_labels = sub.texts("labels")
+        for name in sub.texts("permissions"):
+            if name in labels:
+                raise sub.fail(f"{name} is already in another permission group")
+            labels[name] = group_labels
+        sub.done()
+    return labels
+
+
 def policy_terms(file: str, doc: dict[str, Any]) -> PolicyTerms:
     """``policy_terms.toml``: the lexicon of personal-information words, permission names and cues."""
     top = Entry(file, doc, key="__file__")
@@ -288,7 +303,8 @@ def policy_terms(file: str, doc: dict[str, Any]) -> PolicyTerms:
         permissions[name] = sub.texts("terms")
         sub.done()
     terms = PolicyTerms(
-        categories=categories, permissions=permissions, purpose_cues=top.texts("purpose_cues"),
+        categories=categories, permissions=permissions, permission_labels=_permission_labels(file, top),
+        purpose_cues=top.texts("purpose_cues"),
         negation_cues=top.texts("negation_cues"), permission_words=top.texts("permission_words"),
         policy_markers=top.texts("policy_markers"), not_sdk_names=top.texts("not_sdk_names"),
     )

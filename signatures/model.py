@@ -109,13 +109,16 @@ class PolicyTerms:
     """How privacy policies word things (``policy_terms.toml``): read by ``scanner.privacy_policy``.
 
     ``categories`` maps a personal-information family (a pi_categories id) to the words that name it;
-    ``permissions`` maps a permission to the words that name it as a permission. The cue lists say
+    ``permissions`` maps a permission to the words that name it as a permission; ``permission_labels`` to the
+    labels Android shows for its permission group, which name it only where the text is about permissions
+    (a permission table, a list item's label, next to a permission word). The cue lists say
     when a sentence states a purpose, denies collection, or is a privacy policy at all; ``not_sdk_names``
     are SDK names too generic to count as naming the SDK (``互联`` is in ``互联网``).
     """
 
     categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     permissions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    permission_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     purpose_cues: tuple[str, ...] = ()
     negation_cues: tuple[str, ...] = ()
     permission_words: tuple[str, ...] = ()

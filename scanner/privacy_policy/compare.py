@@ -15,7 +15,6 @@ from scanner.privacy_policy.mentions import (
     PolicyText,
     family_of,
     find_category,
-    find_purpose,
     find_sdk,
     named_sdks,
     sdk_terms,
@@ -29,6 +28,7 @@ from scanner.privacy_policy.model import (
     SdkCoverage,
     StaleMention,
 )
+from scanner.privacy_policy.purposes import find_purpose
 from signatures.model import KnowledgeBase, TrackerSignature
 
 MAX_EVIDENCE = 3  # call sites or SDK signals shown per hit; the scan's own findings list them all

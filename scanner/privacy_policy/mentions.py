@@ -1,5 +1,5 @@
 """What a policy names: SDKs (by name, alias, vendor, legal entity), personal information (by the
-lexicon of ``policy_terms.toml``) and the purposes stated for permissions.
+lexicon of ``policy_terms.toml``); ``purposes.py`` finds the purposes stated for permissions.
 
 Matching is by substring over the policy's sentences, case-insensitive for Latin letters, and a Latin
 term matches only as a whole word ("contacts" is not in "contact us"). Every match keeps the sentence
@@ -22,7 +22,7 @@ _CLAUSE_MARKS = re.compile(r"[，,；;。:：!?！？()（）]")
 _PARENS = re.compile(r"\s*[(（][^)）]*[)）]")
 
 
-def _lower(text: str) -> str:
+def lower(text: str) -> str:
     """ASCII letters lower-cased only, so offsets stay those of the original text."""
     return text.translate(_ASCII_LOWER)
 
@@ -44,7 +44,7 @@ class PolicyText:
     def __init__(self, policy: Policy) -> None:
         self.sentences = policy.sentences
         self.tables = policy.tables
-        self._lower = tuple(_lower(s) for s in policy.sentences)
+        self._lower = tuple(lower(s) for s in policy.sentences)
         self._joined = "\n".join(self._lower)
         self._starts: list[int] = []
         at = 0
@@ -54,7 +54,7 @@ class PolicyText:
 
     def find(self, term: str) -> Iterator[Match]:
         """Every whole-word occurrence of ``term``, in order."""
-        needle = _lower(term)
+        needle = lower(term)
         if not needle:
             return
         edge_start, edge_end = _is_word(needle[0]), _is_word(needle[-1])
@@ -95,7 +95,7 @@ class PolicyText:
 
 def _usable(term: str, not_names: frozenset[str]) -> bool:
     term = term.strip()
-    if _lower(term) in not_names:
+    if lower(term) in not_names:
         return False
     return len(term) >= (3 if term.isascii() else 2)
 
@@ -108,7 +108,7 @@ def sdk_terms(sdk: TrackerSignature, not_names: frozenset[str]) -> tuple[tuple[s
     seen: set[str] = set()
     out: list[tuple[str, str]] = []
     for term, how in (*named, *company):
-        key = _lower(term.strip())
+        key = lower(term.strip())
         if term and key not in seen and _usable(term, not_names):
             seen.add(key)
             out.append((term.strip(), how))
@@ -170,7 +170,7 @@ class CategoryMention:
 
 def find_category(text: PolicyText, family: str, terms: PolicyTerms) -> CategoryMention:
     """Disclosed: a term of the family outside a denial; denied: every mention is in a denial."""
-    cues = tuple(_lower(c) for c in terms.negation_cues)
+    cues = tuple(lower(c) for c in terms.negation_cues)
     first_denied: Match | None = None
     found = sorted((m for t in terms.categories[family] for m in text.find(t)), key=lambda m: (m.sentence, m.start))
     for match in found:
@@ -180,62 +180,3 @@ def find_category(text: PolicyText, family: str, terms: PolicyTerms) -> Category
             continue
         return CategoryMention(True, False, match)
     return CategoryMention(False, first_denied is not None, first_denied)
-
-
-def find_purpose(text: PolicyText, permission: str, family: str | None,
-                 terms: PolicyTerms) -> tuple[bool, Match | None]:
-    """A sentence naming the permission that states a purpose: (True, where); else (False, the first sentence
-    naming it, if any). A permission is named by its manifest name, its own words (电话权限), or a word of its
-    category right before a permission word (位置权限, location permission) or after "access to your"."""
-    short = permission.rpartition(".")[2]
-    specific = (permission, short, *terms.permissions.get(permission, ()))
-    general = terms.categories.get(family, ()) if family else ()
-    cues = tuple(_lower(c) for c in terms.purpose_cues)
-    words = tuple(_lower(w) for w in terms.permission_words)
-    candidates = {m for t in specific for m in text.find(t)}
-    for term in general:
-        for m in text.find(term):
-            sentence = text.sentence_lower(m.sentence)
-            after, before = sentence[m.end:].lstrip(" ）)"), sentence[:m.start].rstrip()
-            if after.startswith(words) or before.endswith(words):
-                candidates.add(m)
-    for match in sorted(candidates, key=lambda m: (m.sentence, m.start)):
-        if any(cue in text.sentence_lower(match.sentence) for cue in cues):
-            return True, match
-    tabled = _table_purpose(text, specific, general, words)
-    if tabled is not None:
-        return True, next((m for m in sorted(candidates, key=lambda m: (m.sentence, m.start))
-                           if tabled in text.sentence_lower(m.sentence)), None)
-    first = min(candidates, key=lambda m: (m.sentence, m.start)) if candidates else None
-    return False, first
-
-
-# a column that says why a permission is asked for (a permission table's 使用目的/使用场景, "Why we ask")
-PURPOSE_COLUMNS = ("目的", "用途", "场景", "purpose", "used for", "why", "reason", "use case")
-_NO_PURPOSE = frozenset({"", "是", "否", "—", "-", "/", "无", "yes", "no", "n/a"})
-
-
-def _table_purpose(text: PolicyText, specific: tuple[str, ...], general: tuple[str, ...],
-                   words: tuple[str, ...]) -> str | None:
-    """The cell naming the permission in a table row whose purpose column is filled, else None.
-
-    Permission tables put the purpose in a column of the permission's row, with no cue word in the row:
-    the column's header is the cue.
-    """
-    named = tuple(_lower(t) for t in specific)
-    kinds = tuple(_lower(t) for t in general)
-    for table in text.tables:
-        columns = [i for i, head in enumerate(table.header) if any(w in _lower(head) for w in PURPOSE_COLUMNS)]
-        if not columns:
-            continue
-        for row in table.rows:
-            purposes = [row[i].strip() for i in columns if i < len(row)]
-            if not any(p.lower() not in _NO_PURPOSE for p in purposes):
-                continue
-            for i, cell in enumerate(row):
-                low = _lower(cell)
-                if i not in columns and (any(t in low for t in named)
-                                         or (any(k in low for k in kinds) and any(w in low for w in words))):
-                    return low
-    return None
-

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from scanner.privacy_policy.mentions import PolicyText, family_of, find_purpose
+from scanner.privacy_policy.mentions import PolicyText, family_of
 from scanner.privacy_policy.model import HTML, PolicySource, RawPolicy
+from scanner.privacy_policy.purposes import find_purpose
 from scanner.privacy_policy.read import read_policy
 from signatures.model import KnowledgeBase
 
