@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import sys
 
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     kb = signatures.load()  # once per worker, before the memory limit bites into a scan
     limit_memory(args.max_memory)
+    gc.freeze()  # the modules and knowledge base outlive every scan: the collector's passes skip them
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing but rows may reach the coordinator's pipe
     out.write(json.dumps({"ready": True}) + "\n")  # imports done: time limits start from here
