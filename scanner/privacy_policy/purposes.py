@@ -19,6 +19,7 @@ label, next to a permission word.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from scanner.privacy_policy.mentions import Match, PolicyText, lower
@@ -33,7 +34,9 @@ _ITEM_MARK = re.compile(rf"^\s*(?:[-•·*●▪]|\(?{_NUMBER}[.、)）]|[(（]{
 # "为判断…，" / "为了…," before the mention: the reason, then the permission (作为/因为 are not it)
 _FOR_CLAUSE = re.compile(r"(?:^|[：:，,；;。\s])为了?(?!您|我们|此|本|其)[^，,。；;]{2,60}[，,]")
 # "扫码开锁时，" / "当您使用…时，" / "在…过程中，": the scenario the permission serves
-_WHEN_CLAUSE = re.compile(r"(?:^|[：:，,；;。\s])(?:当|在)?[^，,。；;：:]{2,40}(?:时|过程中)[，,]")
+_WHEN_CLAUSE = re.compile(r"(?:^|[：:，,；;。\s])(?:(?:当|在)?[^，,。；;：:]{2,40}(?:时|过程中)[，,]"
+                          r"|(?:当|在)您[^，,。；;：:]{2,40}(?:时|过程中))")
+_PARENS_ANY = re.compile(r"[(（][^)）]{0,80}[)）]")
 _TO_AFTER = re.compile(r"\b(?:to|so as to) (?!your\b|the\b|our\b|a\b|an\b|access\b|this\b|that\b|it\b|its\b|them\b"
                        r"|us\b|you\b|any\b|other\b|third\b|be\b)[a-z]{2,}|\bfor [a-z]{3,}ing\b")
 _TO_BEFORE = re.compile(r"(?:^|[,;:.]\s*)(?:to|for|in order to) [a-z]{2,}")
@@ -64,7 +67,7 @@ def find_purpose(text: PolicyText, permission: str, family: str | None,
 def _named(text: PolicyText, specific: tuple[str, ...], general: tuple[str, ...], labels: tuple[str, ...],
            words: tuple[str, ...]) -> set[Match]:
     """Every place naming the permission: its own names anywhere, its category's words and its group's labels
-    next to a permission word, its group's labels also as an item's label."""
+    next to a permission word, its group's labels also as an item's label or in a heading."""
     found = {m for t in specific for m in text.find(t)}
     for term in (*general, *labels):
         for m in text.find(term):
@@ -74,7 +77,8 @@ def _named(text: PolicyText, specific: tuple[str, ...], general: tuple[str, ...]
                 found.add(m)
     for term in labels:
         for m in text.find(term):
-            if _is_item_label(text.sentence_lower(m.sentence), m):
+            line = text.sentence_lower(m.sentence)
+            if _is_item_label(line, m) or is_title(line):
                 found.add(m)
     return found
 
@@ -88,6 +92,8 @@ def _is_item_label(sentence: str, match: Match) -> bool:
 def _label_reason(sentence: str, match: Match) -> str | None:
     """What follows the item's label when the match is in it ("Camera: scan receipts" gives "scan receipts");
     None when the match is not in a label. A label is short and holds no sentence of its own."""
+    if " | " in sentence:  # a row of a table kept as text: its cells are read as a table, "—" is an empty one
+        return None
     head = _ITEM_MARK.match(sentence)
     start = head.end() if head else 0
     stop = re.compile(r"[：:]|—+|–|\s-\s").search(sentence, match.end)
@@ -110,21 +116,48 @@ def _states_purpose(text: PolicyText, match: Match, cues: tuple[str, ...], words
     reason = _label_reason(sentence, match)
     if reason is not None and _is_reason(reason, words):
         return True
-    if match.sentence + 1 < len(text.sentences):
-        following = text.sentence_lower(match.sentence + 1)
-        if _is_heading(sentence, match):  # "2. 相册权限（读取照片）", then the paragraph saying why
-            return any(cue in following for cue in cues) or bool(_FOR_CLAUSE.search(following)
-                                                                  or _WHEN_CLAUSE.search(following))
-        return following.startswith(_BACK_REFERENCE) and any(cue in following for cue in cues)
-    return False
+    return _purpose_below(text, match, sentence, cues)
 
 
-def _is_heading(sentence: str, match: Match) -> bool:
-    """The permission is all its line says: a heading ("（四）相册权限", "Camera."), an aside in brackets at most."""
-    head = _ITEM_MARK.match(sentence)
-    if head is None or head.end() != match.start:
+def _purpose_below(text: PolicyText, match: Match, sentence: str, cues: tuple[str, ...]) -> bool:
+    """The reason in the lines after the permission: below it as a heading or a key ("【相机】" then "用于拍摄头像";
+    "权限名称：位置信息" then "使用目的：…"; a <dt> then its <dd>), or in a sentence about "this permission"
+    right after ("…申请日历权限。…。该权限仅用于…")."""
+    lines = range(match.sentence + 1, min(match.sentence + 3, len(text.sentences)))
+    following = [text.sentence_lower(i) for i in lines]
+    if not following:
         return False
-    return re.fullmatch(r"\s*(?:权限)?\s*(?:[(（][^)）]{0,40}[)）])?\s*[.。:：]?\s*", sentence[match.end:]) is not None
+    if is_title(sentence):  # the paragraph below, up to the next heading or, for a list item, the next item
+        mark = _item_mark(sentence)
+        below = list(itertools.takewhile(lambda line: not is_title(line) and not (mark and _item_mark(line) == mark),
+                                         following))
+        return any(any(cue in line for cue in cues) or _clause_of_purpose(line) or _TO_AFTER.search(line)
+                   for line in below)
+    return any(line.startswith(_BACK_REFERENCE) and any(cue in line for cue in cues) for line in following)
+
+
+def _item_mark(line: str) -> str:
+    """The kind of mark opening a list item: its bullet ("-", "*"), "1" for any numbering, "" for none. The
+    next item of the same kind is a sibling; one of another kind is nested under it (its details)."""
+    head = _ITEM_MARK.match(line)
+    mark = head.group().strip() if head else ""
+    return "1" if any(c.isdigit() or c in "一二三四五六七八九十" for c in mark) else mark
+
+
+def _clause_of_purpose(sentence: str) -> bool:
+    return bool(_FOR_CLAUSE.search(sentence) or _WHEN_CLAUSE.search(sentence) or _TO_BEFORE.match(sentence))
+
+
+def is_title(sentence: str) -> bool:
+    """A line that only names something: a heading, a list item's key or a term being defined ("（四）相册权限",
+    "【麦克风】", "Camera (android.permission.CAMERA)", "权限名称：位置信息（ACCESS_FINE_LOCATION）")."""
+    head = _ITEM_MARK.match(sentence)
+    core = sentence[head.end() if head else 0:].strip().strip("【】[]〔〕")
+    core = _PARENS_ANY.sub("", core).strip()
+    if core.endswith("。") or (core.endswith(".") and len(core.split()) > 3):
+        return False  # a sentence, not a heading ("Camera." in bold is one)
+    core = core.rstrip(" .:：")
+    return 0 < len(core) <= (60 if core.isascii() else 30) and not re.search(r"[。；;!?！？，,]|\.\s", core)
 
 
 def _feature_label(before: str, words: tuple[str, ...]) -> bool:

@@ -33,6 +33,11 @@ STATED = [
     ("enumeration as label", "- 读取照片（android.permission.READ_MEDIA_IMAGES）、读取视频：从相册导入照片进行编辑。",
      PHOTOS),
     ("Android 13 group label", "Nearby devices: to connect to your heart-rate strap.", BLUETOOTH),
+    ("bracket heading, reason two lines down", "【照片和视频】\n较低版本的系统称为“存储”。\n用于让您从相册中选择图片。",
+     PHOTOS),
+    ("term and definition", "Camera (android.permission.CAMERA)\nLets you scan paper pages into a note.", CAMERA),
+    ("key and value lines", "权限名称：相机（CAMERA）\n使用目的：扫描商品二维码。", CAMERA),
+    ("nested details under an item", "* Camera\n    - Purpose: scan paper receipts.\n* Notifications", CAMERA),
 ]
 
 NOT_STATED = [
@@ -45,6 +50,8 @@ NOT_STATED = [
     ("access to your, not a purpose", "We may also request access to your contacts.", CONTACTS),
     ("heading, then no reason", "（四）相册权限\n您可以在系统设置中关闭该权限。", PHOTOS),
     ("group label in running text", "Your location stays on your phone; we never see it.", LOCATION),
+    ("bare item, the next item's reason", "- Camera\n- Notifications: to alert you to new messages.", CAMERA),
+    ("text table row with an empty purpose", "相机（CAMERA） | — | 不影响其他功能的使用", CAMERA),
 ]
 
 
