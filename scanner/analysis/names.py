@@ -9,6 +9,7 @@ machine reading them needs them exact. Pure string functions; no knowledge base,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -32,6 +33,9 @@ def _nested(simple: str) -> str:
     return simple
 
 
+# Pure functions of short strings that a large report asks about thousands of times (the same callers and APIs
+# in every table): cached, they cost a dict look-up after the first time (bounded: hostile apps have many names).
+@functools.lru_cache(maxsize=1 << 16)
 def class_name(name: str, *, qualified: bool = True) -> str:
     """``Lcom/a/B$C;`` or ``com.a.B$C`` → ``com.a.B.C`` (qualified) or ``B.C``; arrays get ``[]``."""
     dims = len(name) - len(name.lstrip("["))
@@ -76,6 +80,7 @@ def _render(owner: str, name: str, params: str | None, qualified: bool) -> str:
     return f"{cls}.{name}({args})"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def member(ref: str, *, qualified: bool = False) -> str:
     """A Dalvik method or field reference as a Java reader writes it.
 
@@ -92,6 +97,7 @@ def member(ref: str, *, qualified: bool = False) -> str:
     return ref
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def readable(text: str, *, qualified: bool = False) -> str:
     """Free text with every Dalvik reference in it rendered (``member``), the rest unchanged."""
     if _MEMBER.fullmatch(text) or _CLASS.fullmatch(text):
