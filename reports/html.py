@@ -283,6 +283,19 @@ def policy_category(audit: Audit, family: str) -> PolicyCheck | None:
     return min(judged, key=lambda c: bool(c.disclosed)) if judged else None  # one left out is what to show
 
 
+class Once:
+    """A page's memo of rendered fragments that repeat (the reference list many findings share): each is
+    rendered the first time and reused, for this page only."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, Any] = {}
+
+    def __call__(self, key: str, render: Any, *args: Any) -> Any:
+        if key not in self._done:
+            self._done[key] = render(*args)
+        return self._done[key]
+
+
 def all_refs(f: Finding) -> tuple[str, ...]:
     """The references of a finding's lead rule, then its tags' new ones."""
     return tuple(dict.fromkeys((*f.refs, *(r for t in f.tags for r in t.refs))))
@@ -521,6 +534,7 @@ class HtmlWriter:
             "mark": lambda text: marked(text, self.lang),
             "mark_sdk": lambda sdk_id: marked(names.sdk(sdk_id), self.lang),
             "fix": lambda f: fix_of(f, kb, t),
+            "once": Once(),
             "verdict_reason": (sentences.verdict_reason(audit, t) if t.lang != DEFAULT
                                else audit.verdict.reason if audit.verdict else ""),
         }
