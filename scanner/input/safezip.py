@@ -20,18 +20,26 @@ import copy
 import hashlib
 import io
 import struct
+import threading
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.errors import CorruptZip, DuplicateEntry, NotAZip, TruncatedZip, ZipLimitExceeded
+from scanner.errors import CorruptZip, DuplicateEntry, NotAZip, ScanFailure, TruncatedZip, ZipLimitExceeded
 
 KNOWN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _PIECE = 1 << 20  # streamed reads
 _ENCRYPTED = 0x01  # general-purpose flag bit 0
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError, OSError)
+# ``digest_all``'s cost model, in units of one byte hashed (SHA-256: 0.55 ns here): inflating and hashing
+# a byte costs ~6 (a store app's dex: 3.1 ns/byte), and each entry ~4.5 KiB worth of Python overhead
+_INFLATE_COST, _ENTRY_COST = 6, 4608
+_PARALLEL_MIN = 16 << 20  # below this much work a second thread costs more than it saves
+_LARGE = 1 << 20  # entries worth a thread's attention
+DigestJob = tuple[str, str]  # (entry name, hashlib algorithm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +131,7 @@ class SafeZip:
             raise ZipLimitExceeded(self.label, f"entry {name!r} inflates to {info.file_size} bytes, over the limit "
                                                f"of {self.limits.max_entry_size}")
         hasher = hashlib.new(algorithm)
-        if info.compress_type not in KNOWN_METHODS or info.flag_bits & _ENCRYPTED:
+        if not _plain(info):
             hasher.update(self.read(name))  # the unusual cases keep read()'s handling and errors
             return hasher.digest()
         packed = self._packed(info)
@@ -134,6 +142,68 @@ class SafeZip:
             return hasher.digest()
         self._hash_deflated(packed, hasher, info)
         return hasher.digest()
+
+    def digest_all(self, jobs: Sequence[DigestJob]) -> dict[DigestJob, bytes | ScanFailure]:
+        """``digest`` of many entries: each job's digest, or the ScanFailure it raised.
+
+        A job that fails otherwise is left out, so the caller asking ``digest`` again sees the error where
+        it asks (a v1 check asks in zip order and stops at the first problem). With enough work in large
+        entries, some of them are hashed in a worker thread (``_lanes``): zlib and hashlib release the GIL
+        on large buffers, so with a core free this cuts the digests of a store app (two 8 MiB dex) from 78
+        to 49 ms at the same CPU time. Each digest is computed as alone: results do not depend on the split.
+        """
+        found: dict[DigestJob, bytes | ScanFailure] = {}
+        mine, theirs = self._lanes(jobs)
+        worker = None
+        if theirs:
+            worker = threading.Thread(target=self._digest_lane, args=(theirs, found), daemon=True,
+                                      name="safezip-digest")
+            try:
+                worker.start()
+            except RuntimeError:  # no thread to be had (the address-space cap): one lane then
+                worker, mine, theirs = None, [*mine, *theirs], []
+        self._digest_lane(mine, found)
+        if worker is not None:
+            worker.join()
+        return found
+
+    def _lanes(self, jobs: Sequence[DigestJob]) -> tuple[list[DigestJob], list[DigestJob]]:
+        """(this thread's jobs, the worker's); the worker's empty when a thread is not worth it.
+
+        Only large entries go to the worker, and this thread does its large ones before the small ones:
+        small entries hold the GIL most of their time, and mixing them into both lanes made the threads
+        wait on each other (measured: 20% more CPU time for a third less gain). Large ones are dealt
+        largest first to the lane with less work, the small ones counted as this thread's from the start.
+        """
+        costs = {job: self._digest_cost(job[0]) for job in jobs}
+        large = [job for job in jobs
+                 if costs[job] >= _LARGE and (info := self._infos.get(job[0])) is not None and _plain(info)]
+        if not large or sum(costs.values()) < _PARALLEL_MIN:
+            return list(jobs), []
+        chosen = set(large)
+        load, theirs = [sum(c for job, c in costs.items() if job not in chosen), 0], set()
+        for job in sorted(large, key=costs.__getitem__, reverse=True):
+            if load[1] < load[0]:
+                theirs.add(job)
+            load[job in theirs] += costs[job]
+        mine = [job for job in jobs if job in chosen and job not in theirs]
+        mine += [job for job in jobs if job not in chosen]
+        return mine, [job for job in jobs if job in theirs]
+
+    def _digest_cost(self, name: str) -> int:
+        info = self._infos.get(name)
+        if info is None:
+            return 0
+        return info.file_size * (_INFLATE_COST if info.compress_type != zipfile.ZIP_STORED else 1) + _ENTRY_COST
+
+    def _digest_lane(self, jobs: list[DigestJob], found: dict[DigestJob, bytes | ScanFailure]) -> None:
+        for job in jobs:
+            try:
+                found[job] = self.digest(*job)
+            except ScanFailure as exc:
+                found[job] = exc
+            except Exception:  # noqa: BLE001, S112  left out: the caller's own ``digest`` call raises it
+                continue
 
     def _hash_deflated(self, packed: memoryview, hasher: Any, info: zipfile.ZipInfo) -> None:
         """Inflate in pieces of at most 1 MiB into ``hasher``, never past the declared size."""
@@ -199,6 +269,12 @@ class SafeZip:
                 f"cannot read entry {info.filename!r}: it declares compression method {info.compress_type:#06x}, "
                 f"which Android's resource reader inflates, and it does not inflate ({exc})")) from None
         return data
+
+
+def _plain(info: zipfile.ZipInfo) -> bool:
+    """Whether ``digest`` reads the entry from the bytes alone (not through ``zipfile``, which a worker
+    thread should not share)."""
+    return info.compress_type in KNOWN_METHODS and not info.flag_bits & _ENCRYPTED
 
 
 def _open(data: bytes, label: str) -> zipfile.ZipFile:

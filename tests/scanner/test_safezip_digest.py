@@ -1,4 +1,5 @@
-"""SafeZip.digest: the same hash as zipfile's bytes for every entry of every fixture, and bounded on lies."""
+"""SafeZip.digest: the same hash as zipfile's bytes for every entry of every fixture, and bounded on lies;
+``digest_all``: the same digests and failures, in one lane or two."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import CorruptZip, ZipLimitExceeded
+from scanner.errors import CorruptZip, ScanFailure, ZipLimitExceeded
+from scanner.input import safezip
 from scanner.input.safezip import SafeZip
 from tests.conftest import FIXTURES
 
@@ -49,3 +51,78 @@ def test_damaged_deflate_data_is_a_corrupt_zip() -> None:
     raw[40:60] = b"\xff" * 20  # inside the deflate stream of the only entry
     with pytest.raises(CorruptZip):
         SafeZip(bytes(raw), "bad.zip").digest("a.bin", "sha256")
+
+
+# -- digest_all: many digests at once, some in a worker thread ---------------------------------------------
+
+
+@pytest.fixture
+def two_lanes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``digest_all`` splits its jobs between this thread and a worker, however little the work."""
+    monkeypatch.setattr(safezip, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(safezip, "_LARGE", 0)
+
+
+def _alone(entries: SafeZip, name: str, algorithm: str) -> bytes | str:
+    try:
+        return entries.digest(name, algorithm)
+    except ScanFailure as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _together(entries: SafeZip, jobs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | str]:
+    return {job: found if isinstance(found, bytes) else f"{type(found).__name__}: {found}"
+            for job, found in entries.digest_all(jobs).items()}
+
+
+def _opens(path: Path) -> bool:
+    try:
+        SafeZip(path.read_bytes(), path.name)
+    except ScanFailure:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-lane", "two-lanes"])
+@pytest.mark.parametrize("path", sorted(p for p in [*FIXTURES.glob("*.apk"), *FIXTURES.glob("hostile/*.apk")]
+                                        if _opens(p)), ids=lambda p: p.name)
+def test_digest_all_gives_what_digest_gives(request: pytest.FixtureRequest, path: Path, split: bool) -> None:
+    if split:
+        request.getfixturevalue("two_lanes")
+    entries = SafeZip(path.read_bytes(), path.name)
+    jobs = [(name, algorithm) for name in entries.names() for algorithm in ("sha1", "sha256")]
+    assert _together(entries, jobs) == {job: _alone(entries, *job) for job in jobs}
+
+
+def _store_shaped() -> tuple[bytes, dict[str, bytes]]:
+    """Two large deflated entries (a store app's dex), a large stored one and many small ones."""
+    contents = {f"classes{n}.dex": bytes(range(251)) * (12 << 10) + bytes([i]) * 4096 for i, n in enumerate(("", "2"))}
+    contents["resources.arsc"] = bytes(range(256)) * (8 << 10)
+    contents.update({f"res/x{i}.xml": b"<x>%d</x>" % i * (i % 50 + 1) for i in range(300)})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in contents.items():
+            method = zipfile.ZIP_STORED if name == "resources.arsc" else zipfile.ZIP_DEFLATED
+            z.writestr(zipfile.ZipInfo(name), data, compress_type=method)
+    return out.getvalue(), contents
+
+
+def test_a_store_shaped_zip_is_hashed_in_two_lanes_to_the_same_digests() -> None:
+    data, contents = _store_shaped()
+    entries = SafeZip(data, "store.apk")
+    jobs = [(name, "sha256") for name in contents]
+    mine, theirs = entries._lanes(jobs)
+    assert theirs and all(entries.size(name) >= safezip._LARGE for name, _ in theirs)
+    assert sorted(mine + theirs) == sorted(jobs)
+    found = entries.digest_all(jobs)
+    assert found == {(name, "sha256"): hashlib.sha256(body).digest() for name, body in contents.items()}
+
+
+def test_digest_all_keeps_each_failure_and_leaves_out_what_is_not_a_scan_failure(two_lanes: None) -> None:
+    raw = _zip(b"x" * 5000, zipfile.ZIP_DEFLATED)
+    central = raw.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", raw, central + 24, 100)  # the central directory now declares 100 bytes
+    entries = SafeZip(bytes(raw), "lie.zip")
+    found = entries.digest_all([("a.bin", "sha256"), ("missing.bin", "sha256")])
+    assert list(found) == [("a.bin", "sha256")]  # a KeyError is for the caller's own digest() to raise
+    assert isinstance(found[("a.bin", "sha256")], ZipLimitExceeded)

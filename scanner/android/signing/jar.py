@@ -32,6 +32,8 @@ _STRONGEST = (("SHA-512", "sha512"), ("SHA-384", "sha384"), ("SHA-256", "sha256"
 _NAMES = {"MD5": "md5", "SHA": "sha1", "SHA1": "sha1", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
           "SHA-512": "sha512"}
 _SINCE = {"md5": 0, "sha1": 0, "sha256": 0, "sha384": 9, "sha512": 9}
+# (signers, reason, or the entry whose section has no digest the level uses: that reason names the level)
+_EntriesOutcome = tuple[frozenset[str], str | None, str | None]
 
 
 class JarSigner:
@@ -40,6 +42,7 @@ class JarSigner:
     def __init__(self, block: str, sf: str, signature: SignatureBlock, sf_bytes: bytes) -> None:
         self.block, self.sf, self.signature, self.sf_bytes = block, sf, signature, sf_bytes
         self._sections: list[Section] | None = None
+        self._apk_signed: frozenset[int] | None = None
 
     @property
     def sf_sections(self) -> list[Section]:
@@ -48,14 +51,21 @@ class JarSigner:
         return self._sections
 
     @property
-    def apk_signed(self) -> set[int]:
-        """Scheme ids the .SF says the APK is also signed with (``X-Android-APK-Signed: 2, 3``)."""
-        main = main_section(self.sf_bytes)
-        value = main.get("X-Android-APK-Signed") if main is not None else None
-        return {int(t) for t in (value or "").split(",") if t.strip().isdigit()}
+    def apk_signed(self) -> frozenset[int]:
+        """Scheme ids the .SF says the APK is also signed with (``X-Android-APK-Signed: 2, 3``).
+
+        Kept: the per-level decision asks at every level of the range.
+        """
+        if self._apk_signed is None:
+            main = main_section(self.sf_bytes)
+            value = main.get("X-Android-APK-Signed") if main is not None else None
+            self._apk_signed = frozenset(int(t) for t in (value or "").split(",") if t.strip().isdigit())
+        return self._apk_signed
 
 
 def _android_name(name: str) -> str:
+    if name.isascii():  # cp437 and UTF-8 agree on ASCII: skips two codecs for nearly every name
+        return name
     try:
         return name.encode("cp437").decode("utf-8")
     except UnicodeError:
@@ -81,6 +91,15 @@ def digests_to_verify(section: Section, suffix: str, level: int) -> list[tuple[s
     return found
 
 
+def digest_profile(level: int) -> int:
+    """The lowest level at which ``digests_to_verify`` picks what it picks at ``level``.
+
+    Only two things move the choice: hashes Android knows from API 9 (``_SINCE``) and the strongest-digest
+    rule from 18; results computed for a profile hold for every level in it.
+    """
+    return max((step for step in (0, 9, _JB_MR2) if step <= level), default=level)
+
+
 def _b64(value: str) -> bytes:
     try:
         return base64.b64decode(value.strip(), validate=False)
@@ -103,6 +122,10 @@ class JarScheme:
         self._parsed: tuple[bytes, Section, dict[str, Section]] | str | None = None
         self._entries_checked: dict[tuple[int, frozenset[tuple[str, frozenset[str]]]],
                                     tuple[frozenset[str], str | None]] = {}
+        # the level-free parts of a check, per digest profile: an app with minSdk 9 asks for levels 9..24,
+        # and each asked the same questions of the same ~3,000 entries and .SF sections again
+        self._sf_checked: dict[tuple[str, int], set[str] | str | None] = {}
+        self._entries_profiled: dict[tuple[int, frozenset[tuple[str, frozenset[str]]]], _EntriesOutcome] = {}
 
     def read(self, name: str) -> bytes:
         return self.apk.read(self.names.get(name, name))
@@ -176,7 +199,7 @@ class JarScheme:
             return (), f"v1: {certificates}"
         listed: dict[str, set[str]] = {}
         for signer in signers:
-            outcome = _sf_against_manifest(signer, manifest, main, by_name, level)
+            outcome = self._sf_outcome(signer, manifest, main, by_name, level)
             if isinstance(outcome, str):
                 return (), f"v1: {outcome}"
             if outcome is not None:
@@ -187,6 +210,14 @@ class JarScheme:
         if problem is not None:
             return (), f"v1: {problem}"
         return tuple(certificates[s.block] for s in signers if s.block in used), None
+
+    def _sf_outcome(self, signer: JarSigner, manifest: bytes, main: Section, by_name: dict[str, Section],
+                    level: int) -> set[str] | str | None:
+        """``_sf_against_manifest``, once per signer and digest profile (the manifest is this APK's)."""
+        key = (signer.block, digest_profile(level))
+        if key not in self._sf_checked:
+            self._sf_checked[key] = _sf_against_manifest(signer, manifest, main, by_name, level)
+        return self._sf_checked[key]
 
     def _index(self, named: list[Section]) -> tuple[dict[str, Section], str | None]:
         by_name: dict[str, Section] = {}
@@ -203,39 +234,75 @@ class JarScheme:
 
     def _entries(self, by_name: dict[str, Section], listed: dict[str, set[str]],
                  level: int) -> tuple[frozenset[str], str | None]:
-        """The entries against the manifest and the signers; the same for every level from 18 (JB MR2) on."""
-        key = (min(level, _JB_MR2), frozenset((b, frozenset(n)) for b, n in listed.items()))
+        """The entries against the manifest and the signers; the same for every level from 18 (JB MR2) on.
+
+        The reason names the level it was first found at (one of 18+ stands for all of them), so this memo
+        keeps its key; the entries themselves are checked once per digest profile.
+        """
+        signed = frozenset((b, frozenset(n)) for b, n in listed.items())
+        key = (min(level, _JB_MR2), signed)
         if key not in self._entries_checked:
-            self._entries_checked[key] = self._check_entries(by_name, listed, level)
+            profiled = (digest_profile(level), signed)
+            if profiled not in self._entries_profiled:
+                self._entries_profiled[profiled] = self._check_entries(by_name, listed, level)
+            used, problem, undigested = self._entries_profiled[profiled]
+            if undigested is not None:
+                problem = f"{MANIFEST} has no digest of {undigested} that API level {level} uses"
+            self._entries_checked[key] = used, problem
         return self._entries_checked[key]
 
     def _check_entries(self, by_name: dict[str, Section], listed: dict[str, set[str]],
-                       level: int) -> tuple[frozenset[str], str | None]:
+                       level: int) -> _EntriesOutcome:
+        """(signers, None, None) if every entry verifies; else a reason, or the entry with no usable digest.
+
+        As apksig, in zip order to the first problem; the digests the walk will need are computed first,
+        together (``SafeZip.digest_all``), which changes nothing but the time: the problems that need no
+        digest are found first and end the walk where the ordered check would end it.
+        """
+        planned, end = self._plan(by_name, listed, level)
+        self._digest_ahead([(name, algorithm) for name, expected in planned for algorithm, _ in expected])
+        for name, expected in planned:
+            if (problem := self._entry_problem(name, expected)) is not None:
+                return frozenset(), problem, None
+        return end
+
+    def _plan(self, by_name: dict[str, Section], listed: dict[str, set[str]],
+              level: int) -> tuple[list[tuple[str, list[tuple[str, bytes]]]], _EntriesOutcome]:
+        """The entries to digest, in zip order, with what the walk returns once their digests all match."""
+        planned: list[tuple[str, list[tuple[str, bytes]]]] = []
         first: frozenset[str] | None = None
         for name in self.names:
             if name.startswith("META-INF/") or name.endswith("/"):
                 continue
             section = by_name.get(name)
             if section is None:
-                return frozenset(), f"{name} is not in {MANIFEST}: it was added after signing"
+                return planned, (frozenset(), f"{name} is not in {MANIFEST}: it was added after signing", None)
             signers = frozenset(block for block, names in listed.items() if name in names)
             if not signers:
-                return frozenset(), f"{name} is not signed: no .SF file lists it"
+                return planned, (frozenset(), f"{name} is not signed: no .SF file lists it", None)
             if first is None:
                 first = signers
             elif signers != first:
-                return frozenset(), f"{name} is signed by other JAR signers than the entries before it"
-            if (problem := self._entry_problem(name, section, level)) is not None:
-                return frozenset(), problem
+                return planned, (frozenset(), f"{name} is signed by other JAR signers than the entries before it",
+                                 None)
+            expected = digests_to_verify(section, "-Digest", level)
+            if not expected:
+                return planned, (frozenset(), None, name)
+            planned.append((name, expected))
         if first is None:
-            return frozenset(), "no zip entry is signed"
-        return first, None
+            return planned, (frozenset(), "no zip entry is signed", None)
+        return planned, (first, None, None)
 
+    def _digest_ahead(self, jobs: list[tuple[str, str]]) -> None:
+        """Fill the digest memo for these (entry, algorithm) pairs in one ``digest_all``."""
+        wanted = {(self.names.get(name, name), algorithm): (name, algorithm) for name, algorithm in jobs
+                  if (name, algorithm) not in self._entry_digests}
+        for job, outcome in self.apk.digest_all(list(wanted)).items():
+            name = wanted[job][0]
+            self._entry_digests[wanted[job]] = (outcome if isinstance(outcome, bytes)
+                                                else f"{name} cannot be read: {outcome.reason}")
 
-    def _entry_problem(self, name: str, section: Section, level: int) -> str | None:
-        expected = digests_to_verify(section, "-Digest", level)
-        if not expected:
-            return f"{MANIFEST} has no digest of {name} that API level {level} uses"
+    def _entry_problem(self, name: str, expected: list[tuple[str, bytes]]) -> str | None:
         for algorithm, digest in expected:
             actual = self.entry_digest(name, algorithm)
             if isinstance(actual, str):
