@@ -36,7 +36,18 @@ from scanner.model import ScanError
 
 def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
     """Read the manifest and every loaded dex of every APK of the app."""
-    apk = dataclasses.replace(read_apk_facts(archive), zip_tricks=_zip_tricks(archive))
+    for split in archive.apks:  # the signature check inflates the dex files first: once is enough
+        split.zip.keep_inflated(loaded_dex_names(split.zip.names())[0])
+    try:
+        apk = dataclasses.replace(read_apk_facts(archive), zip_tricks=_zip_tricks(archive))
+        return _gather(archive, apk)
+    finally:
+        for split in archive.apks:
+            split.zip.forget_inflated()
+
+
+def _gather(archive: AppArchive, apk: ApkFacts) -> tuple[AppFacts, DexSet]:
+    """Every loaded dex of every APK of the app, with what the manifest and signature reading found."""
     files: list[DexFile] = []
     names: list[str] = []
     ignored: list[str] = []

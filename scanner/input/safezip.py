@@ -39,6 +39,7 @@ _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, V
 _INFLATE_COST, _ENTRY_COST = 6, 4608
 _PARALLEL_MIN = 16 << 20  # below this much work a second thread costs more than it saves
 _LARGE = 1 << 20  # entries worth a thread's attention
+_KEEP_RATIO = 16  # keep_inflated: dex files inflate ~3x; a padded one (zeros) ~1000x is not kept
 DigestJob = tuple[str, str]  # (entry name, hashlib algorithm)
 
 
@@ -75,9 +76,22 @@ class SafeZip:
             )
         _check_declared_sizes(infos, label, limits)
         self._infos = {i.filename: i for i in infos}
+        self._keep: frozenset[str] = frozenset()  # entries whose inflated bytes a digest keeps for a later read
+        self._kept: dict[str, bytes] = {}
 
     def names(self) -> list[str]:
         return list(self._infos)
+
+    def keep_inflated(self, names: Sequence[str]) -> None:
+        """Entries the caller will read with ``read_prefix`` after a digest may have inflated them (the dex files,
+        which the v1 signature check hashes first): a digest that inflates one whole keeps its bytes, so it is
+        inflated once (some 45 ms of a store app's scan). Kept only at an ordinary compression ratio: a padded
+        entry is left to ``read_prefix``, which inflates no further than asked. ``forget_inflated`` drops them."""
+        self._keep = frozenset(self._infos[n].filename for n in names if n in self._infos)
+
+    def forget_inflated(self) -> None:
+        self._keep = frozenset()
+        self._kept.clear()
 
     def view(self, names: dict[str, str], label: str) -> SafeZip:
         """Some entries of this zip under other names (``{new: existing}``), read with the same data and
@@ -206,8 +220,12 @@ class SafeZip:
                 continue
 
     def _hash_deflated(self, packed: memoryview, hasher: Any, info: zipfile.ZipInfo) -> None:
-        """Inflate in pieces of at most 1 MiB into ``hasher``, never past the declared size."""
+        """Inflate in pieces of at most 1 MiB into ``hasher``, never past the declared size; an entry to keep
+        (``keep_inflated``) in one piece instead, as ``read_prefix`` will want it."""
         inflater, total, name = zlib.decompressobj(-15), 0, info.filename
+        if name in self._keep and info.file_size <= _KEEP_RATIO * len(packed):
+            self._inflate_kept(packed, hasher, info)
+            return
         try:
             for at in range(0, len(packed), _PIECE):
                 piece = inflater.decompress(packed[at:at + _PIECE], _PIECE)
@@ -227,6 +245,26 @@ class SafeZip:
         if total != info.file_size:
             raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {total} bytes, {info.file_size} declared")
 
+    def _inflate_kept(self, packed: memoryview, hasher: Any, info: zipfile.ZipInfo) -> None:
+        """``_hash_deflated`` for an entry to keep: inflated in one call (one buffer of the declared size plus one
+        byte, never two copies), checked the same way, kept when its CRC is right (else ``read_prefix`` reads it
+        through ``zipfile``, which says what is wrong)."""
+        inflater, name = zlib.decompressobj(-15), info.filename
+        try:
+            data = inflater.decompress(packed, info.file_size + 1)
+            if len(data) > info.file_size:
+                raise ZipLimitExceeded(
+                    self.label, f"entry {name!r} inflates past its declared size of {info.file_size}")
+            if rest := inflater.flush():
+                data += rest
+        except zlib.error as exc:
+            raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {exc}") from None
+        if len(data) != info.file_size:
+            raise CorruptZip(self.label, f"cannot inflate entry {name!r}: {len(data)} bytes, {info.file_size} declared")
+        hasher.update(data)
+        if zlib.crc32(data) == info.CRC:
+            self._kept[name] = data
+
     def _packed(self, info: zipfile.ZipInfo) -> memoryview:
         """The entry's stored (compressed) bytes, found through its local header."""
         at = info.header_offset
@@ -244,6 +282,8 @@ class SafeZip:
         """
         size = max(0, min(size, self.limits.max_entry_size))
         info = self._infos[name]
+        if (kept := self._kept.get(info.filename)) is not None:  # a digest inflated it whole (keep_inflated)
+            return kept if size >= len(kept) else kept[:size]
         if info.compress_type not in KNOWN_METHODS:
             raise CorruptZip(self.label, f"entry {name!r} declares compression method {info.compress_type:#06x}, "
                                          "which Android's code loader does not read (only STORED and DEFLATED)")

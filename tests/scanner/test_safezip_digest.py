@@ -126,3 +126,49 @@ def test_digest_all_keeps_each_failure_and_leaves_out_what_is_not_a_scan_failure
     found = entries.digest_all([("a.bin", "sha256"), ("missing.bin", "sha256")])
     assert list(found) == [("a.bin", "sha256")]  # a KeyError is for the caller's own digest() to raise
     assert isinstance(found[("a.bin", "sha256")], ZipLimitExceeded)
+
+
+def _dex_like(size: int) -> bytes:
+    """Bytes that deflate about as a dex does (~3x), not as zeros do."""
+    import random
+
+    rng = random.Random(7)
+    words = [bytes(rng.getrandbits(8) for _ in range(rng.randint(3, 12))) for _ in range(4000)]
+    out = bytearray()
+    while len(out) < size:
+        out += rng.choice(words)
+    return bytes(out[:size])
+
+
+def test_an_entry_kept_by_its_digest_reads_the_same_and_is_inflated_once() -> None:
+    data = _dex_like(3 << 20)
+    raw = bytes(_zip(data, zipfile.ZIP_DEFLATED))
+    entries = SafeZip(raw, "app.apk")
+    entries.keep_inflated(["a.bin"])
+    assert entries.digest("a.bin", "sha256") == hashlib.sha256(data).digest()
+    entries._zip = None  # type: ignore[assignment]  # noqa: SLF001  read_prefix must not inflate it again
+    assert entries.read_prefix("a.bin", 40) == data[:40]
+    assert entries.read_prefix("a.bin", len(data) + 1) == data
+    entries.forget_inflated()
+    with pytest.raises(AttributeError):
+        entries.read_prefix("a.bin", 40)  # forgotten: back to zipfile (here removed)
+
+
+def test_a_padded_entry_is_not_kept_and_a_bad_crc_still_fails_the_read() -> None:
+    padded = b"dex\n035\0" + bytes(8 << 20)  # zeros: deflates ~1000x, the padding attack's shape
+    entries = SafeZip(bytes(_zip(padded, zipfile.ZIP_DEFLATED)), "padded.apk")
+    entries.keep_inflated(["a.bin"])
+    entries.digest("a.bin", "sha256")
+    assert not entries._kept  # noqa: SLF001  left to read_prefix, which inflates no further than asked
+
+    data = _dex_like(1 << 20)
+    raw = _zip(data, zipfile.ZIP_DEFLATED)
+    crc_at = raw.rindex(b"PK\x01\x02") + 16  # the central directory's CRC, the one zipfile checks
+    raw[crc_at:crc_at + 4] = struct.pack("<I", zipfile.crc32(data) ^ 1)
+    local_crc = 14
+    raw[local_crc:local_crc + 4] = struct.pack("<I", zipfile.crc32(data) ^ 1)
+    entries = SafeZip(bytes(raw), "badcrc.apk")
+    entries.keep_inflated(["a.bin"])
+    assert entries.digest("a.bin", "sha256") == hashlib.sha256(data).digest()  # the digest is of the bytes
+    with pytest.raises(CorruptZip, match="CRC"):
+        entries.read_prefix("a.bin", len(data) + 1)  # as without keeping: zipfile's CRC check speaks
