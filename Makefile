@@ -38,7 +38,8 @@ bench: install
 accuracy: install
 	PYTHONPATH=bench $(PY) -m accuracy
 	@echo "Privacy policy against behaviour: the fixture set, then the hold-out set written without seeing it"
-	$(PY) bench/policy_eval.py tests/fixtures/policies bench/policies_holdout bench/policies_holdout2 bench/policies_holdout3
+	$(PY) bench/policy_eval.py tests/fixtures/policies bench/policies_holdout bench/policies_holdout2 bench/policies_holdout3 \
+	    bench/policies_holdout4 bench/policies_holdout5
 
 # a longer fuzz campaign of the hostile-input readers (tests/fuzz/): FUZZ_MINUTES per target (default 3),
 # FUZZ_TARGETS=zip,manifest,arsc,dex,signing,axml,signing-verifier (default all), FUZZ_JOBS processes; new crashes are saved in fuzz-findings/

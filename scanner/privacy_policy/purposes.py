@@ -42,6 +42,7 @@ _TO_AFTER = re.compile(r"\b(?:to|so as to) (?!your\b|the\b|our\b|a\b|an\b|access
 _TO_BEFORE = re.compile(r"(?:^|[,;:.]\s*)(?:to|for|in order to) [a-z]{2,}")
 _BACK_REFERENCE = ("该权限", "此权限", "这项权限", "这一权限", "上述权限", "该项权限", "this permission",
                    "this access", "it is used", "we use it", "we use this")
+_WHY = re.compile(r"^\s*(?:\d+[.、)]\s*)?(?:q[:.]\s*)?(?:why\b|为什么|为何)[^.。!！]{0,120}[?？]\s*$")
 _LIST_WORDS = ("包括", "如下", "以下", "include", "includes", "including", "following", "such as")
 
 
@@ -127,6 +128,8 @@ def _purpose_below(text: PolicyText, match: Match, sentence: str, cues: tuple[st
     following = [text.sentence_lower(i) for i in lines]
     if not following:
         return False
+    if _WHY.match(sentence) and following and not is_title(following[0]):
+        return True  # an FAQ's "Why does the app ask for my contacts?", answered below
     if is_title(sentence):  # the paragraph below, up to the next heading or, for a list item, the next item
         mark = _item_mark(sentence)
         below = list(itertools.takewhile(lambda line: not is_title(line) and not (mark and _item_mark(line) == mark),

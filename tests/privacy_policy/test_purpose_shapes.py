@@ -37,6 +37,8 @@ STATED = [
      PHOTOS),
     ("term and definition", "Camera (android.permission.CAMERA)\nLets you scan paper pages into a note.", CAMERA),
     ("key and value lines", "权限名称：相机（CAMERA）\n使用目的：扫描商品二维码。", CAMERA),
+    ("FAQ question, answered below", "Why does the app ask for access to my contacts?\nIt finds friends who "
+     "already use it.", CONTACTS),
     ("nested details under an item", "* Camera\n    - Purpose: scan paper receipts.\n* Notifications", CAMERA),
 ]
 
@@ -50,6 +52,7 @@ NOT_STATED = [
     ("access to your, not a purpose", "We may also request access to your contacts.", CONTACTS),
     ("heading, then no reason", "（四）相册权限\n您可以在系统设置中关闭该权限。", PHOTOS),
     ("group label in running text", "Your location stays on your phone; we never see it.", LOCATION),
+    ("FAQ question, no answer", "Why does the app ask for access to my contacts?\n* Camera", CONTACTS),
     ("bare item, the next item's reason", "- Camera\n- Notifications: to alert you to new messages.", CAMERA),
     ("text table row with an empty purpose", "相机（CAMERA） | — | 不影响其他功能的使用", CAMERA),
 ]
