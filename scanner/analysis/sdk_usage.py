@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from scanner.analysis.index import CodeIndex
 from scanner.analysis.ownership import APP, Ownership
 from scanner.analysis.reachability import PreConsent
@@ -63,17 +65,46 @@ def init_entry(reach: PreConsent, sdk: TrackerSignature, start: Start) -> str:
 
 
 def called_by_app(graph: CodeGraph, owners: Ownership) -> dict[str, tuple[Evidence, ...]]:
-    """SDK id -> (app package -> SDK package) edges: the app's own code names the SDK's code."""
-    edges: dict[str, list[Evidence]] = {}
-    app = [p for p, owner in owners.packages.items() if owner.party == APP]
-    sdk_code = [p for p, owner in owners.packages.items() if owner.sdk is not None]
-    from_app = graph.touching(graph.uses, app, 0)
-    for src, targets in sorted(graph.named(graph.touching(from_app, sdk_code, 1)).items()):
-        for dst in sorted(targets):
-            sdk = owners.packages[dst].sdk
-            if sdk is not None:
-                edges.setdefault(sdk, []).append(Evidence("dex", src, dst))
-    return {sdk: tuple(found[:_EVIDENCE_MAX]) for sdk, found in edges.items()}
+    """SDK id -> (app package -> SDK package) edges: the app's own code names the SDK's code.
+
+    Each SDK keeps its first ``_EVIDENCE_MAX`` edges ordered by (app package, SDK package) name, in the order
+    the SDKs first appear there. Done on the edge arrays: a store-sized app has ~13k app -> SDK edges and
+    only ~35 become evidence, so naming every edge (``graph.named``) and making an ``Evidence`` for each took
+    ~10 ms of the scan; sorting and picking rows in NumPy takes ~1.5 ms (bench/cache/store.apk).
+    """
+    names = graph.packages
+    size = len(names)
+    if not size or not len(graph.uses):
+        return {}
+    number: dict[str, int] = {}  # SDK id -> its place in ``sdks``
+    sdks: list[str] = []
+    from_app = np.zeros(size, dtype=bool)
+    target_sdk = np.full(size, -1, dtype=np.int64)  # package -> the number of the SDK owning it, -1: none
+    for i, package in enumerate(names):
+        owner = owners.packages.get(package)
+        if owner is None:
+            continue
+        if owner.party == APP:
+            from_app[i] = True
+        elif owner.sdk is not None:
+            target_sdk[i] = number.setdefault(owner.sdk, len(number))
+            if len(sdks) < len(number):
+                sdks.append(owner.sdk)
+    uses = graph.uses
+    rows = uses[from_app[uses[:, 0]] & (target_sdk[uses[:, 1]] >= 0)]
+    if not len(rows):
+        return {}
+    by_name = np.array(sorted(range(size), key=names.__getitem__), dtype=np.int64)
+    rank = np.empty(size, dtype=np.int64)
+    rank[by_name] = np.arange(size)
+    # one key per edge, ordered by app package then SDK package name; an edge listed twice is one edge
+    keys = np.unique(rank[rows[:, 0]] * size + rank[rows[:, 1]])
+    rows = np.stack((by_name[keys // size], by_name[keys % size]), axis=1)
+    of_row = target_sdk[rows[:, 1]]
+    picked = sorted((positions.tolist(), sdks[k]) for k in range(len(sdks))
+                    if len(positions := np.flatnonzero(of_row == k)[:_EVIDENCE_MAX]))
+    return {sdk: tuple(Evidence("dex", names[src], names[dst]) for src, dst in rows[positions].tolist())
+            for positions, sdk in picked}
 
 
 def switched_off(sdk: TrackerSignature, meta_data: Iterable[MetaData]) -> tuple[Evidence, ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from fnmatch import fnmatchcase
 
-from scanner.analysis.attribution import dotted
+from scanner.analysis.attribution import dotted_names
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.model import Confidence, Evidence, RuleHit, ScanError
@@ -24,7 +24,7 @@ NEEDS: tuple[str, ...] = ()
 
 def detect(context: Context) -> Results:
     kb, facts = context.kb, context.facts
-    classes = {dotted(n) for n in facts.dex.class_names()}
+    classes = set(dotted_names(facts.dex.class_names()))
     app_class = facts.apk.manifest.application_class
     libs = [(lib.name, lib.path) for lib in facts.apk.native_libs]
     assets = facts.apk.assets

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from scanner.analysis.attribution import dotted, is_tracker
+from scanner.analysis.attribution import dotted, dotted_names, is_tracker
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.analysis.names import chain, join, plural
@@ -38,16 +38,35 @@ class _Signals:
 
 
 def _by_code(context: Context, signals: dict[str, _Signals]) -> None:
+    # Counted per package first and the owner asked once per package (~1k) rather than per class (~5k on
+    # bench/cache/store.apk): 6.0 ms -> 3.2 ms, 0.7 ms of it the dex's sizes. A class with its own signature,
+    # or in a package the ownership does not list, is still asked about by itself; the totals and the order
+    # SDKs are met in are the same.
+    owners = context.owners
+    exact, known = owners.classes, owners.packages
+    groups: dict[str | tuple[str], list[int]] = {}  # package, or (class,) -> [classes, code units]
     sizes = context.facts.dex.code_size_by_class()
-    for name, units in sizes.items():
-        owner = context.owners.of_class(name)
+    for cls, units in zip(dotted_names(sizes), sizes.values(), strict=True):
+        package = cls.rpartition(".")[0]
+        key: str | tuple[str] = package if package in known and cls not in exact else (cls,)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, units]
+        else:
+            group[0] += 1
+            group[1] += units
+    for key, (classes, units) in groups.items():
+        if isinstance(key, str):
+            package, owner = key, known[key]
+        else:
+            package, owner = key[0].rpartition(".")[0], owners.of_class(key[0])
         if owner.sdk is None:
             continue
         s = signals.setdefault(owner.sdk, _Signals())
-        s.classes += 1
+        s.classes += classes
         s.units += units
-        key = (dotted(name).rpartition(".")[0], owner.rule)
-        s.packages[key] = s.packages.get(key, 0) + 1
+        at = (package, owner.rule)
+        s.packages[at] = s.packages.get(at, 0) + classes
 
 
 def _by_manifest(context: Context, signals: dict[str, _Signals]) -> None:
