@@ -47,9 +47,15 @@ class CodeIndex:
 def build_index(facts: AppFacts, dex: DexSet, targets: ApiTargets) -> CodeIndex:
     """Search the knowledge base's targets plus this app's own: its URLs and the strings a pattern rule selects."""
     urls = {u.string for u in facts.urls if u.source == "dex"}
+    patterns = targets.string_patterns
+    # Only the strings that may match are tested: those holding a rule's value (every match does) and those
+    # whose first character may be a digit, which the dex reader finds in its string data. On a 6-dex,
+    # 260k-method app: 19 ms instead of 30 for the patterns, 0.5 ms instead of 22 for the versions.
+    selected = patterns.select(dex.strings_holding(str(r.value) for r in patterns.rules)) if patterns.rules \
+        else frozenset()
     # version-shaped strings too: which SDK's code loads them tells its version (scanner.analysis.versions)
-    strings = (targets.strings | urls | targets.string_patterns.select(dex.strings())
-               | {s for s in dex.strings() if s[:1].isdigit() and is_code_version(s)})
+    strings = (targets.strings | urls | selected
+               | {s for s in dex.strings_led_by_digit() if s[:1].isdigit() and is_code_version(s)})
     found = dex.scan(targets.methods, targets.fields, strings, literals_of=targets.literal_methods)
     return index_of(found.sites, found.literals)
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import bisect
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 
 import numpy as np
 
+from scanner.dex.bytecode import CodeLayout, code_layout
 from scanner.dex.classdata import DefinedMethods, read_defined_methods
 from scanner.dex.mutf8 import decode_mutf8
 from scanner.errors import DexFormatError
@@ -33,6 +34,8 @@ _WIDTH = {0x00: 1, 0x02: 2, 0x03: 2, 0x04: 4, 0x06: 8, 0x10: 4, 0x11: 8,
           0x15: 4, 0x16: 4, 0x17: 4, 0x18: 4, 0x19: 4, 0x1A: 4, 0x1B: 4}
 _VALUE_STRING, _ARRAY, _ANNOTATION, _NULL, _BOOLEAN = 0x17, 0x1C, 0x1D, 0x1E, 0x1F
 _MAX_DEPTH = 8  # arrays and annotations nest; real static values barely do
+_STRING_TAIL = 1 << 12  # bytes after the last string's start where its NUL is looked for first
+_NEEDLE_HEAD = 8  # needles often share a head (content://…): one search finds them all
 _VALUE_BUDGET = 1 << 18  # encoded values and static fields one dex may make us step over (classes can share them)
 
 
@@ -152,35 +155,46 @@ class DexFile:
     @cached_property
     def strings(self) -> list[str]:
         """Every string, decoded from MUTF-8 (vectorised bounds, one slice per string)."""
-        offsets = self.string_offsets.astype(np.int64)
-        if not len(offsets):
+        if not len(self.string_offsets):
             return []
+        starts, ends, wide, lo = self._string_spans
+        # Most strings are ASCII: decode the whole area once as Latin-1 (byte = character) and
+        # slice it; only strings holding a byte >= 0x80 are decoded one by one, as (M)UTF-8.
+        text = self.data[lo:int(ends.max())].decode("latin-1")
+        # map over slices: ~2x faster than a loop appending each slice (37k strings: 3 ms, not 6)
+        out = list(map(text.__getitem__, map(slice, (starts - lo).tolist(), (ends - lo).tolist())))
+        data = self.data
+        for i in np.flatnonzero(wide).tolist():
+            raw = data[starts[i]:ends[i]]
+            try:
+                out[i] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                out[i] = decode_mutf8(raw)
+        return out
+
+    @cached_property
+    def _string_spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Each string's data (first byte, its NUL), whether it holds a byte >= 0x80, and the lowest first byte."""
+        offsets = self.string_offsets.astype(np.int64)
         u8 = self.u8
         starts = self._string_starts(offsets)
         lo = int(starts.min())  # string data sits together, usually near the end: search only from there
-        nuls = np.flatnonzero(u8[lo:] == 0) + lo
-        where = np.searchsorted(nuls, starts)
-        if (where >= len(nuls)).any():
+        # and first up to just past the last string's start: the code usually follows the string data, and
+        # its NULs (1.6M in a 8 MiB dex, against 37k strings) made the search ~8x slower. A string whose NUL
+        # lies further is looked for again in the rest of the file.
+        ends = None
+        for hi in (min(len(u8), int(starts.max()) + _STRING_TAIL), len(u8)):
+            nuls = np.flatnonzero(u8[lo:hi] == 0) + lo
+            where = np.searchsorted(nuls, starts)
+            if not (where >= len(nuls)).any():
+                ends = nuls[where]
+                break
+        if ends is None:
             raise DexFormatError(self.label, f"{self.name}: a string runs past the end of the file")
-        ends = nuls[where]
-        # Most strings are ASCII: decode the whole area once as Latin-1 (byte = character) and
-        # slice it; only strings holding a byte >= 0x80 are decoded one by one, as (M)UTF-8.
-        hi = int(ends.max())
-        area = self.data[lo:hi]
-        text = area.decode("latin-1")
-        high = np.concatenate(([0], np.cumsum(u8[lo:hi] >= 0x80)))
-        wide = (high[ends - lo] - high[starts - lo]) > 0
-        data, out = self.data, []
-        for s, e, w in zip((starts - lo).tolist(), (ends - lo).tolist(), wide.tolist(), strict=True):
-            if not w:
-                out.append(text[s:e])
-                continue
-            raw = data[lo + s:lo + e]
-            try:
-                out.append(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                out.append(decode_mutf8(raw))
-        return out
+        # bytes >= 0x80 are rare: their positions, not a running count over the whole area (~4x cheaper)
+        high = np.flatnonzero(u8[lo:int(ends.max())] >= 0x80) + lo
+        wide = np.searchsorted(high, ends) > np.searchsorted(high, starts)
+        return starts, ends, wide, lo
 
     def _string_starts(self, offsets: np.ndarray) -> np.ndarray:
         u8, size = self.u8, len(self.u8)
@@ -197,6 +211,42 @@ class DexFile:
             starts[idx] += 1
             pending[idx[~cont]] = False
         return starts
+
+    def string_rows_holding(self, needles: Iterable[str]) -> np.ndarray:
+        """Rows of the strings that may hold one of ``needles``: each one that does, and a few that do not.
+
+        A byte search of the string data (``bytes.find``, ~0.3 ms a needle per MiB) rather than a test of
+        every decoded string. Exact for ASCII strings, whose bytes are their characters (a needle's first
+        ``_NEEDLE_HEAD`` characters are looked for); every string holding a byte >= 0x80 is returned, so a
+        needle that is not ASCII, or holds a NUL (``C0 80`` in MUTF-8), is found in them by the caller.
+        """
+        if not len(self.string_offsets):
+            return np.zeros(0, np.int64)
+        starts, ends, wide, lo = self._string_spans
+        heads = {n[:_NEEDLE_HEAD].encode("ascii") for n in needles if n.isascii() and "\0" not in n}
+        if b"" in heads:
+            return np.arange(len(starts))
+        # a string holding a head holds any head it contains: look only for the shortest
+        heads = {h for h in heads if not any(o != h and o in h for o in heads)}
+        data, hi, hits = self.data, int(ends.max()), []
+        for head in sorted(heads):
+            at = data.find(head, lo, hi)
+            while at >= 0:
+                hits.append(at)
+                at = data.find(head, at + 1, hi)
+        found = np.sort(np.array(hits, dtype=np.int64))
+        # a hit holds no NUL, so it lies in a string when it starts between the string's first byte and its NUL
+        holds = np.searchsorted(found, ends) > np.searchsorted(found, starts)
+        return np.flatnonzero(holds | wide)
+
+    def string_rows_led_by_digit(self) -> np.ndarray:
+        """Rows of the strings whose first character may be a digit: those led by an ASCII digit, and every
+        string holding a byte >= 0x80 (its first character may be a digit of another script)."""
+        if not len(self.string_offsets):
+            return np.zeros(0, np.int64)
+        starts, _, wide, _ = self._string_spans
+        first = self.u8[starts]  # an empty string's is its NUL
+        return np.flatnonzero(((first >= 0x30) & (first <= 0x39)) | wide)
 
     @cached_property
     def string_index(self) -> dict[str, int]:
@@ -235,6 +285,13 @@ class DexFile:
     def method_ref(self, index: int) -> str:
         cls, proto, name = self.method_ids[index].tolist()
         return f"{self.types[cls]}->{self.strings[name]}{self.protos[proto]}"
+
+    def method_refs(self, indices: np.ndarray) -> list[str]:
+        """``method_ref`` of each index: the table rows read at once, not one NumPy scalar each (~4x cheaper)."""
+        ids = self.method_ids[indices]
+        types, strings, protos = self.types, self.strings, self.protos
+        return [f"{types[c]}->{strings[n]}{protos[p]}"
+                for c, p, n in zip(ids["cls"].tolist(), ids["proto"].tolist(), ids["name"].tolist(), strict=True)]
 
     def field_ref(self, index: int) -> str:
         cls, typ, name = self.field_ids[index].tolist()
@@ -331,6 +388,12 @@ class DexFile:
     @cached_property
     def methods(self) -> DefinedMethods:
         return read_defined_methods(self)
+
+    @cached_property
+    def code_layout(self) -> CodeLayout:
+        """Every method walked once: where code lies and which instructions name a reference."""
+        m = self.methods
+        return code_layout(self.units, m.insns_start, m.insns_size)
 
     @cached_property
     def proto_index(self) -> dict[str, int]:

@@ -119,3 +119,58 @@ def test_a_v1_signed_padded_dex_is_hashed_without_holding_it(tmp_path: Path) -> 
     assert result["v1"] == [True]  # every entry, the padded dex included, was hashed and matched
     declared_mb = len(clean.read("classes.dex")) / 2**20
     assert result["rss_mb"] <= 2 * declared_mb + 200, result
+
+
+def _forced_overlap(dex: DexFile) -> DexFile:
+    """The same dex, its search told that code ranges overlap: the candidate search and confirming walk run."""
+    import dataclasses
+
+    dex.__dict__["code_layout"] = dataclasses.replace(dex.code_layout, disjoint=False)
+    return dex
+
+
+@pytest.mark.parametrize("apk", ["sdks.apk", "clean.apk"])
+def test_both_reference_searches_agree(apk: str) -> None:
+    """The walk's reference table (methods own their code) and the candidate search (code shared or
+    overlapping) find the same call sites and constants."""
+    data = zipfile.ZipFile(FIXTURES / apk).read("classes.dex")
+    dex = DexFile(data, "classes.dex", apk)
+    assert dex.code_layout.disjoint
+    strings = [s for s in dex.strings if s]
+    methods = [dex.method_ref(i) for i in range(len(dex.method_ids))]
+    fields = [dex.field_ref(i) for i in range(len(dex.field_ids))]
+    args = (methods, fields, strings, dex.types, methods)
+    fast = DexSet([dex]).scan(*args)
+    slow = DexSet([_forced_overlap(DexFile(data, "classes.dex", apk))]).scan(*args)
+    assert fast.sites and fast.literals and fast == slow
+
+
+def test_overlapping_code_ranges_are_searched_safely() -> None:
+    """A method whose code starts inside another's (hostile) turns off the shared reference table."""
+    import dataclasses
+
+    import numpy as np
+
+    dex = DexFile(SEED_DEX, "classes.dex", "fuzz.apk")
+    m = dex.methods
+    row = int(np.argmax(m.insns_size))
+    starts, sizes = m.insns_start.copy(), m.insns_size.copy()
+    other = int(np.flatnonzero(sizes)[0] if np.flatnonzero(sizes)[0] != row else np.flatnonzero(sizes)[1])
+    starts[other], sizes[other] = starts[row] + 1, sizes[row] - 1
+    dex.__dict__["methods"] = dataclasses.replace(m, insns_start=starts, insns_size=sizes)
+    assert not dex.code_layout.disjoint
+    refs = [dex.method_ref(i) for i in range(len(dex.method_ids))]
+    assert DexSet([dex]).scan(refs).sites
+
+
+def test_string_prefilters_hold_every_match() -> None:
+    """``strings_holding`` and ``strings_led_by_digit`` keep every string the caller's own test selects."""
+    dexes = DexSet([DexFile(zipfile.ZipFile(FIXTURES / name).read("classes.dex"), "classes.dex", name)
+                    for name in ("sdks.apk", "clean.apk")])
+    every = dexes.strings()
+    needles = ["http", "://", "Ljava/lang/", "a", "content://com.android.contacts", "ü", "\0", "version"]
+    for needle in needles:
+        assert {s for s in every if needle in s} <= set(dexes.strings_holding([needle]))
+    assert set(dexes.strings_holding([""])) == set(every)
+    assert dexes.strings_holding([]) == []
+    assert {s for s in every if s[:1].isdigit()} <= set(dexes.strings_led_by_digit())
