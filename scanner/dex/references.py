@@ -84,7 +84,10 @@ def code_graph(files: Iterable[DexFile]) -> CodeGraph:
     for f in files:
         type_package = np.array([number.get(d.lstrip("["), -1) for d in f.types] or [-1], dtype=np.int64)
         class_package = np.array([number[d] for d in f.class_names] or [-1], dtype=np.int64)
-        uses.append(_package_pairs(f, type_package, class_package))
+        # made distinct per dex: a dex's raw pairs (one per reference instruction, ~0.4M) are let go before
+        # the next dex's are found, instead of all dex files' held at once (+56 MB peak on a 6-dex app)
+        rows = _rows([_package_pairs(f, type_package, class_package)], len(packages))
+        uses.append((rows[:, 0], rows[:, 1]))
         supers = f.class_defs["super"].astype(np.int64)
         known = supers < len(type_package)
         extends.append((class_package[: len(supers)][known], type_package[supers[known]]))
