@@ -70,6 +70,13 @@ class DexFormatError(ScanFailure):
     code = "dex-unreadable"
 
 
+class DiffInputError(Exception):
+    """A side of ``appaudit diff`` that is neither a readable result nor an app that scans."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+
+
 class InputListError(Exception):
     """A ``.txt`` list of inputs that cannot be expanded (a cycle, too deep, unreadable).
 

@@ -113,3 +113,19 @@ def test_a_json_scan_of_an_apk_loads_only_what_it_uses(tmp_path) -> None:
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert run.stdout.strip().splitlines()[-1].split(" ", 1)[1] == "[]"
     assert (tmp_path / "sdks.json").exists()
+
+
+def test_the_collector_is_on_after_every_command_in_process(tmp_path) -> None:
+    """The CLI keeps the garbage collector off while a command imports its modules: it must be back on after
+    a scan, a usage error and a knowledge-base command, for a program that runs commands in-process."""
+    import gc
+
+    from scanner.cli.main import main
+    from tests.conftest import FIXTURES
+
+    assert main(["scan", str(FIXTURES / "clean.apk"), "-o", str(tmp_path), "-f", "json", "--max-memory", "0"]) == 0
+    assert gc.isenabled()
+    assert main(["scan", str(FIXTURES / "clean.apk"), "-o", "-", "-f", "json,html"]) != 0
+    assert gc.isenabled()
+    assert main(["signatures", "list"]) == 0
+    assert gc.isenabled()

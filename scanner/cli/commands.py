@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import signatures
 from scanner.atomic import write_atomic, write_atomic_bytes
-from scanner.errors import InputListError, UnexpectedError
+from scanner.errors import DiffInputError, InputListError, UnexpectedError
 from scanner.gate import baseline as baselines
-from scanner.gate.diff import DiffInputError, load_result
-from scanner.gate.diff import diff as diff_results
 from scanner.gate.policy import PolicyError, find_policy, load_policy
 from scanner.gate.verdict import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Gate, exit_code
 from scanner.input.archive import expand
@@ -208,6 +206,7 @@ def scan(args: argparse.Namespace) -> int:
     out = None if to_stdout else writable_folder(args.output)
     limit_memory(args.max_memory)  # after the imports and the knowledge base: only the analysis counts
     _freeze_once()
+    gc.enable()  # off while the command imported its modules (scanner.cli.main)
     gate = options.gate
     audits, names = [], StemNamer()
     for path in paths:
@@ -272,6 +271,7 @@ def baseline_create(args: argparse.Namespace) -> int:
 
 def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict[str, Any]:
     from reports.json import to_dict
+    from scanner.gate.diff import load_result
     from scanner.gate.review import scan as scan_app
 
     with working_on(path):
@@ -286,6 +286,7 @@ def _result(path: str, options: ScanOptions, kb: KnowledgeBase) -> dict[str, Any
 @guard
 def diff(args: argparse.Namespace) -> int:
     from reports import diff as render
+    from scanner.gate.diff import diff as diff_results
 
     writers = {"md": (render.to_markdown, ".md"), "json": (render.to_json, ".json"), "html": (render.to_html, ".html")}
     formats = formats_of(args.format, writers, ("md",))

@@ -11,15 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.diff_model import AuditDiff, BuildInfo, CallChange, VersionChange
+from scanner.errors import DiffInputError
 from scanner.model import SCHEMAS_READ
 from scanner.serial import read_json
-
-
-class DiffInputError(Exception):
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-
-
 
 
 def load_result(path: str) -> dict[str, Any]:
