@@ -38,18 +38,24 @@ class Status(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ToolInfo:
+    """The tool that made a result (appaudit and its version), so a reader knows what to compare it with."""
+
     name: str
     version: str
 
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeBaseInfo:
+    """The knowledge base a result was made with: findings change when it does."""
+
     version: str
     date: str
 
 
 @dataclass(frozen=True, slots=True)
 class InputInfo:
+    """The file scanned, as given, with its hash (what the result is about, even when the scan failed)."""
+
     path: str
     sha256: str | None
     size: int | None
@@ -58,12 +64,16 @@ class InputInfo:
 
 @dataclass(frozen=True, slots=True, order=True)
 class ScanError:
+    """A part of the app that could not be read, by code and in words: the rest of the result may miss it."""
+
     code: str
     message: str
 
 
 @dataclass(frozen=True, slots=True)
 class AppInfo:
+    """The app as the package manager sees it: identity, versions, SDK levels."""
+
     package: str
     label: str
     version_code: int | None
@@ -76,6 +86,8 @@ class AppInfo:
 
 @dataclass(frozen=True, slots=True)
 class CertificateInfo:
+    """A signing certificate: who signed, and whether it is a debug key (no store accepts those)."""
+
     sha256: str
     subject: str
     issuer: str
@@ -119,6 +131,8 @@ class SigningInfo:
 
 @dataclass(frozen=True, slots=True)
 class PermissionEntry:
+    """A requested permission with what the knowledge base says it exposes."""
+
     name: str
     max_sdk: int | None
     only_sdk23: bool
@@ -142,6 +156,8 @@ class ManifestInfo:
 
 @dataclass(frozen=True, slots=True)
 class FilesInfo:
+    """Native libraries, assets and splits: where SDKs show beyond the dex files."""
+
     native_libs: tuple[dict[str, str], ...]  # {abi, name, path}
     assets: tuple[str, ...]
     splits: tuple[str, ...]
@@ -149,6 +165,8 @@ class FilesInfo:
 
 @dataclass(frozen=True, slots=True)
 class DexInfo:
+    """The dex files Android loads (and those it ignores), with their size in classes and methods."""
+
     files: tuple[str, ...]
     ignored: tuple[str, ...]  # classes*.dex Android does not load (after a gap in the numbering)
     classes: int
@@ -157,6 +175,8 @@ class DexInfo:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Evidence:
+    """One place a finding was seen: which part of the app, where in it, and what."""
+
     part: str  # manifest | dex | resource | certificate | native | asset
     path: str
     symbol: str
@@ -268,6 +288,8 @@ class BundleInfo:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
+    """A network address in the app, who ships it, and whether it is reached without TLS."""
+
     url: str  # a URL, or a bare host from the network security config
     host: str
     scheme: str
@@ -299,6 +321,8 @@ class Acceptance:
 
 @dataclass(frozen=True, slots=True, order=True)
 class BaselineEntry:
+    """A rule hit the team accepted, and why: matched by its fingerprint in later scans."""
+
     fingerprint: str
     rule_id: str
     reason: str

@@ -76,6 +76,8 @@ class Quote:
 
 @dataclass(frozen=True, slots=True)
 class SdkCoverage:
+    """Whether the policy names an SDK the app embeds, how, and where."""
+
     sdk: str
     name: str
     disclosed: bool
@@ -85,6 +87,8 @@ class SdkCoverage:
 
 @dataclass(frozen=True, slots=True)
 class CategoryCoverage:
+    """Whether the policy mentions a kind of personal information the code reads, and who reads it."""
+
     category: str  # the lexicon's family (device_id), or the category itself when the lexicon has none
     read: tuple[str, ...]  # the categories the code reads (device_id.imei…)
     by: tuple[str, ...]  # who reads it: SDK ids, "app" for the app's own or unattributed code
@@ -95,6 +99,8 @@ class CategoryCoverage:
 
 @dataclass(frozen=True, slots=True)
 class PermissionCoverage:
+    """Whether the policy says why a sensitive permission the app requests is needed."""
+
     permission: str
     category: str
     purpose_stated: bool
@@ -103,6 +109,8 @@ class PermissionCoverage:
 
 @dataclass(frozen=True, slots=True)
 class StaleMention:
+    """An SDK the policy names that the app does not contain (the policy is out of date)."""
+
     sdk: str
     name: str
     quote: Quote
