@@ -37,7 +37,7 @@ bench: install
 # score appaudit against truth derived without its knowledge base (bench/accuracy/)
 accuracy: install
 	PYTHONPATH=bench $(PY) -m accuracy
-	@echo "Privacy policy against behaviour: the fixture set, then the hold-out set written without seeing it"
+	@echo "Privacy policy against behaviour: the fixture set, then five hold-out sets, each written without seeing the engine"
 	$(PY) bench/policy_eval.py tests/fixtures/policies bench/policies_holdout bench/policies_holdout2 bench/policies_holdout3 \
 	    bench/policies_holdout4 bench/policies_holdout5
 
