@@ -47,8 +47,7 @@ def test_label_and_network_config_come_from_the_proto_resources() -> None:
 
 def test_modules_are_reported_with_their_delivery() -> None:
     feature = audit_of(bundle("aab_feature")).bundle
-    assert feature is not None
-    assert feature.modules == (
+    assert feature is not None and feature.modules == (
         BundleModule("base", "base", "install-time", True, True),
         BundleModule("camera", "feature", "on-demand", True, False),
         BundleModule("textures", "asset-pack", "fast-follow", False, False),

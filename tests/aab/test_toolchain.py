@@ -52,7 +52,7 @@ def expected_from_badging(apk: Path) -> dict[str, object]:
 
 def facts_of(audit: Audit) -> dict[str, object]:
     app = audit.app
-    assert app is not None
+    assert app is not None and app.package, f"{audit.input.path}: no package read ({audit.status})"
     main = [c.name for c in audit.components
             if c.type == "activity" and "android.intent.action.MAIN" in c.intent_actions]
     return {

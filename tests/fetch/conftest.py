@@ -101,7 +101,8 @@ def _load(folder: Path) -> Repo:
 
     sf = block[:-4] + ".SF"
     certificate = SignatureBlock(jar.read(block), block).check(jar.read(sf), sf, 24).certificate
-    assert certificate is not None
+    if certificate is None:
+        raise RuntimeError(f"{folder}: fdroidserver signed entry.jar, yet its signature does not verify")
     return Repo(folder / "repo", certificate.sha256)
 
 
