@@ -222,10 +222,10 @@ class SafeZip:
     def _hash_deflated(self, packed: memoryview, hasher: Any, info: zipfile.ZipInfo) -> None:
         """Inflate in pieces of at most 1 MiB into ``hasher``, never past the declared size; an entry to keep
         (``keep_inflated``) in one piece instead, as ``read_prefix`` will want it."""
-        inflater, total, name = zlib.decompressobj(-15), 0, info.filename
-        if name in self._keep and info.file_size <= _KEEP_RATIO * len(packed):
+        if info.filename in self._keep and info.file_size <= _KEEP_RATIO * len(packed):
             self._inflate_kept(packed, hasher, info)
             return
+        inflater, total, name = zlib.decompressobj(-15), 0, info.filename
         try:
             for at in range(0, len(packed), _PIECE):
                 piece = inflater.decompress(packed[at:at + _PIECE], _PIECE)
