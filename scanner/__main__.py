@@ -1,3 +1,3 @@
-from scanner.cli.main import main
+from scanner.cli.main import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

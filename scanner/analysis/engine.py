@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from scanner.analysis.detection import detect
 from scanner.analysis.facts import AppFacts
-from scanner.analysis.gather import gather
+from scanner.analysis.gather import gather, signed
 from scanner.analysis.index import CodeIndex, build_index
 from scanner.analysis.options import AnalysisOptions
 from scanner.analysis.policy_source import bundled_policy
@@ -44,11 +44,13 @@ def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None
         return Analysis(error_audit(InputInfo(path, None, None, None), exc, kb))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
     try:
-        facts, dex = gather(archive)
+        facts, dex = gather(archive, signing_later=options.signing is not None)
         facts = replace(facts, graph=code_graph(dex.files))
         index = build_index(facts, dex, api_targets(kb))
         reach = pre_consent(dex, facts.apk.manifest)
         facts = replace(facts, policy=options.privacy_policy or bundled_policy(archive, dex.files, kb))
+        if options.signing is not None:  # verified meanwhile in another process: asked for last
+            facts = signed(facts, archive, options.signing)
     except ScanFailure as exc:
         return Analysis(error_audit(info, exc, kb))
     except MemoryError:

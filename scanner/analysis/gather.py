@@ -22,7 +22,8 @@ from scanner.analysis.versions import (
     method_clue,
     native_clue,
 )
-from scanner.android.apk import read_apk_facts
+from scanner.android import apk as apk_reader
+from scanner.android.apk import SigningSource, read_apk_facts
 from scanner.android.facts import ApkFacts
 from scanner.dex.constants import constant_string_methods
 from scanner.dex.dexset import DexSet, loaded_dex_names
@@ -34,16 +35,26 @@ from scanner.input.ziptricks import PREPENDED_DEX, ZipTrick, inspect_zip, prepen
 from scanner.model import ScanError
 
 
-def gather(archive: AppArchive) -> tuple[AppFacts, DexSet]:
-    """Read the manifest and every loaded dex of every APK of the app."""
-    for split in archive.apks:  # the signature check inflates the dex files first: once is enough
+def gather(archive: AppArchive, signing_later: bool = False) -> tuple[AppFacts, DexSet]:
+    """Read the manifest and every loaded dex of every APK of the app. The signatures are verified first, which
+    inflates the dex files (kept for the DEX reader); or, ``signing_later``, not yet: ``signed`` adds them."""
+    for split in () if signing_later else archive.apks:
         split.zip.keep_inflated(loaded_dex_names(split.zip.names())[0])
     try:
-        apk = dataclasses.replace(read_apk_facts(archive), zip_tricks=_zip_tricks(archive))
+        apk = read_apk_facts(archive, apk_reader.signing_later if signing_later else None)
+        apk = dataclasses.replace(apk, zip_tricks=_zip_tricks(archive))
         return _gather(archive, apk)
     finally:
         for split in archive.apks:
             split.zip.forget_inflated()
+
+
+def signed(facts: AppFacts, archive: AppArchive, signing: SigningSource) -> AppFacts:
+    """Facts gathered with ``signing_later``, with the signing facts ``signing`` gives: the same facts, problems
+    in the same order, as gathering with them from the start (the APK's problems lead the app's, sorted)."""
+    apk = apk_reader.add_signing(facts.apk, archive, signing)
+    rest = facts.problems[len(facts.apk.problems):]
+    return dataclasses.replace(facts, apk=apk, problems=apk.problems + rest)
 
 
 def _gather(archive: AppArchive, apk: ApkFacts) -> tuple[AppFacts, DexSet]:

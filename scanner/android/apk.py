@@ -14,10 +14,7 @@ import dataclasses
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from xml.etree.ElementTree import Element
-
-from asn1crypto import x509
 
 from scanner.android.arsc import ArscError, ResourceTable, parse_reference
 from scanner.android.axml import ANDROID_NS, AxmlError
@@ -26,29 +23,29 @@ from scanner.android.facts import ApkFacts, NativeLib
 from scanner.android.manifest import ManifestFacts, MetaData, read_manifest
 from scanner.android.modules import module_manifest, read_modules
 from scanner.android.netconfig import NetworkSecurityConfig, read_network_security_config
+from scanner.android.part import Part as _Part
+from scanner.android.part import exception_reason as _reason
 from scanner.android.protores import ProtoResourceTable
 from scanner.android.protoxml import ProtoError
 from scanner.android.protoxml import parse as parse_proto_xml
-from scanner.android.signing import verify_signatures
 from scanner.errors import ManifestError, ScanFailure
 from scanner.input.archive import MANIFEST, AppArchive
 from scanner.input.safezip import SafeZip
-from scanner.model import CertificateInfo, ScanError, SchemeResult, SigningInfo, TrustedSigner
+from scanner.model import ScanError, SigningInfo
+
+# the signing facts of an app's base APK: verified here (``signing_here``) or by ``signing_ahead.py`` in a second
+# process; (archive, manifest, part, problems found so far) -> the facts, with their problems appended
+SigningSource = Callable[[AppArchive, ManifestFacts, _Part, list[ScanError]], SigningInfo]
 
 _LIB = re.compile(r"^lib/([^/]+)/([^/]+\.so)$")
-_SHORT_NAMES = {
-    "country_name": "C", "state_or_province_name": "ST", "locality_name": "L",
-    "organization_name": "O", "organizational_unit_name": "OU", "common_name": "CN",
-    "email_address": "E", "serial_number": "SERIALNUMBER",
-}
 
 
-def read_apk_facts(archive: AppArchive) -> ApkFacts:
+def read_apk_facts(archive: AppArchive, signing: SigningSource | None = None) -> ApkFacts:
     base = archive.base
     # "<apk>!" names the base inside a bundle, as ``files`` does for splits; "base/" the base module of an AAB
     aab = archive.format == "aab"
-    part = _Part(archive.path, "" if archive.format == "apk" else f"{base.name}/" if aab else f"{base.name}!", aab)
-    root, manifest = _manifest(archive, part)
+    part = base_part(archive)
+    root, manifest = base_manifest(archive, part)
     libs, assets, files = [], [], []
     for split in archive.apks:
         prefix = "" if split is base else f"{split.name}!"
@@ -64,7 +61,7 @@ def read_apk_facts(archive: AppArchive) -> ApkFacts:
     return ApkFacts(
         label=_label(_declared_label(root), resources, part, problems),
         manifest=manifest,
-        signing=_BUNDLE_SIGNING if aab else _signing(base.zip, manifest, part, problems),
+        signing=_BUNDLE_SIGNING if aab else (signing or signing_here)(archive, manifest, part, problems),
         native_libs=tuple(sorted(libs, key=lambda lib: (lib.abi, lib.name, lib.path))),
         assets=tuple(sorted(assets)),
         files=tuple(sorted(files)),
@@ -83,7 +80,14 @@ _BUNDLE_SIGNING = SigningInfo(schemes=(), certificates=(), verified=None, reason
     "upload signature is not what devices verify"))
 
 
-def _manifest(archive: AppArchive, part: _Part) -> tuple[Element, ManifestFacts]:
+def base_part(archive: AppArchive) -> _Part:
+    """How problems name the base APK: the input itself, "<base apk>!" inside a split bundle, "base/" in a bundle."""
+    aab = archive.format == "aab"
+    prefix = "" if archive.format == "apk" else f"{archive.base.name}/" if aab else f"{archive.base.name}!"
+    return _Part(archive.path, prefix, aab)
+
+
+def base_manifest(archive: AppArchive, part: _Part) -> tuple[Element, ManifestFacts]:
     """The base APK's manifest as the package manager reads it. A file Android's parser rejects is an error:
     Android cannot install the app (``ResXMLTree`` fails, or the package manager stops at a corrupt node)."""
     if part.proto:
@@ -94,27 +98,6 @@ def _manifest(archive: AppArchive, part: _Part) -> tuple[Element, ManifestFacts]
     except AxmlError as exc:
         raise ManifestError(archive.path, f"{part.prefix}{MANIFEST} is not valid binary XML: {exc}") from None
     return parsed.root, read_manifest(parsed.root, archive.path, parsed.tricks)
-
-
-@dataclass(frozen=True, slots=True)
-class _Part:
-    """Names a part of the input in problem messages: ``<input>: [<base apk>!]<entry> …``."""
-
-    path: str  # the input file
-    prefix: str  # "" for a plain APK, "<base apk>!" inside a bundle, "base/" in an app bundle (AAB)
-    proto: bool = False  # an app bundle: manifest, res/xml and resource table in aapt2's proto format
-
-    def problem(self, code: str, reason: str) -> ScanError:
-        return ScanError(code, f"{self.path}: {reason}")
-
-
-def _reason(exc: BaseException) -> str:
-    """``Type: text`` of an exception; ``struct.error`` keeps its module, "error" alone says nothing."""
-    kind = type(exc).__name__
-    if kind == "error" and type(exc).__module__ != "builtins":
-        kind = f"{type(exc).__module__}.{kind}"
-    text = str(exc).strip()
-    return f"{kind}: {text}" if text else kind
 
 
 def _resolved(manifest: ManifestFacts, resources: _Resources) -> ManifestFacts:
@@ -301,49 +284,25 @@ def _label(label: str | None, resources: _Resources, part: _Part, problems: list
     return values[0] if values else ""
 
 
-def _signing(entries: SafeZip, manifest: ManifestFacts, part: _Part, problems: list[ScanError]) -> SigningInfo:
-    """The signatures as Android verifies them on every API level from the app's minSdk to the newest.
-
-    An unsigned or tampered APK is a verdict, not a problem (the detectors report it); a signing block
-    that cannot be read, or a certificate whose names do not parse, is a problem: those parts are unread.
-    """
-    verdict = verify_signatures(entries, manifest.min_sdk, target_sdk=manifest.target_sdk)
-    if verdict.block_damage is not None:
-        problems.append(part.problem("signing-block-unreadable", (
-            f"{part.prefix}the APK Signing Block cannot be parsed ({verdict.block_damage}); Android ignores it, "
-            "so its v2/v3/v3.1 signatures are not reported")))
-    certificates = []
-    for sha256, der in sorted(verdict.certificates.items()):
-        try:
-            certificates.append(_certificate(sha256, der))
-        except Exception as exc:  # noqa: BLE001  asn1crypto parses names lazily and raises many kinds
-            problems.append(part.problem("signing-block-unreadable", (
-                f"{part.prefix}a signer certificate ({sha256[:16]}…) cannot be parsed ({_reason(exc)}); "
-                "it is not listed")))
-    return SigningInfo(
-        schemes=tuple(c.scheme for c in verdict.schemes),
-        certificates=tuple(certificates),
-        verified=verdict.verified,
-        reason=verdict.reason,
-        checks=tuple(SchemeResult(c.scheme, c.verified, c.reason) for c in verdict.schemes),
-        trusted=tuple(TrustedSigner(t.min_sdk, t.max_sdk, t.scheme, t.certificates, t.reason)
-                      for t in verdict.trusted),
-        lineage=verdict.rotation.lineage if verdict.rotation else (),
-        rotation_min_sdk=verdict.rotation.rotation_min_sdk if verdict.rotation else None,
-    )
+def signing_later(archive: AppArchive, manifest: ManifestFacts, part: _Part, problems: list[ScanError]) -> SigningInfo:
+    """Nothing yet: ``add_signing`` fills the signing facts in once the code is read (see ``gather``)."""
+    return _LATER
 
 
-def _certificate(sha256: str, der: bytes) -> CertificateInfo:
-    cert = x509.Certificate.load(der)
-    subject = _dn(cert.subject.native)
-    return CertificateInfo(
-        sha256=sha256,
-        subject=subject,
-        issuer=_dn(cert.issuer.native),
-        debug="CN=Android Debug" in subject.split(", "),
-    )
+_LATER = SigningInfo(schemes=(), certificates=(), verified=None, reason="not verified yet")
 
 
-def _dn(name: dict[str, object]) -> str:
-    """RFC 4514 order (most specific first), as apksigner and keytool print it."""
-    return ", ".join(f"{_SHORT_NAMES.get(k, k)}={v}" for k, v in reversed(list(name.items())))
+def add_signing(apk: ApkFacts, archive: AppArchive, signing: SigningSource) -> ApkFacts:
+    """``apk`` read with ``signing_later``, with its signing facts and their problems, as if read with ``signing``."""
+    if apk.signing is not _LATER:
+        return apk
+    problems = list(apk.problems)
+    info = signing(archive, apk.manifest, base_part(archive), problems)
+    return dataclasses.replace(apk, signing=info, problems=tuple(sorted(set(problems))))
+
+
+def signing_here(archive: AppArchive, manifest: ManifestFacts, part: _Part, problems: list[ScanError]) -> SigningInfo:
+    """The base APK's signing facts, verified in this process (the certificate libraries load here, on first use)."""
+    from scanner.android.signing_facts import signing_facts
+
+    return signing_facts(archive.base.zip, manifest.min_sdk, manifest.target_sdk, part, problems)

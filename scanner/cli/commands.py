@@ -8,6 +8,7 @@ and where results go. An unexpected exception while working on one input is rais
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import gc
 import os
@@ -31,6 +32,7 @@ from signatures.model import KnowledgeBase, KnowledgeBaseError, UnknownAppType
 
 if TYPE_CHECKING:
     from reports.base import Writer
+    from scanner.android.apk import SigningSource
     from scanner.gate.review import ScanOptions
     from scanner.privacy_policy.model import Policy as PrivacyPolicy
 
@@ -114,11 +116,11 @@ def formats_of(text: str | None, known: Mapping[str, object], default: tuple[str
 USER_ERRORS = (UsageError, PolicyError, baselines.BaselineError, DiffInputError, InputListError)
 
 
-def guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def guard(run: Callable[..., int]) -> Callable[..., int]:
     """Turn configuration, usage and knowledge-base problems into one clear line and exit 2."""
-    def wrapped(args: argparse.Namespace) -> int:
+    def wrapped(args: argparse.Namespace, *more: Any) -> int:
         try:
-            return run(args)
+            return run(args, *more)
         except USER_ERRORS as exc:
             print(f"appaudit: {exc}", file=sys.stderr)
         except KnowledgeBaseError as exc:
@@ -182,7 +184,8 @@ def _freeze_once() -> None:
 
 
 @guard
-def scan(args: argparse.Namespace) -> int:
+def scan(args: argparse.Namespace, ahead: SigningSource | None = None) -> int:
+    """``ahead``: verifies the signatures of the one app given, started by ``main`` (None: verify here)."""
     from reports import WRITERS
     from reports.base import outputs
     from scanner.gate.review import scan as scan_app
@@ -211,7 +214,8 @@ def scan(args: argparse.Namespace) -> int:
     audits, names = [], StemNamer()
     for path in paths:
         with working_on(path):
-            audit = scan_app(path, options, kb)
+            one = dataclasses.replace(options, signing=ahead) if ahead and paths == [path] else options
+            audit = scan_app(path, one, kb)
             audits.append(audit)
             _warn_foreign_baseline(audit, options)
             if out is None:

@@ -16,15 +16,26 @@ import gc
 import os
 import signal
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.cli.fetch import add_batch_source
 from scanner.cli.fetch import register as register_fetch
 from scanner.cli.knowledge import register
 from scanner.version import __version__
 
+if TYPE_CHECKING:
+    from scanner.android.signing_ahead import SigningAhead
+
+# The DEX reader uses NumPy's array operations, never its linear algebra; OpenBLAS would start a thread per
+# core when NumPy loads (~0.1 s of CPU per process, spinning on the core that the signature check, or another
+# batch worker, needs). Set before anything imports NumPy; inherited by batch workers; a user's value wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 # the labels of scanner.model.Severity, lowest first (tests/test_startup.py checks they agree), written
 # out so that building the parser does not load the result model
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
+LIST_SUFFIXES = (".txt", ".lst", ".list")  # scanner.input.archive's, written out for the same reason (tested)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,15 +136,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def entry() -> int:
+    """The ``appaudit`` command (and ``python -m scanner``): ``main`` as its own process, which may fork."""
+    return main(sign_ahead=True)
+
+
+def main(argv: list[str] | None = None, *, sign_ahead: bool = False) -> int:
+    """Run one command. ``sign_ahead``: this process is the command's own, so a scan of one app may verify its
+    signatures in a forked child meanwhile (``scanner/android/signing_ahead.py``); callers running ``main``
+    inside their own process (tests, embedding programs) leave it off."""
     # a reader that stops early (`appaudit … | head`) ends the output quietly, as for any Unix tool
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # no collection while a command imports its modules (they are never garbage; ~5 ms of a scan's start):
     # each command turns the collector back on once its imports are done
     gc.disable()
     args = build_parser().parse_args(argv)
+    ahead = _signing_ahead(args) if sign_ahead else None
     try:
-        return _run(args)
+        return _run(args, ahead)
     except KeyboardInterrupt:
         from scanner.gate.verdict import EXIT_INTERRUPTED
 
@@ -143,6 +163,22 @@ def main(argv: list[str] | None = None) -> int:
         return _unexpected(exc, args)
     finally:
         gc.enable()  # also when a command stopped before turning it on (a usage error), for callers in-process
+        if ahead is not None:
+            ahead.close()
+
+
+def _signing_ahead(args: argparse.Namespace) -> SigningAhead | None:
+    """For ``scan`` of one app file: its signatures verified in a child while this process imports the readers
+    and reads the code (on a free core; see the module). Started before any heavy import, so both import in
+    parallel. Never for lists, folders or several apps: those are batch-like, a core each is taken."""
+    if args.command != "scan" or len(args.paths) != 1:
+        return None
+    path = args.paths[0]
+    if not os.path.isfile(path) or path.lower().endswith(LIST_SUFFIXES):
+        return None
+    from scanner.android.signing_ahead import SigningAhead
+
+    return SigningAhead.start(str(Path(path)), args.max_memory)
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -177,13 +213,13 @@ def _single_input(args: argparse.Namespace) -> str | None:
     return None if path is None else str(path)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, ahead: SigningAhead | None = None) -> int:
     # each command imports what it needs (NumPy, Jinja… for a scan; httpx for an update) when it runs
     if args.command in ("scan", "baseline", "diff"):
         from scanner.cli import commands
 
         if args.command == "scan":
-            return commands.scan(args)  # turns the collector on after its own imports and the knowledge base
+            return commands.scan(args, ahead)  # turns the collector on after its own imports and the knowledge base
         gc.enable()
         if args.command == "baseline":
             return commands.baseline_create(args)

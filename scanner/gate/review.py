@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scanner.analysis.engine import analyse
 from scanner.analysis.grouping import group
@@ -20,6 +21,9 @@ from scanner.input.safezip import DEFAULT_LIMITS, ZipLimits
 from scanner.model import Audit
 from scanner.privacy_policy.model import Policy as PrivacyPolicy
 from signatures.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    from scanner.android.apk import SigningSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class ScanOptions:
     gate: Gate = field(default_factory=Gate)  # what fails the build; the verdict in every report follows it
     privacy_policy: PrivacyPolicy | None = None  # given with --privacy-policy: compared instead of a bundled one
     lang: str = "en"  # the language of the human-readable reports written beside the results (batch)
+    signing: SigningSource | None = field(default=None, compare=False)  # see AnalysisOptions.signing
 
     @property
     def app_category(self) -> str | None:
@@ -40,7 +45,7 @@ class ScanOptions:
 
     @property
     def analysis(self) -> AnalysisOptions:
-        return AnalysisOptions(self.limits, self.app_category, self.privacy_policy)
+        return AnalysisOptions(self.limits, self.app_category, self.privacy_policy, self.signing)
 
 
 def scan(path: str, options: ScanOptions | None = None, kb: KnowledgeBase | None = None) -> Audit:

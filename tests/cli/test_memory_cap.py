@@ -20,10 +20,10 @@ def test_an_app_that_needs_more_than_the_cap_is_an_error_result_and_the_others_g
         cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     real = engine.gather
 
-    def hungry(archive):  # type: ignore[no-untyped-def]
+    def hungry(archive, **options):  # type: ignore[no-untyped-def]
         if archive.path.endswith("sdks.apk"):
             raise MemoryError
-        return real(archive)
+        return real(archive, **options)
 
     monkeypatch.setattr(engine, "gather", hungry)
     monkeypatch.setattr("scanner.cli.commands.limit_memory", lambda mb: None)  # not this test process

@@ -1,0 +1,143 @@
+"""The signatures of the one app ``appaudit scan`` is given, verified in a forked child (``signing_ahead.py``):
+the same facts as verifying in-process, for every signing fixture; a wrong or missing answer falls back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scanner.android import signing_ahead
+from scanner.android.apk import base_manifest, base_part, signing_here
+from scanner.android.signing_ahead import SigningAhead
+from scanner.input.archive import LIST_SUFFIXES, open_app
+from scanner.input.safezip import DEFAULT_LIMITS
+from scanner.model import ScanError
+from tests.cli.conftest import Run
+from tests.conftest import FIXTURES
+
+SIGNING = sorted((FIXTURES / "signing").glob("*.apk"))
+BUNDLES = [FIXTURES / "split.xapk", FIXTURES / "split.apks", FIXTURES / "release_v1.apk"]
+TWO_CORES = len(os.sched_getaffinity(0)) >= 2 if hasattr(os, "sched_getaffinity") else False
+needs_fork = pytest.mark.skipif(not (sys.platform.startswith("linux") and TWO_CORES),
+                                reason="the child is only forked on Linux with a second core")
+
+
+def _start(monkeypatch: pytest.MonkeyPatch, path: Path) -> SigningAhead:
+    # a test worker runs threads (xdist): the child here runs our code only and exits, which is safe
+    monkeypatch.setattr(signing_ahead, "_can_fork", lambda: True)
+    ahead = SigningAhead.start(str(path), 0)
+    assert isinstance(ahead, SigningAhead)
+    return ahead
+
+
+@needs_fork
+@pytest.mark.parametrize("path", SIGNING + BUNDLES, ids=lambda p: p.name)
+def test_the_child_answers_with_what_verifying_here_gives(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    ahead = _start(monkeypatch, path)
+    try:
+        archive = open_app(str(path), DEFAULT_LIMITS)
+        part = base_part(archive)
+        _, manifest = base_manifest(archive, part)
+        theirs: list[ScanError] = []
+        answered = ahead(archive, manifest, part, theirs)
+        assert ahead._answer is not None, "the child gave no answer: the facts were verified here instead"
+        ours: list[ScanError] = []
+        assert answered == signing_here(archive, manifest, part, ours)
+        assert theirs == ours
+    finally:
+        ahead.close()
+
+
+@needs_fork
+def test_an_answer_to_another_question_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked about other SDK levels than the child verified, the parent verifies again: v1-only signing is
+    trusted on an old device, not where API 30+ targets need v2."""
+    path = FIXTURES / "signing" / "v1_only.apk"
+    ahead = _start(monkeypatch, path)
+    try:
+        archive = open_app(str(path), DEFAULT_LIMITS)
+        part = base_part(archive)
+        _, manifest = base_manifest(archive, part)
+        other = manifest.__class__(**{**{f: getattr(manifest, f) for f in manifest.__dataclass_fields__},
+                                      "min_sdk": manifest.min_sdk + 5})
+        problems: list[ScanError] = []
+        answered = ahead(archive, other, part, problems)
+        assert ahead._answer is not None and ahead._answer.question.min_sdk == manifest.min_sdk
+        assert answered == signing_here(archive, other, part, [])
+        assert answered.trusted[0].min_sdk == manifest.min_sdk + 5
+    finally:
+        ahead.close()
+
+
+@needs_fork
+def test_a_child_never_asked_is_stopped_and_reaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    ahead = _start(monkeypatch, FIXTURES / "signing" / "v2_only.apk")
+    pid = ahead._pid
+    ahead.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+@needs_fork
+def test_a_child_that_fails_means_verifying_here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The child cannot read what it was pointed at (the file replaced meanwhile): no answer, same facts."""
+    path = tmp_path / "app.apk"
+    path.write_bytes(b"not a zip")
+    ahead = _start(monkeypatch, path)
+    real = FIXTURES / "signing" / "v3_only.apk"
+    archive = open_app(str(real), DEFAULT_LIMITS)
+    part = base_part(archive)
+    _, manifest = base_manifest(archive, part)
+    try:
+        assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
+        assert ahead._answer is None
+    finally:
+        ahead.close()
+
+
+def _console_scan(apk: Path, out: Path, probe: str = "") -> str:
+    """``appaudit scan APK -f json`` as its own process (the console entry point, which may fork)."""
+    code = (f"import sys, atexit\n{probe}\nfrom scanner.cli.main import entry\n"
+            f"sys.argv = ['appaudit', 'scan', {str(apk)!r}, '-o', {str(out)!r}, '-f', 'json']\n"
+            "raise SystemExit(entry())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1, 3), done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize("apk", [FIXTURES / "signing" / n for n in ("v1_tampered_dex.apk", "rotation.apk",
+                                                                    "unsigned.apk", "mixed_signers.apk")]
+                         + [FIXTURES / "split.xapk", FIXTURES / "hostile" / "truncated.apk"], ids=lambda p: p.name)
+def test_the_command_writes_what_an_in_process_scan_writes(cli: Callable[..., Run], apk: Path, tmp_path: Path) -> None:
+    _console_scan(apk, tmp_path / "command")
+    cli("scan", str(apk), "-o", str(tmp_path / "in-process"), "-f", "json")
+    ours = sorted((tmp_path / "in-process").glob("*.json"))
+    assert ours, "the in-process scan wrote nothing"
+    for path in ours:
+        assert (tmp_path / "command" / path.name).read_bytes() == path.read_bytes()
+
+
+@needs_fork
+def test_the_command_leaves_the_certificate_libraries_to_the_child(tmp_path: Path) -> None:
+    probe = "atexit.register(lambda: print('loaded:', sorted(m for m in ('asn1crypto', 'cryptography') " \
+            "if m in sys.modules), file=sys.stderr))"
+    err = _console_scan(FIXTURES / "signing" / "v1_only.apk", tmp_path, probe)
+    assert "loaded: []" in err
+
+
+def test_numpy_starts_no_thread_pool_under_the_command() -> None:
+    code = "import scanner.cli.main, numpy, os; print(len(os.listdir('/proc/self/task')))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "1"
+
+
+def test_the_list_suffixes_the_command_knows_are_the_readers() -> None:
+    from scanner.cli.main import LIST_SUFFIXES as written_out
+
+    assert written_out == LIST_SUFFIXES
