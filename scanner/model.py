@@ -9,6 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from scanner import codecache
+
+codecache.install()  # before the first @dataclass of a scan: reuses the code it generates (scanner/codecache.py)
+
 SCHEMA = "appaudit/2"  # 2: findings grouped by subject, each holding its rule hits
 SCHEMAS_READ = ("appaudit/1", SCHEMA)  # results a diff still compares (1: flat rule hits)
 SUBJECT_KINDS = ("call", "sdk", "permission", "component", "data", "app")  # what a rule can be about

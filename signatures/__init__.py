@@ -8,7 +8,6 @@ update` cached for the user when there is one, else the bundled copy.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from importlib import resources
 from pathlib import Path
@@ -32,7 +31,6 @@ __all__ = [
     "PiCategory", "Rule", "Sdk", "TrackerSignature", "cache_dir", "forget_loaded", "load",
 ]
 
-log = logging.getLogger(__name__)
 CACHE_FILE = "trackers.json"
 
 
@@ -61,7 +59,9 @@ def _load_default(cache_file: Path | None) -> KnowledgeBase:
             return compiled.load(cache_dir(), _data(), cache_file, lambda: _build(_data(), cache_file))
         except KnowledgeBaseError as exc:
             # The cache is machine-written; a bad one must not stop scans.
-            log.warning("ignoring tracker cache, using the bundled list: %s", exc)
+            import logging  # here: a scan that has nothing to say does not import it
+
+            logging.getLogger(__name__).warning("ignoring tracker cache, using the bundled list: %s", exc)
     return compiled.load(cache_dir(), _data(), None, lambda: _build(_data()))
 
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import pickle  # noqa: S403 -- our own file in the user's cache folder, see the docstring
 import types
 from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import scanner.model as scanner_model
 from scanner.atomic import write_atomic_bytes
@@ -30,7 +29,9 @@ from scanner.version import __version__
 from signatures import documents, model, regexset
 from signatures.model import KnowledgeBase
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import logging
+
 PREFIX = "kb-"
 SUFFIX = ".pickle"
 
@@ -39,6 +40,13 @@ SUFFIX = ".pickle"
 # must never load a stale copy
 _PICKLED_MODULES = (Path(model.__file__), Path(documents.__file__), Path(regexset.__file__),
                     Path(scanner_model.__file__))
+
+
+def _log() -> logging.Logger:
+    """This module's logger; ``logging`` is imported only when there is something to say (a scan has not)."""
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 def key(data: Traversable | Path, trackers_cache: Path | None) -> str:
@@ -80,7 +88,7 @@ def load(folder: Path, data: Traversable | Path, trackers_cache: Path | None,
     try:
         path = folder / f"{PREFIX}{key(data, trackers_cache)}{SUFFIX}"
     except OSError as exc:  # the tracker cache vanished between the check and the read
-        log.debug("knowledge base not keyed (%s); building it", exc)
+        _log().debug("knowledge base not keyed (%s); building it", exc)
         return build()
     try:
         kb = pickle.loads(path.read_bytes())  # noqa: S301 -- our own file, named by the data's hash
@@ -89,7 +97,7 @@ def load(folder: Path, data: Traversable | Path, trackers_cache: Path | None,
     except FileNotFoundError:
         pass
     except Exception as exc:  # noqa: BLE001 -- a damaged copy of any kind is rebuilt from the TOML
-        log.debug("ignoring the compiled knowledge base %s: %r", path, exc)
+        _log().debug("ignoring the compiled knowledge base %s: %r", path, exc)
     kb = build()
     _store(folder, path, kb)
     return kb
@@ -104,4 +112,4 @@ def _store(folder: Path, path: Path, kb: KnowledgeBase) -> None:
             if old != path:
                 old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError) as exc:
-        log.debug("could not keep the compiled knowledge base in %s: %s", folder, exc)
+        _log().debug("could not keep the compiled knowledge base in %s: %s", folder, exc)

@@ -16,7 +16,7 @@ PACKAGES = ("scanner", "signatures", "reports")
 # lowest first: a module may import its own layer's package and any lower layer, never a higher one
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model", ("scanner.model", "scanner.diff_model", "scanner.errors", "scanner.serial", "scanner.atomic",
-               "scanner.memory",
+               "scanner.memory", "scanner.codecache",
                "scanner.version")),
     ("knowledge base", ("signatures",)),
     ("input", ("scanner.input",)),

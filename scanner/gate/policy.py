@@ -19,7 +19,6 @@ necessary information — those stay findings whatever the policy says.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +59,8 @@ def find_policy(folder: Path) -> Path | None:
 
 
 def load_policy(path: Path, kb: KnowledgeBase) -> Policy:
+    import tomllib  # here: most scans have no policy file, and a scan reads no other TOML
+
     label = str(path)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
