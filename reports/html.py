@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -20,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from reports import sentences
+from reports import page_i18n, sentences
 from reports.i18n import DEFAULT, Translator, normalize_lang, text_lang, translations, translator
 from reports.template_cache import template_cache
 from reports.vocab import CONFIDENCE, WORDS, error_meaning, word
@@ -35,6 +36,8 @@ UNATTRIBUTED = "unattributed"  # code neither the app's nor a known SDK's (scann
 MIXED = "mixed"  # a finding over code of several owners
 SEVERITIES = tuple(reversed(Severity))  # critical first
 _BREAK = re.compile(r"(?<=[./$,;_])(?=\S)|(?<=[A-Za-z0-9])(?=\([A-Z)\[])")  # after . / $ , ; _ and before "(Type"
+_BREAK_AFTER = "./$,;_"  # _BREAK's first half, as wbr applies it: each followed by a mark...
+_NO_BREAK = re.compile("\0(?=\\s|\\Z)")  # ...taken back where no other character than a space follows
 _VIA = re.compile(r"\s*\(via ((?:[^()]|\([^()]*\))+)\)")  # "(via A.b() → C.d(Context))" in a finding message
 _ACRONYMS = frozenset({"oaid", "rtc", "im", "sdk", "dns"})
 _CLASSES = re.compile(r"(\d+) classe?s?")  # an SDK evidence's extent, as the detectors write it
@@ -52,6 +55,11 @@ def short_member(ref: str) -> str:
     return readable(ref)
 
 
+def api_name(api: str) -> str:
+    """A call site's API: a Dalvik reference made readable, or another kind of name (a content URI) quoted."""
+    return short_member(api) if api.startswith("L") else f'"{api}"'
+
+
 def message_parts(message: str) -> dict[str, Any]:
     """A finding message made readable, with its call path (``… (via A → B).``) taken out as a list of steps,
     entry point first, for a vertical chain under the sentence."""
@@ -63,20 +71,72 @@ def message_parts(message: str) -> dict[str, Any]:
 
 
 def wbr(text: str) -> Markup:
-    """Escaped text with line-break chances after dots and slashes.
+    """Escaped text with line-break chances after dots and slashes (``_BREAK``).
 
     Long class names and URLs then wrap at sensible places without CSS ``overflow-wrap: anywhere``,
     which would let tables squeeze their columns to one character.
     """
+    if type(text) is str:  # a page repeats its class names (an API in many evidence items): each made once
+        return _wbr_once(text)
+    return _wbr(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _wbr_once(text: str) -> Markup:
+    """``_wbr`` remembered for one page: ``HtmlWriter.render`` empties it, so each page costs what it repeats."""
+    return _wbr(text)
+
+
+def _wbr(text: str) -> Markup:
     if "\0" in text:  # the break mark below; a hostile string may carry it: part by part, the slow way
         return Markup("<wbr>").join(escape(p) for p in _BREAK.split(text))
-    # mark the breaks, escape once (escaping leaves NUL alone), then turn the marks into <wbr>
-    return Markup(str(escape(_BREAK.sub("\0", text))).replace("\0", "<wbr>"))  # noqa: S704 -- escaped above
+    # mark the breaks where _BREAK finds them, escape once (escaping leaves NUL alone), then turn the marks into
+    # <wbr>; plain string operations, as _BREAK's look-behinds tried at every character cost several times more
+    marked = text
+    for c in _BREAK_AFTER:
+        if c in marked:
+            marked = marked.replace(c, c + "\0")
+    # a break char before a space or at the end is no break; every whitespace but " " is unprintable
+    if not text.isprintable():
+        marked = _NO_BREAK.sub("", marked)
+    else:
+        if "\0 " in marked:
+            marked = marked.replace("\0 ", " ")
+        if marked.endswith("\0"):
+            marked = marked[:-1]
+    if "(" in marked:
+        marked = _call_breaks(marked)
+    return Markup(str.replace(escape(marked), "\0", "<wbr>"))  # noqa: S704 -- escaped; str's replace, not Markup's
+
+
+def _call_breaks(marked: str) -> str:
+    """_BREAK's second half: a mark before ``(`` after an ASCII letter or digit and before ``A-Z``, ``)`` or ``[``."""
+    parts = marked.split("(")
+    for i in range(1, len(parts)):
+        before, after = parts[i - 1][-1:], parts[i][:1]
+        if before.isascii() and before.isalnum() and after and (after in ")[" or "A" <= after <= "Z"):
+            parts[i - 1] += "\0"
+    return "(".join(parts)
 
 
 def family(pi_category: str) -> str:
     """The top-level information category (``location.precise`` → ``location``)."""
     return pi_category.split(".", 1)[0]
+
+
+class Lookup(dict[Any, str]):
+    """Display names by id that fill themselves, each made once per page: a template's ``n.words[key]`` is a
+    lookup, where ``n.word(key)`` is a call costing several times more (a large page asks thousands of times)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self._make(key)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +146,22 @@ class Names:
     kb: KnowledgeBase
     sdk_names: dict[str, str]
     t: Translator = field(default_factory=translator)
+    # pi(), sdk(), word() and rule(), remembered (see Lookup)
+    pis: Lookup = field(init=False, repr=False, compare=False)
+    sdks: Lookup = field(init=False, repr=False, compare=False)
+    words: Lookup = field(init=False, repr=False, compare=False)
+    rules: Lookup = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pis", Lookup(self._pi))
+        object.__setattr__(self, "sdks", Lookup(self._sdk))
+        object.__setattr__(self, "words", Lookup(lambda key: word(self.t, key)))
+        object.__setattr__(self, "rules", Lookup(self._rule))
 
     def pi(self, cat: str) -> str:
+        return self.pis[cat]
+
+    def _pi(self, cat: str) -> str:
         info = self.kb.pi_categories.get(cat)
         return self.t.kb(info.title) if info else cat
 
@@ -104,6 +178,9 @@ class Names:
         return info is None or info.rule is not None
 
     def sdk(self, sdk_id: str | None) -> str:
+        return self.sdks[sdk_id]
+
+    def _sdk(self, sdk_id: str | None) -> str:
         if sdk_id is None or sdk_id == FIRST_PARTY:
             return self.t.gettext("First-party code")
         if sdk_id == UNATTRIBUTED:
@@ -138,11 +215,15 @@ class Names:
 
     def rule(self, rule_id: str, fallback: str = "") -> str:
         """A rule's title in the report's language (the finding's own title, or the id, when not catalogued)."""
+        return self.rules[rule_id, fallback]
+
+    def _rule(self, key: tuple[str, str]) -> str:
+        rule_id, fallback = key
         rule = self.kb.rules.get(rule_id)
         return self.t.kb(rule.title) if rule else (fallback or rule_id)
 
     def word(self, key: str) -> str:
-        return word(self.t, key)
+        return self.words[key]
 
     def confidence(self, level: str) -> str:
         return self.t.gettext(CONFIDENCE[level]) if level in CONFIDENCE else level
@@ -151,20 +232,34 @@ class Names:
         return error_meaning(self.t, code)
 
     def evidence_path(self, path: str) -> Markup:
-        """Where an evidence item is, in a translated report: a counted class total (``3 classes``), a kind word
-        (``receiver``), or code (a class, a file), in ``<code>``."""
-        m = _CLASSES.fullmatch(path)
-        if m:
-            return escape(self.t.nformat(int(m[1]), "%(num)s class", "%(num)s classes"))
-        if path in WORDS and path not in _ELEMENTS:
-            return escape(self.word(path))
-        return code(readable(path, qualified=True))
+        return evidence_path(self.t, path)
 
     @staticmethod
     def permission(name: str) -> str:
         """A platform permission by its short name (``READ_CONTACTS``); other apps' permissions stay whole."""
         prefix, _, short = name.rpartition(".")
         return short if prefix in ("android.permission", "com.android.launcher.permission") else name
+
+
+def evidence_path(t: Translator, path: str) -> Markup:
+    """Where an evidence item is, in a translated report: a counted class total (``3 classes``), a kind word
+    (``receiver``), or code (a class, a file), in ``<code>``."""
+    m = _CLASSES.fullmatch(path)
+    if m:
+        return escape(t.nformat(int(m[1]), "%(num)s class", "%(num)s classes"))
+    if path in WORDS and path not in _ELEMENTS:
+        return escape(word(t, path))
+    return code(readable(path, qualified=True))
+
+
+def evidence_place(t: Translator) -> Callable[[str], Markup]:
+    """The ``place`` filter of one language: "in <where>" of an evidence item, its path as code in English,
+    ``evidence_path`` in another language. A filter rather than ``_()`` in the template: Jinja calls a filter
+    directly, for a third of the cost, and a large app's page has thousands of evidence items."""
+    message = t.gettext("in %(where)s")
+    if t.lang == DEFAULT:
+        return lambda path: page_i18n.fill(message, {"where": wbr(pretty_member(path))})
+    return lambda path: page_i18n.fill(message, {"where": evidence_path(t, path)})
 
 
 @dataclass(slots=True)
@@ -207,7 +302,8 @@ def pi_map(audit: Audit, names: Names) -> dict[str, Any]:
     """Information family × reader matrix of call-site counts, with pre-consent marks."""
     cells: dict[tuple[str, str], Cell] = {}
     for call in audit.api_calls:
-        cell = cells.setdefault((family(call.pi_category), reader_of(call.sdk, call.party)), Cell())
+        key = (family(call.pi_category), reader_of(call.sdk, call.party))
+        cell = cells.get(key) or cells.setdefault(key, Cell())  # not a new Cell per call site (thousands)
         cell.count += 1
         cell.pre += call.pre_consent
         cell.cats.add(call.pi_category)
@@ -284,13 +380,14 @@ def policy_category(audit: Audit, family: str) -> PolicyCheck | None:
 
 
 class Once:
-    """A page's memo of rendered fragments that repeat (the reference list many findings share): each is
-    rendered the first time and reused, for this page only."""
+    """A page's memo of rendered fragments that repeat (the reference list many findings share, a severity
+    cell): each is rendered the first time and reused, for this page only. ``key`` names the fragment with its
+    arguments: a string, or a tuple (no string to build per row)."""
 
     def __init__(self) -> None:
-        self._done: dict[str, Any] = {}
+        self._done: dict[Hashable, Any] = {}
 
-    def __call__(self, key: str, render: Any, *args: Any) -> Any:
+    def __call__(self, key: Hashable, render: Any, *args: Any) -> Any:
         if key not in self._done:
             self._done[key] = render(*args)
         return self._done[key]
@@ -323,11 +420,27 @@ def documents(audit: Audit, kb: KnowledgeBase) -> list[tuple[str, str]]:
     return [(key, title) for key, title in kb.documents.items() if key in used]
 
 
+def cited_refs(audit: Audit, rules: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Every reference the rule hits cite, then those of the rules touched, in order and repeated: what the
+    cited documents are drawn from. Made here, as adding up tuples in the template took time quadratic in them."""
+    return (*(r for h in audit.hits for r in h.refs), *(r for rule in rules for r in rule["refs"]))
+
+
 def sdk_reads(audit: Audit) -> dict[str, list[ApiCall]]:
     out: dict[str, list[ApiCall]] = {}
     for call in audit.api_calls:
         out.setdefault(reader_of(call.sdk, call.party), []).append(call)
     return out
+
+
+def by_category(calls: list[ApiCall]) -> list[tuple[str, int, int]]:
+    """A reader's call sites by information category: (category, call sites, how many before consent), in the
+    order of Jinja's ``groupby`` (case-insensitive). Grouping and filtering thousands of calls in the template
+    cost more than the rest of the SDK table."""
+    groups: dict[str, list[ApiCall]] = {}
+    for call in sorted(calls, key=lambda c: c.pi_category.lower()):
+        groups.setdefault(call.pi_category.lower(), []).append(call)
+    return [(g[0].pi_category, len(g), sum(1 for c in g if c.pre_consent)) for g in groups.values()]
 
 
 def excessive(audit: Audit) -> set[str]:
@@ -367,12 +480,12 @@ def marked(text: object, page_lang: str) -> Markup:
     lang = text_lang(value)
     if not value or lang == page_lang or not any(c.isalpha() for c in value):
         return escape(value)
-    return Markup('<span lang="{}">{}</span>').format(lang, value)
+    return Markup(f'<span lang="{escape(lang)}">{escape(value)}</span>')  # noqa: S704 -- escaped, without Markup.format's cost
 
 
 def code(text: str) -> Markup:
     """Text as inline code, with line-break chances."""
-    return Markup("<code>{}</code>").format(wbr(text))
+    return Markup(f"<code>{wbr(text)}</code>")  # noqa: S704 -- wbr escapes; Markup.format costs 5 times more
 
 
 @pass_context
@@ -405,11 +518,14 @@ def environment(lang: str = DEFAULT) -> Environment:
                       extensions=["jinja2.ext.i18n"], bytecode_cache=template_cache(cache_dir(), _COMPILE_OPTIONS))
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are not part of its message
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(page_i18n.callables(translations(lang)))  # the same results, for less (see there)
     env.filters["lang"] = mark_lang
     env.filters["lang_attr"] = lang_attr
     env.globals["code"] = code
     env.filters["member"] = pretty_member
     env.filters["short"] = short_member
+    env.filters["api_name"] = api_name
+    env.filters["place"] = evidence_place(translator(lang))
     env.filters["wbr"] = wbr
     env.filters["capitalize_first"] = capitalize_first
     env.globals.update(plural=plural, plural_of=plural_of, number=number, article=article, phrase=phrase,
@@ -491,7 +607,7 @@ def sentence_html(f: Finding, audit: Audit, names: Names) -> Markup | None:
             values[key] = code(part.text)
         else:
             values[key] = marked(part.text, names.t.lang)
-    return escape(made.template) % values  # the template escaped, the values escaped or marked up above
+    return page_i18n.fill(escape(made.template), values)  # the template escaped, the values escaped or marked up
 
 
 class HtmlWriter:
@@ -505,10 +621,12 @@ class HtmlWriter:
         self.lang = normalize_lang(lang)
 
     def render(self, audit: Audit, kb: KnowledgeBase) -> str:
+        _wbr_once.cache_clear()  # a page's memo, not the process's: each report costs what it repeats itself
         t = translator(self.lang)
         names = names_for(audit, kb, t)
         reads = sdk_reads(audit)
         compliance = [f for f in audit.findings if not is_manifest_finding(f)]
+        rules = rules_touched(audit, kb, t)
         css, js, noscript = asset("report.css"), asset("report.js"), asset("noscript.css")
         page = {
             "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
@@ -520,14 +638,16 @@ class HtmlWriter:
             "csp": content_security_policy(js, [css, noscript]),
             "severities": severity_counts(audit.findings), "summary": summary(audit, names),
             "pimap": pi_map(audit, names), "reads": reads, "excessive": excessive(audit),
-            "permission_groups": permission_groups(audit, names), "rules": rules_touched(audit, kb, t),
-            "documents": documents(audit, kb),
+            "permission_groups": permission_groups(audit, names), "rules": rules,
+            "cited_refs": cited_refs(audit, rules), "documents": documents(audit, kb),
             "compliance": compliance, "finding_filters": finding_filters(compliance, names),
             "top_problems": top_problems(audit, kb=kb, t=t),
             "manifest_findings": [f for f in audit.findings if is_manifest_finding(f)],
             "pi_cats": [(c, names.pi(c)) for c in category_order(kb, {c.pi_category for c in audit.api_calls})],
             "call_readers": [(r, names.sdk(None if r == FIRST_PARTY else r)) for r in readers(audit)
                              if r in reads],
+            # each SDK's name as the call-site rows show it (the `lang` filter's), made once for thousands of rows
+            "marked_readers": {s: marked(names.sdk(s), self.lang) for s in {c.sdk for c in audit.api_calls} if s},
             "sentence": lambda f: sentence_html(f, audit, names),
             "policy": policy_checks(audit),
             "policy_category": lambda family: policy_category(audit, family),
@@ -535,6 +655,7 @@ class HtmlWriter:
             "mark_sdk": lambda sdk_id: marked(names.sdk(sdk_id), self.lang),
             "fix": lambda f: fix_of(f, kb, t),
             "once": Once(),
+            "by_category": by_category,
             "verdict_reason": (sentences.verdict_reason(audit, t) if t.lang != DEFAULT
                                else audit.verdict.reason if audit.verdict else ""),
         }
