@@ -44,7 +44,9 @@ def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None
         return Analysis(error_audit(InputInfo(path, None, None, None), exc, kb))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
     try:
-        facts, dex = gather(archive, signing_later=options.signing is not None)
+        # a process verifying meanwhile (signing_ahead.py) also hands over the dex it inflated
+        facts, dex = gather(archive, signing_later=options.signing is not None,
+                            inflated=getattr(options.signing, "inflated", None))
         facts = replace(facts, graph=code_graph(dex.files))
         index = build_index(facts, dex, api_targets(kb))
         reach = pre_consent(dex, facts.apk.manifest)

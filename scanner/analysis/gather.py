@@ -6,7 +6,7 @@ The readers (androguard, NumPy) load here; code that only consumes facts does no
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 
 from scanner.analysis.facts import AppFacts, Source
@@ -26,24 +26,29 @@ from scanner.android import apk as apk_reader
 from scanner.android.apk import SigningSource, read_apk_facts
 from scanner.android.facts import ApkFacts
 from scanner.dex.constants import constant_string_methods
-from scanner.dex.dexset import DexSet, loaded_dex_names
+from scanner.dex.dexset import DexSet
 from scanner.dex.file import DexFile
+from scanner.dex.load_order import loaded_dex_names
 from scanner.errors import CodeMissing, CorruptZip, DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
 from scanner.input.safezip import SafeZip
 from scanner.input.ziptricks import PREPENDED_DEX, ZipTrick, inspect_zip, prepended_size
 from scanner.model import ScanError
 
+InflatedSource = Callable[[AppArchive, str], "bytes | None"]  # a base APK's dex entry inflated elsewhere, or None
 
-def gather(archive: AppArchive, signing_later: bool = False) -> tuple[AppFacts, DexSet]:
+
+def gather(archive: AppArchive, signing_later: bool = False,
+           inflated: InflatedSource | None = None) -> tuple[AppFacts, DexSet]:
     """Read the manifest and every loaded dex of every APK of the app. The signatures are verified first, which
-    inflates the dex files (kept for the DEX reader); or, ``signing_later``, not yet: ``signed`` adds them."""
+    inflates the dex files (kept for the DEX reader); or, ``signing_later``, not yet: ``signed`` adds them.
+    ``inflated``: the base APK's dex as the process verifying meanwhile inflated them (``signing_ahead.py``)."""
     for split in () if signing_later else archive.apks:
         split.zip.keep_inflated(loaded_dex_names(split.zip.names())[0])
     try:
         apk = read_apk_facts(archive, apk_reader.signing_later if signing_later else None)
         apk = dataclasses.replace(apk, zip_tricks=_zip_tricks(archive))
-        return _gather(archive, apk)
+        return _gather(archive, apk, inflated)
     finally:
         for split in archive.apks:
             split.zip.forget_inflated()
@@ -57,7 +62,7 @@ def signed(facts: AppFacts, archive: AppArchive, signing: SigningSource) -> AppF
     return dataclasses.replace(facts, apk=apk, problems=apk.problems + rest)
 
 
-def _gather(archive: AppArchive, apk: ApkFacts) -> tuple[AppFacts, DexSet]:
+def _gather(archive: AppArchive, apk: ApkFacts, inflated: InflatedSource | None) -> tuple[AppFacts, DexSet]:
     """Every loaded dex of every APK of the app, with what the manifest and signature reading found."""
     files: list[DexFile] = []
     names: list[str] = []
@@ -78,6 +83,8 @@ def _gather(archive: AppArchive, apk: ApkFacts) -> tuple[AppFacts, DexSet]:
         ignored.extend(prefix + n for n in skipped)
         for name in loaded:
             label = prefix + name
+            if inflated is not None and split is archive.base and (ready := inflated(archive, name)) is not None:
+                split.zip.adopt_inflated(name, ready)  # read_prefix reads these bytes (when size and CRC hold)
             try:
                 try:
                     data, trailing = _dex_bytes(split.zip, name)

@@ -6,6 +6,10 @@ app from the command line has a free core; started right after the arguments are
 this work while the parent imports the readers and reads the code, and it keeps the certificate and
 cryptography libraries out of the parent altogether.
 
+The child also inflates the dex files of the base APK first, before it verifies, and hands them over through
+a memory file: the parent then reads the code without inflating it (the v1 check inflates them anyway, so
+this is done once for both), and takes each only at the size and CRC the zip declares (``SafeZip.adopt_inflated``).
+
 The result never depends on the child: it answers one question (this file's sha256, this base APK, these
 SDK levels, these zip limits), and the parent verifies in-process whenever the answer is missing (the child
 failed, was killed, hit the memory cap) or is about something else. Forking is only done where it is safe
@@ -19,12 +23,15 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # started before the readers are imported: the child imports them alongside the parent
+    from collections.abc import Callable
+
     from scanner.android.manifest import ManifestFacts
     from scanner.android.part import Part
     from scanner.input.archive import AppArchive
@@ -44,6 +51,25 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Opened:
+    """The child's first message: the input it opened, which the dex it hands over are inflated from."""
+
+    sha256: str
+    part: Part
+    limits: ZipLimits
+
+
+@dataclass(frozen=True, slots=True)
+class Inflated:
+    """One dex entry of the base APK, in load order: ``size`` bytes at ``offset`` of the memory file (-1: not
+    inflated there, the parent inflates it itself)."""
+
+    name: str
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: Question
     signing: SigningInfo
@@ -53,10 +79,11 @@ class Answer:
 class SigningAhead:
     """A forked child verifying one input's signatures; ``__call__`` is a ``SigningSource`` for ``read_apk_facts``."""
 
-    def __init__(self, pid: int, fd: int) -> None:
-        self._pid, self._fd = pid, fd
+    def __init__(self, pid: int, fd: int, memory: int | None) -> None:
+        self._pid, self._fd, self._memory = pid, fd, memory
         self._answer: Answer | None = None
-        self._done = False
+        self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
+        self._opened: Opened | None | bool = False  # False: not read yet
 
     @classmethod
     def start(cls, path: str, max_memory_mb: int) -> SigningAhead | None:
@@ -65,19 +92,40 @@ class SigningAhead:
         if not _can_fork():
             return None
         read_end, write_end = os.pipe()
+        memory = _memory_file()
         sys.stdout.flush()
         sys.stderr.flush()
         try:
             pid = os.fork()
         except OSError:  # no process to be had (a process limit): verify in-process
-            os.close(read_end)
-            os.close(write_end)
+            for fd in (read_end, write_end, memory):
+                if fd is not None:
+                    os.close(fd)
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _child(path, max_memory_mb, write_end)
+            _child(path, max_memory_mb, write_end, memory)
         os.close(write_end)
-        return cls(pid, read_end)
+        return cls(pid, read_end, memory)
+
+    def inflated(self, archive: AppArchive, name: str) -> bytes | None:
+        """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
+        opened another file or failed, left this one to the parent, or was asked in another order)."""
+        from scanner.android.apk import base_part
+
+        if self._opened is False:
+            first = self._message()
+            self._opened = first if isinstance(first, Opened) else None
+        opened = self._opened
+        if self._memory is None or not isinstance(opened, Opened) \
+                or opened != Opened(archive.sha256, base_part(archive), archive.base.zip.limits):
+            return None
+        while (message := self._message()) is not None:
+            if not isinstance(message, Inflated):
+                break
+            if message.name == name:
+                return self._read(message) if message.size >= 0 else None
+        return None
 
     def __call__(self, archive: AppArchive, manifest: ManifestFacts, part: Part,
                  problems: list[ScanError]) -> SigningInfo:
@@ -92,6 +140,7 @@ class SigningAhead:
 
     def close(self) -> None:
         """Stop the child if its answer was never asked for, and reap it."""
+        self._forget_memory()
         if not self._done:
             self._done = True
             os.close(self._fd)
@@ -102,21 +151,49 @@ class SigningAhead:
 
     def _receive(self) -> Answer | None:
         """The child's answer, waiting for it (once); None if it ended without one."""
-        if self._done:
-            return self._answer
-        self._done = True
-        chunks = []
-        try:
-            while chunk := os.read(self._fd, 1 << 16):
-                chunks.append(chunk)
-        finally:
-            os.close(self._fd)
-        try:
-            answer = pickle.loads(b"".join(chunks)) if chunks else None  # noqa: S301  our own child's bytes
-        except Exception:  # noqa: BLE001  cut short (the child was killed mid-write): verify in-process
-            answer = None
-        self._answer = answer if isinstance(answer, Answer) else None
+        self._forget_memory()  # the parent has read its code: the dex handed over are no longer wanted
+        while self._message() is not None:  # the dex messages left, then the answer (kept by _message)
+            pass
         return self._answer
+
+    def _message(self) -> Opened | Inflated | Answer | None:
+        """The child's next message, waiting for it (the answer, the last, is also kept); None once the child is
+        done or its message is damaged (killed mid-write: nothing more is read)."""
+        if self._done:
+            return None
+        head = self._read_exactly(_HEADER.size)
+        body = self._read_exactly(_HEADER.unpack(head)[0]) if len(head) == _HEADER.size else b""
+        try:
+            message = pickle.loads(body) if body else None  # noqa: S301  our own child's bytes
+        except Exception:  # noqa: BLE001  cut short: what came so far stands, the rest is done here
+            message = None
+        if not isinstance(message, (Opened, Inflated, Answer)):
+            message = None
+        if message is None or isinstance(message, Answer):  # the last message
+            self._answer = message
+            self._done = True
+            os.close(self._fd)
+        return message
+
+    def _read_exactly(self, size: int) -> bytes:
+        chunks, left = [], size
+        while left and (chunk := os.read(self._fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _read(self, message: Inflated) -> bytes | None:
+        assert self._memory is not None  # noqa: S101  checked by the caller
+        try:
+            data = os.pread(self._memory, message.size, message.offset)
+        except (OSError, MemoryError, OverflowError):
+            return None
+        return data if len(data) == message.size else None
+
+    def _forget_memory(self) -> None:
+        if self._memory is not None:
+            os.close(self._memory)  # the child closes its copy when it ends: the memory is freed then
+            self._memory = None
 
 
 def _can_fork() -> bool:
@@ -130,21 +207,29 @@ def _can_fork() -> bool:
         return False
 
 
-def _child(path: str, max_memory_mb: int, out: int) -> None:
-    """Verify, write the pickled answer, exit. Whatever goes wrong ends the child quietly: the parent then
-    verifies in-process and reports any error itself, as it would without a child."""
+_HEADER = struct.Struct("<Q")  # each message: its length, then the pickled message
+
+
+def _memory_file() -> int | None:
+    """The file the child writes the inflated dex to (in memory, gone with its last descriptor); None where
+    there is none to be had: the parent then inflates them itself."""
+    try:
+        return os.memfd_create("appaudit-dex", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        return None
+
+
+def _child(path: str, max_memory_mb: int, out: int, memory: int | None) -> None:
+    """Inflate and hand over the dex, verify, write the answer, exit. Whatever goes wrong ends the child
+    quietly: the parent then inflates or verifies in-process and reports any error itself, as it would
+    without a child."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it, the child just ends
         from scanner.memory import limit_memory
 
         limit_memory(max_memory_mb)  # the same cap as the analysis in the parent
-        answer = _answer(path)
-        if answer is not None:
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(out, view):]
+        _answer(path, lambda message: _send(out, message), memory)
         code = 0
     except BaseException:  # noqa: BLE001, S110  nothing may escape the child: the parent verifies instead
         pass
@@ -152,17 +237,56 @@ def _child(path: str, max_memory_mb: int, out: int) -> None:
         os._exit(code)
 
 
-def _answer(path: str) -> Answer | None:
+def _send(out: int, message: Opened | Inflated | Answer) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(out, view):]
+
+
+def _hand_over(archive: AppArchive, send: Callable[[Inflated], None], memory: int) -> None:
+    """Inflate the base APK's dex files in load order, each written to ``memory`` and announced as it is done
+    (the parent reads the first while the next inflates). Kept here too: the v1 check hashes them again."""
+    from scanner.dex.load_order import loaded_dex_names
+
+    entries = archive.base.zip
+    names = loaded_dex_names(entries.names())[0]
+    entries.keep_inflated(names)
+    offset = 0
+    for name in names:
+        data = entries.inflate_to_keep(name)
+        size = -1
+        if data is not None:
+            try:
+                _write_at(memory, data, offset)
+                size = len(data)
+            except OSError:  # the memory file is full (a small /dev/shm): the parent inflates the rest
+                data = None
+        send(Inflated(name, offset, size))
+        offset += max(size, 0)
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _answer(path: str, send: Callable[[Opened | Inflated | Answer], None], memory: int | None) -> None:
     from scanner.android.apk import base_manifest, base_part, signing_here
     from scanner.input.archive import open_app
     from scanner.input.safezip import DEFAULT_LIMITS
 
     archive = open_app(path, DEFAULT_LIMITS)
     if archive.format == "aab":  # an app bundle's own signature is not verified (see apk.py)
-        return None
+        return
     part = base_part(archive)
+    send(Opened(archive.sha256, part, archive.base.zip.limits))
+    if memory is not None:
+        _hand_over(archive, send, memory)
     _, manifest = base_manifest(archive, part)
     problems: list[ScanError] = []
     signing = signing_here(archive, manifest, part, problems)
     question = Question(archive.sha256, part, manifest.min_sdk, manifest.target_sdk, archive.base.zip.limits)
-    return Answer(question, signing, tuple(problems))
+    send(Answer(question, signing, tuple(problems)))

@@ -20,7 +20,6 @@ from scanner.dex.file import DexFile
 
 _METHOD_REF = re.compile(r"^(L[^;]+;)->([^(:]+)(\([^)]*\)\S+)$")
 _FIELD_REF = re.compile(r"^(L[^;]+;)->([^(:]+):(\S+)$")
-_DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -60,17 +59,6 @@ def _site_key(site: CallSite) -> tuple[str, str, str, str]:
 
 _KIND_NAMES = {bytecode.METHOD: "method", bytecode.FIELD: "field",
                bytecode.STRING: "string", bytecode.TYPE: "type"}
-
-
-def loaded_dex_names(names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(dex entries Android loads, in load order; ``classes*.dex`` entries it ignores)."""
-    present = {n for n in names if _DEX_NAME.match(n)}
-    loaded = []
-    number = 1
-    while (name := "classes.dex" if number == 1 else f"classes{number}.dex") in present:
-        loaded.append(name)
-        number += 1
-    return loaded, sorted(present - set(loaded))
 
 
 class DexSet:

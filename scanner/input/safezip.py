@@ -89,6 +89,37 @@ class SafeZip:
         entry is left to ``read_prefix``, which inflates no further than asked. ``forget_inflated`` drops them."""
         self._keep = frozenset(self._infos[n].filename for n in names if n in self._infos)
 
+    def inflate_to_keep(self, name: str) -> bytes | None:
+        """Inflate an entry named to ``keep_inflated`` now, as a digest would: its bytes, kept for the later
+        digest and ``read_prefix``; None where a digest would not keep it (not deflated, padded, damaged: the
+        digest or read then inflates it and says what is wrong). The signing child inflates the dex files first
+        this way, to hand them over (``scanner/android/signing_ahead.py``)."""
+        info = self._infos.get(name)
+        if info is None or info.filename not in self._keep or info.compress_type != zipfile.ZIP_DEFLATED \
+                or not _plain(info) or info.file_size > self.limits.max_entry_size:
+            return None
+        if (kept := self._kept.get(info.filename)) is not None:
+            return kept
+        try:
+            packed = self._packed(info)
+            if info.file_size <= _KEEP_RATIO * len(packed):
+                self._inflate_kept(packed, _NO_HASH, info)
+        except ScanFailure:
+            return None
+        return self._kept.get(info.filename)
+
+    def adopt_inflated(self, name: str, data: bytes) -> bool:
+        """Take an entry's bytes inflated elsewhere (by the signing child) for ``read_prefix``, on the terms a
+        digest keeps its own (``_inflate_kept``): a deflated entry at an ordinary ratio, the declared size, the
+        right CRC. False, and nothing kept, otherwise: ``read_prefix`` then inflates it here."""
+        info = self._infos.get(name)
+        if info is None or info.compress_type != zipfile.ZIP_DEFLATED or not _plain(info) \
+                or info.file_size > self.limits.max_entry_size or len(data) != info.file_size \
+                or info.file_size > _KEEP_RATIO * info.compress_size or zlib.crc32(data) != info.CRC:
+            return False
+        self._kept[info.filename] = data
+        return True
+
     def forget_inflated(self) -> None:
         self._keep = frozenset()
         self._kept.clear()
@@ -145,6 +176,9 @@ class SafeZip:
             raise ZipLimitExceeded(self.label, f"entry {name!r} inflates to {info.file_size} bytes, over the limit "
                                                f"of {self.limits.max_entry_size}")
         hasher = hashlib.new(algorithm)
+        if (kept := self._kept.get(info.filename)) is not None:  # inflated whole already, its size and CRC right
+            hasher.update(kept)
+            return hasher.digest()
         if not _plain(info):
             hasher.update(self.read(name))  # the unusual cases keep read()'s handling and errors
             return hasher.digest()
@@ -309,6 +343,17 @@ class SafeZip:
                 f"cannot read entry {info.filename!r}: it declares compression method {info.compress_type:#06x}, "
                 f"which Android's resource reader inflates, and it does not inflate ({exc})")) from None
         return data
+
+
+class _NoHash:
+    """The hasher of an inflation done only to keep the bytes (``inflate_to_keep``)."""
+
+    @staticmethod
+    def update(data: bytes) -> None:
+        pass
+
+
+_NO_HASH = _NoHash()
 
 
 def _plain(info: zipfile.ZipInfo) -> bool:

@@ -100,6 +100,56 @@ def test_a_child_that_fails_means_verifying_here(monkeypatch: pytest.MonkeyPatch
         ahead.close()
 
 
+HAND_OVER = [FIXTURES / "multidex.apk", FIXTURES / "signing" / "v1_tampered_dex.apk", FIXTURES / "split.xapk",
+             *sorted((FIXTURES / "ziptricks").glob("*.apk"))]
+
+
+def _read_here(path: Path, name: str) -> bytes | None:
+    from scanner.analysis.gather import _dex_bytes
+    from scanner.errors import ScanFailure
+
+    archive = open_app(str(path), DEFAULT_LIMITS)
+    try:
+        return _dex_bytes(archive.base.zip, name)[0]
+    except ScanFailure:
+        return None
+
+
+@needs_fork
+@pytest.mark.parametrize("path", HAND_OVER, ids=lambda p: p.name)
+def test_the_child_hands_over_the_dex_this_process_would_read(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Every dex the child hands over is what reading it here gives, and the answer still follows."""
+    from scanner.dex.load_order import loaded_dex_names
+
+    ahead = _start(monkeypatch, path)
+    try:
+        archive = open_app(str(path), DEFAULT_LIMITS)
+        names = loaded_dex_names(archive.base.zip.names())[0]
+        handed = {name: ahead.inflated(archive, name) for name in names}
+        for name, data in handed.items():
+            if data is not None:
+                assert data == _read_here(path, name), name
+        part = base_part(archive)
+        _, manifest = base_manifest(archive, part)
+        assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
+        assert ahead._answer is not None
+    finally:
+        ahead.close()
+    if path.name in ("multidex.apk", "split.xapk"):
+        assert all(data is not None for data in handed.values()) and handed, "nothing was handed over"
+
+
+@needs_fork
+def test_dex_from_another_file_are_not_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The child opened another file than the parent reads (replaced meanwhile): nothing it inflated is used."""
+    ahead = _start(monkeypatch, FIXTURES / "multidex.apk")
+    try:
+        archive = open_app(str(FIXTURES / "sdks.apk"), DEFAULT_LIMITS)
+        assert ahead.inflated(archive, "classes.dex") is None
+    finally:
+        ahead.close()
+
+
 def _console_scan(apk: Path, out: Path, probe: str = "") -> str:
     """``appaudit scan APK -f json`` as its own process (the console entry point, which may fork)."""
     code = (f"import sys, atexit\n{probe}\nfrom scanner.cli.main import entry\n"
@@ -112,7 +162,9 @@ def _console_scan(apk: Path, out: Path, probe: str = "") -> str:
 
 @pytest.mark.parametrize("apk", [FIXTURES / "signing" / n for n in ("v1_tampered_dex.apk", "rotation.apk",
                                                                     "unsigned.apk", "mixed_signers.apk")]
-                         + [FIXTURES / "split.xapk", FIXTURES / "hostile" / "truncated.apk"], ids=lambda p: p.name)
+                         + [FIXTURES / "split.xapk", FIXTURES / "hostile" / "truncated.apk"]
+                         + [p for p in HAND_OVER if p.parent.name == "ziptricks"] + [FIXTURES / "multidex.apk"],
+                         ids=lambda p: p.name)
 def test_the_command_writes_what_an_in_process_scan_writes(cli: Callable[..., Run], apk: Path, tmp_path: Path) -> None:
     _console_scan(apk, tmp_path / "command")
     cli("scan", str(apk), "-o", str(tmp_path / "in-process"), "-f", "json")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.dex.dexset import DexSet, loaded_dex_names
+from scanner.dex.dexset import DexSet
 from scanner.dex.file import DexFile
+from scanner.dex.load_order import loaded_dex_names
 from tests.conftest import APPS, FIXTURES
 from tests.scanner.dexdump import dexdump
 

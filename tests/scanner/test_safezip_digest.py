@@ -172,3 +172,50 @@ def test_a_padded_entry_is_not_kept_and_a_bad_crc_still_fails_the_read() -> None
     assert entries.digest("a.bin", "sha256") == hashlib.sha256(data).digest()  # the digest is of the bytes
     with pytest.raises(CorruptZip, match="CRC"):
         entries.read_prefix("a.bin", len(data) + 1)  # as without keeping: zipfile's CRC check speaks
+
+
+# --- dex inflated once, by the signing child, and handed over (scanner/android/signing_ahead.py) -------------
+
+
+def test_an_entry_inflated_to_keep_is_what_zipfile_reads_and_its_digest_reuses_it() -> None:
+    data = _dex_like(2 << 20)
+    entries = SafeZip(bytes(_zip(data, zipfile.ZIP_DEFLATED)), "app.apk")
+    assert entries.inflate_to_keep("a.bin") is None  # not named to keep_inflated
+    entries.keep_inflated(["a.bin"])
+    assert entries.inflate_to_keep("a.bin") == data
+    entries._packed = None  # type: ignore[assignment,method-assign]  # noqa: SLF001  no second inflation
+    assert entries.digest("a.bin", "sha256") == hashlib.sha256(data).digest()
+    assert entries.read_prefix("a.bin", len(data) + 1) == data
+
+
+def test_only_what_a_digest_would_keep_is_inflated_to_keep() -> None:
+    """Stored, padded and CRC-damaged entries are left to the reads that report on them."""
+    stored = SafeZip(bytes(_zip(_dex_like(1 << 16), zipfile.ZIP_STORED)), "stored.apk")
+    padded = SafeZip(bytes(_zip(b"dex\n035\0" + bytes(8 << 20), zipfile.ZIP_DEFLATED)), "padded.apk")
+    data = _dex_like(1 << 20)
+    raw = _zip(data, zipfile.ZIP_DEFLATED)
+    crc_at = raw.rindex(b"PK\x01\x02") + 16
+    raw[crc_at:crc_at + 4] = struct.pack("<I", zipfile.crc32(data) ^ 1)
+    bad_crc = SafeZip(bytes(raw), "badcrc.apk")
+    for entries in (stored, padded, bad_crc):
+        entries.keep_inflated(["a.bin"])
+        assert entries.inflate_to_keep("a.bin") is None, entries.label
+        assert not entries._kept  # noqa: SLF001
+
+
+def test_bytes_inflated_elsewhere_are_taken_only_at_the_declared_size_and_crc() -> None:
+    data = _dex_like(1 << 20)
+    raw = bytes(_zip(data, zipfile.ZIP_DEFLATED))
+    entries = SafeZip(raw, "app.apk")
+    assert not entries.adopt_inflated("a.bin", data[:-1])  # short
+    assert not entries.adopt_inflated("a.bin", data[:-1] + bytes([data[-1] ^ 1]))  # one bit off: CRC
+    assert not entries.adopt_inflated("missing.bin", data)
+    assert not entries._kept  # noqa: SLF001
+    assert entries.adopt_inflated("a.bin", data)
+    entries._zip = None  # type: ignore[assignment]  # noqa: SLF001  read_prefix reads the adopted bytes
+    assert entries.read_prefix("a.bin", 40) == data[:40]
+    stored = SafeZip(bytes(_zip(data, zipfile.ZIP_STORED)), "stored.apk")
+    assert not stored.adopt_inflated("a.bin", data)  # nothing to save: read here as before
+    padded_data = b"dex\n035\0" + bytes(8 << 20)
+    padded = SafeZip(bytes(_zip(padded_data, zipfile.ZIP_DEFLATED)), "padded.apk")
+    assert not padded.adopt_inflated("a.bin", padded_data)  # read_prefix inflates no further than asked
