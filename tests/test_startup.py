@@ -149,3 +149,20 @@ def test_a_json_scan_with_warm_caches_loads_no_logging_nor_toml_and_compiles_no_
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env,
                            cwd=tmp_path).stdout.strip().splitlines()[-1] for _ in range(2)]
     assert runs[1] == ("[] 0" if codecache.supported() else "[] None")
+
+
+def test_the_command_collects_young_objects_less_often_and_main_in_process_leaves_the_setting(tmp_path) -> None:
+    """``entry`` (a process of its own) raises the young generation's threshold; ``main`` in a caller's process
+    does not touch it."""
+    import gc
+
+    from scanner.cli.main import YOUNG_COLLECTION, main
+
+    probe = ("import gc, sys\nfrom scanner.cli import main as m\nseen = []\n"
+             "m._run = lambda args, ahead: seen.append(gc.get_threshold()[0]) or 0\n"
+             "sys.argv = ['appaudit', 'signatures', 'list']\nm.entry()\nprint(seen[0])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert int(done.stdout.strip()) == YOUNG_COLLECTION
+    before = gc.get_threshold()
+    assert main(["signatures", "list"]) == 0
+    assert gc.get_threshold() == before
