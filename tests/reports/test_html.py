@@ -331,3 +331,4 @@ def test_the_header_says_whether_android_verifies_the_signature() -> None:
     assert "Signature does not verify" in text and "the APK was changed after signing" in text
     clean = visible_text(render(scanner.scan(str(FIXTURES / "clean.apk"), scanner.ScanOptions())))
     assert "Signature verified as Android verifies it, API 21+" in clean and "does not verify" not in clean
+
