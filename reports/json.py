@@ -47,7 +47,7 @@ def dumps_dataclass(value: Any) -> str:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    fields = _fields(type(value))
+    fields = _fields(type(value))  # type: ignore[arg-type]  # a class is hashable
     if fields is None:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
     return {name: to_plain(getattr(value, name)) if converted else getattr(value, name)
