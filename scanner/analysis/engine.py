@@ -38,8 +38,10 @@ class Analysis:
 def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None) -> Analysis:
     """Analyse one APK or split bundle against ``kb``; never raises for bad input."""
     options = options or AnalysisOptions()
+    # a process working meanwhile (signing_ahead.py) has the file read and hashed already
+    read = reader(path) if (reader := getattr(options.signing, "read", None)) else None
     try:
-        archive = open_app(path, options.limits)
+        archive = open_app(path, options.limits, read)
     except ScanFailure as exc:
         return Analysis(error_audit(InputInfo(path, None, None, None), exc, kb))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)

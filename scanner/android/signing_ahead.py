@@ -79,8 +79,9 @@ class Answer:
 class SigningAhead:
     """A forked child verifying one input's signatures; ``__call__`` is a ``SigningSource`` for ``read_apk_facts``."""
 
-    def __init__(self, pid: int, fd: int, memory: int | None) -> None:
+    def __init__(self, pid: int, fd: int, memory: int | None, path: str, data: bytes) -> None:
         self._pid, self._fd, self._memory = pid, fd, memory
+        self._path, self._data = path, data
         self._answer: Answer | None = None
         self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
         self._opened: Opened | None | bool = False  # False: not read yet
@@ -90,6 +91,9 @@ class SigningAhead:
         """Fork the child for ``path`` (read with the default zip limits, under the scan's memory cap) if that
         is safe and worth it here, else None: verify in-process."""
         if not _can_fork():
+            return None
+        data = _read(path)  # before forking: both processes have the same bytes, the child hashes them
+        if data is None:
             return None
         read_end, write_end = os.pipe()
         memory = _memory_file()
@@ -104,20 +108,25 @@ class SigningAhead:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _child(path, max_memory_mb, write_end, memory)
+            _child(path, data, max_memory_mb, write_end, memory)
         os.close(write_end)
-        return cls(pid, read_end, memory)
+        return cls(pid, read_end, memory, path, data)
+
+    def read(self, path: str) -> tuple[bytes, str | None] | None:
+        """The bytes of ``path`` read before forking, with the sha256 the child computed of them (None: the
+        child has not, hash them here); None for another path: read it there."""
+        if path != self._path:
+            return None
+        opened = self._opening()
+        return self._data, opened.sha256 if opened is not None else None
 
     def inflated(self, archive: AppArchive, name: str) -> bytes | None:
         """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
         opened another file or failed, left this one to the parent, or was asked in another order)."""
         from scanner.android.apk import base_part
 
-        if self._opened is False:
-            first = self._message()
-            self._opened = first if isinstance(first, Opened) else None
-        opened = self._opened
-        if self._memory is None or not isinstance(opened, Opened) \
+        opened = self._opening()
+        if self._memory is None or opened is None \
                 or opened != Opened(archive.sha256, base_part(archive), archive.base.zip.limits):
             return None
         while (message := self._message()) is not None:
@@ -137,6 +146,13 @@ class SigningAhead:
             return signing_here(archive, manifest, part, problems)
         problems.extend(answer.problems)
         return answer.signing
+
+    def _opening(self) -> Opened | None:
+        """The child's first message (waiting for it once), None if it sent another or none."""
+        if self._opened is False:
+            first = self._message()
+            self._opened = first if isinstance(first, Opened) else None
+        return self._opened if isinstance(self._opened, Opened) else None
 
     def close(self) -> None:
         """Stop the child if its answer was never asked for, and reap it."""
@@ -219,7 +235,19 @@ def _memory_file() -> int | None:
         return None
 
 
-def _child(path: str, max_memory_mb: int, out: int, memory: int | None) -> None:
+def _read(path: str) -> bytes | None:
+    """The input file's bytes, or None when it is not a regular file that can be read (the parent then reads
+    it and reports why not, as without a child)."""
+    try:
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+    except (OSError, MemoryError):
+        return None
+
+
+def _child(path: str, data: bytes, max_memory_mb: int, out: int, memory: int | None) -> None:
     """Inflate and hand over the dex, verify, write the answer, exit. Whatever goes wrong ends the child
     quietly: the parent then inflates or verifies in-process and reports any error itself, as it would
     without a child."""
@@ -229,7 +257,7 @@ def _child(path: str, max_memory_mb: int, out: int, memory: int | None) -> None:
         from scanner.memory import limit_memory
 
         limit_memory(max_memory_mb)  # the same cap as the analysis in the parent
-        _answer(path, lambda message: _send(out, message), memory)
+        _answer(path, data, lambda message: _send(out, message), memory)
         code = 0
     except BaseException:  # noqa: BLE001, S110  nothing may escape the child: the parent verifies instead
         pass
@@ -273,16 +301,16 @@ def _write_at(fd: int, data: bytes, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
-def _answer(path: str, send: Callable[[Opened | Inflated | Answer], None], memory: int | None) -> None:
+def _answer(path: str, data: bytes, send: Callable[[Opened | Inflated | Answer], None], memory: int | None) -> None:
     from scanner.android.apk import base_manifest, base_part, signing_here
     from scanner.input.archive import open_app
     from scanner.input.safezip import DEFAULT_LIMITS
 
-    archive = open_app(path, DEFAULT_LIMITS)
-    if archive.format == "aab":  # an app bundle's own signature is not verified (see apk.py)
-        return
+    archive = open_app(path, DEFAULT_LIMITS, (data, None))
     part = base_part(archive)
     send(Opened(archive.sha256, part, archive.base.zip.limits))
+    if archive.format == "aab":  # an app bundle's own signature is not verified (see apk.py)
+        return
     if memory is not None:
         _hand_over(archive, send, memory)
     _, manifest = base_manifest(archive, part)

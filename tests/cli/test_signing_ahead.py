@@ -150,6 +150,22 @@ def test_dex_from_another_file_are_not_taken(monkeypatch: pytest.MonkeyPatch, tm
         ahead.close()
 
 
+@needs_fork
+def test_the_parent_reads_the_file_once_and_takes_the_childs_digest_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    path = FIXTURES / "multidex.apk"
+    ahead = _start(monkeypatch, path)
+    try:
+        assert ahead.read(str(FIXTURES / "sdks.apk")) is None  # another file: read there
+        read = ahead.read(str(path))
+        assert read is not None
+        data, digest = read
+        assert data == path.read_bytes() and digest == hashlib.sha256(data).hexdigest()
+    finally:
+        ahead.close()
+
+
 def _console_scan(apk: Path, out: Path, probe: str = "") -> str:
     """``appaudit scan APK -f json`` as its own process (the console entry point, which may fork)."""
     code = (f"import sys, atexit\n{probe}\nfrom scanner.cli.main import entry\n"
@@ -163,7 +179,8 @@ def _console_scan(apk: Path, out: Path, probe: str = "") -> str:
 @pytest.mark.parametrize("apk", [FIXTURES / "signing" / n for n in ("v1_tampered_dex.apk", "rotation.apk",
                                                                     "unsigned.apk", "mixed_signers.apk")]
                          + [FIXTURES / "split.xapk", FIXTURES / "hostile" / "truncated.apk"]
-                         + [p for p in HAND_OVER if p.parent.name == "ziptricks"] + [FIXTURES / "multidex.apk"],
+                         + [p for p in HAND_OVER if p.parent.name == "ziptricks"] + [FIXTURES / "multidex.apk"]
+                         + [FIXTURES / "bundles" / "aab_feature.aab", FIXTURES / "hostile" / "zip_bomb.apk"],
                          ids=lambda p: p.name)
 def test_the_command_writes_what_an_in_process_scan_writes(cli: Callable[..., Run], apk: Path, tmp_path: Path) -> None:
     _console_scan(apk, tmp_path / "command")
