@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # started before the readers are imported: the child imports them alongside the parent
     from collections.abc import Callable
 
+    from scanner.android.facts import ApkFacts
     from scanner.android.manifest import ManifestFacts
     from scanner.android.part import Part
     from scanner.input.archive import AppArchive
@@ -70,10 +71,20 @@ class Inflated:
 
 
 @dataclass(frozen=True, slots=True)
+class Facts:
+    """The APK facts, read as ``gather`` reads them with ``signing_later`` (zip tricks included)."""
+
+    apk: ApkFacts
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: Question
     signing: SigningInfo
     problems: tuple[ScanError, ...]  # what verifying added to the base APK's problems
+
+
+Message = Opened | Inflated | Facts | Answer  # in this order: Opened, Inflated for each dex, Facts, Answer
 
 
 class SigningAhead:
@@ -85,6 +96,7 @@ class SigningAhead:
         self._answer: Answer | None = None
         self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
         self._opened: Opened | None | bool = False  # False: not read yet
+        self._held: Message | None = None  # read, not yet asked for: the next ``_message``
 
     @classmethod
     def start(cls, path: str, max_memory_mb: int) -> SigningAhead | None:
@@ -123,17 +135,23 @@ class SigningAhead:
     def inflated(self, archive: AppArchive, name: str) -> bytes | None:
         """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
         opened another file or failed, left this one to the parent, or was asked in another order)."""
-        from scanner.android.apk import base_part
-
-        opened = self._opening()
-        if self._memory is None or opened is None \
-                or opened != Opened(archive.sha256, base_part(archive), archive.base.zip.limits):
+        if self._memory is None or self._opening() is None or not self._same_input(archive):
             return None
-        while (message := self._message()) is not None:
-            if not isinstance(message, Inflated):
-                break
+        while isinstance(message := self._message(), Inflated):
             if message.name == name:
                 return self._read(message) if message.size >= 0 else None
+        self._held = message  # past the dex: for whoever asks next
+        return None
+
+    def apk_facts(self, archive: AppArchive) -> ApkFacts | None:
+        """The APK facts the child read (``gather`` with ``signing_later``), or None: read them here."""
+        if self._opening() is None or not self._same_input(archive):
+            return None
+        while isinstance(message := self._message(), Inflated):  # dex not asked for
+            pass
+        if isinstance(message, Facts):
+            return message.apk
+        self._held = message
         return None
 
     def __call__(self, archive: AppArchive, manifest: ManifestFacts, part: Part,
@@ -146,6 +164,11 @@ class SigningAhead:
             return signing_here(archive, manifest, part, problems)
         problems.extend(answer.problems)
         return answer.signing
+
+    def _same_input(self, archive: AppArchive) -> bool:
+        from scanner.android.apk import base_part
+
+        return self._opened == Opened(archive.sha256, base_part(archive), archive.base.zip.limits)
 
     def _opening(self) -> Opened | None:
         """The child's first message (waiting for it once), None if it sent another or none."""
@@ -172,9 +195,12 @@ class SigningAhead:
             pass
         return self._answer
 
-    def _message(self) -> Opened | Inflated | Answer | None:
+    def _message(self) -> Message | None:
         """The child's next message, waiting for it (the answer, the last, is also kept); None once the child is
         done or its message is damaged (killed mid-write: nothing more is read)."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            return held
         if self._done:
             return None
         head = self._read_exactly(_HEADER.size)
@@ -183,7 +209,7 @@ class SigningAhead:
             message = pickle.loads(body) if body else None  # noqa: S301  our own child's bytes
         except Exception:  # noqa: BLE001  cut short: what came so far stands, the rest is done here
             message = None
-        if not isinstance(message, (Opened, Inflated, Answer)):
+        if not isinstance(message, (Opened, Inflated, Facts, Answer)):
             message = None
         if message is None or isinstance(message, Answer):  # the last message
             self._answer = message
@@ -265,7 +291,7 @@ def _child(path: str, data: bytes, max_memory_mb: int, out: int, memory: int | N
         os._exit(code)
 
 
-def _send(out: int, message: Opened | Inflated | Answer) -> None:
+def _send(out: int, message: Message) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
@@ -294,6 +320,22 @@ def _hand_over(archive: AppArchive, send: Callable[[Inflated], None], memory: in
         offset += max(size, 0)
 
 
+def _read_facts(archive: AppArchive, send: Callable[[Facts], None]) -> None:
+    """The APK facts as ``gather`` reads them with ``signing_later`` (the parent reads them itself when this
+    fails: it reports the error then)."""
+    import dataclasses
+
+    from scanner.android.apk import read_apk_facts, signing_later
+    from scanner.errors import ScanFailure
+    from scanner.input.ziptricks import app_zip_tricks
+
+    try:
+        apk = read_apk_facts(archive, signing_later)
+    except ScanFailure:
+        return
+    send(Facts(dataclasses.replace(apk, zip_tricks=app_zip_tricks(archive))))
+
+
 def _write_at(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
     while view:
@@ -301,7 +343,7 @@ def _write_at(fd: int, data: bytes, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
-def _answer(path: str, data: bytes, send: Callable[[Opened | Inflated | Answer], None], memory: int | None) -> None:
+def _answer(path: str, data: bytes, send: Callable[[Message], None], memory: int | None) -> None:
     from scanner.android.apk import base_manifest, base_part, signing_here
     from scanner.input.archive import open_app
     from scanner.input.safezip import DEFAULT_LIMITS
@@ -313,6 +355,7 @@ def _answer(path: str, data: bytes, send: Callable[[Opened | Inflated | Answer],
         return
     if memory is not None:
         _hand_over(archive, send, memory)
+    _read_facts(archive, send)
     _, manifest = base_manifest(archive, part)
     problems: list[ScanError] = []
     signing = signing_here(archive, manifest, part, problems)

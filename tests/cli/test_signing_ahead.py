@@ -117,8 +117,11 @@ def _read_here(path: Path, name: str) -> bytes | None:
 
 @needs_fork
 @pytest.mark.parametrize("path", HAND_OVER, ids=lambda p: p.name)
-def test_the_child_hands_over_the_dex_this_process_would_read(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    """Every dex the child hands over is what reading it here gives, and the answer still follows."""
+def test_the_child_hands_over_the_dex_and_apk_facts_this_process_would_read(monkeypatch: pytest.MonkeyPatch,
+                                                                             path: Path) -> None:
+    """Every dex the child hands over is what reading it here gives, so are the APK facts, and the answer
+    still follows."""
+    from scanner.analysis.gather import _apk_facts
     from scanner.dex.load_order import loaded_dex_names
 
     ahead = _start(monkeypatch, path)
@@ -129,6 +132,9 @@ def test_the_child_hands_over_the_dex_this_process_would_read(monkeypatch: pytes
         for name, data in handed.items():
             if data is not None:
                 assert data == _read_here(path, name), name
+        facts = ahead.apk_facts(archive)
+        assert facts is not None, "the child read no APK facts"
+        assert facts == _apk_facts(open_app(str(path), DEFAULT_LIMITS), signing_later=True)
         part = base_part(archive)
         _, manifest = base_manifest(archive, part)
         assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
