@@ -1,25 +1,33 @@
-"""Verify the signatures of the one app a command scans in a second process, while this one reads its code.
+"""Work on the one app a command scans done in a second process, while this one imports the readers and reads
+its code: the signatures verified, the dex inflated, the APK facts read.
 
 Verifying is a fixed share of every scan (v1 inflates and hashes every entry, v2+ hashes the whole file:
 about the zip floor again) and needs nothing but the zip and the manifest's SDK levels. A user scanning one
-app from the command line has a free core; started right after the arguments are read, a forked child does
-this work while the parent imports the readers and reads the code, and it keeps the certificate and
-cryptography libraries out of the parent altogether.
+app from the command line has a free core. Right after the arguments are read, the file is read and a child
+forked, which shares those bytes. In order, the child sends (``Message``):
 
-The child also inflates the dex files of the base APK first, before it verifies, and hands them over through
-a memory file: the parent then reads the code without inflating it (the v1 check inflates them anyway, so
-this is done once for both), and takes each only at the size and CRC the zip declares (``SafeZip.adopt_inflated``).
+- ``Opened``: the base APK and zip limits it read them with;
+- ``Inflated``, for each dex of the base APK in load order: inflated into a memory file, which the parent
+  reads instead of inflating (the v1 check inflates them anyway: done once for both); the parent takes each
+  only at the size and CRC the zip declares (``SafeZip.adopt_inflated``);
+- ``Facts``: the APK facts (manifest, resources, files, zip tricks), which the parent asks for once its code
+  is read;
+- ``Answer``: the signing facts, asked for last. The certificate and cryptography libraries load only here.
 
-The result never depends on the child: it answers one question (this file's sha256, this base APK, these
-SDK levels, these zip limits), and the parent verifies in-process whenever the answer is missing (the child
-failed, was killed, hit the memory cap) or is about something else. Forking is only done where it is safe
-and worth it: Linux, at least two usable cores, no other thread running. ``batch`` never uses it: its
-workers already keep every core busy.
+Meanwhile a thread of the parent hashes the file (hashlib lets go of the GIL).
+
+The result never depends on the child: each message answers one question (this base APK, these zip limits;
+for the signatures, also this file's sha256 and these SDK levels), and the parent does the work in-process
+whenever a message is missing (the child failed, was killed, hit the memory cap) or is about something else.
+Forking is only done where it is safe and worth it: Linux, at least two usable cores, no other thread
+running. ``batch`` never uses it: its workers already keep every core busy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import os
 import pickle
 import signal
@@ -53,9 +61,9 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """The child's first message: the input it opened, which the dex it hands over are inflated from."""
+    """The child's first message: the input it opened (the bytes it shares with the parent, read before the fork),
+    which the dex it hands over are inflated from."""
 
-    sha256: str
     part: Part
     limits: ZipLimits
 
@@ -93,6 +101,14 @@ class SigningAhead:
     def __init__(self, pid: int, fd: int, memory: int | None, path: str, data: bytes) -> None:
         self._pid, self._fd, self._memory = pid, fd, memory
         self._path, self._data = path, data
+        # the file's sha256, taken in a thread while this one imports: hashlib lets go of the GIL meanwhile
+        self._digest: list[str] = []
+        self._hashing: threading.Thread | None = threading.Thread(
+            target=lambda: self._digest.append(hashlib.sha256(data).hexdigest()), name="appaudit-sha256", daemon=True)
+        try:
+            self._hashing.start()
+        except RuntimeError:  # no thread to be had: hashed where it is asked for
+            self._hashing = None
         self._answer: Answer | None = None
         self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
         self._opened: Opened | None | bool = False  # False: not read yet
@@ -125,12 +141,13 @@ class SigningAhead:
         return cls(pid, read_end, memory, path, data)
 
     def read(self, path: str) -> tuple[bytes, str | None] | None:
-        """The bytes of ``path`` read before forking, with the sha256 the child computed of them (None: the
-        child has not, hash them here); None for another path: read it there."""
+        """The bytes of ``path`` read before forking, with their sha256 (None: hash them there); None for another
+        path: read it there."""
         if path != self._path:
             return None
-        opened = self._opening()
-        return self._data, opened.sha256 if opened is not None else None
+        if self._hashing is not None:
+            self._hashing.join()
+        return self._data, self._digest[0] if self._digest else None
 
     def inflated(self, archive: AppArchive, name: str) -> bytes | None:
         """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
@@ -168,7 +185,7 @@ class SigningAhead:
     def _same_input(self, archive: AppArchive) -> bool:
         from scanner.android.apk import base_part
 
-        return self._opened == Opened(archive.sha256, base_part(archive), archive.base.zip.limits)
+        return self._opened == Opened(base_part(archive), archive.base.zip.limits)
 
     def _opening(self) -> Opened | None:
         """The child's first message (waiting for it once), None if it sent another or none."""
@@ -323,8 +340,6 @@ def _hand_over(archive: AppArchive, send: Callable[[Inflated], None], memory: in
 def _read_facts(archive: AppArchive, send: Callable[[Facts], None]) -> None:
     """The APK facts as ``gather`` reads them with ``signing_later`` (the parent reads them itself when this
     fails: it reports the error then)."""
-    import dataclasses
-
     from scanner.android.apk import read_apk_facts, signing_later
     from scanner.errors import ScanFailure
     from scanner.input.ziptricks import app_zip_tricks
@@ -348,13 +363,14 @@ def _answer(path: str, data: bytes, send: Callable[[Message], None], memory: int
     from scanner.input.archive import open_app
     from scanner.input.safezip import DEFAULT_LIMITS
 
-    archive = open_app(path, DEFAULT_LIMITS, (data, None))
+    archive = open_app(path, DEFAULT_LIMITS, (data, ""))  # hashed after the dex are handed over
     part = base_part(archive)
-    send(Opened(archive.sha256, part, archive.base.zip.limits))
+    send(Opened(part, archive.base.zip.limits))
     if archive.format == "aab":  # an app bundle's own signature is not verified (see apk.py)
         return
     if memory is not None:
         _hand_over(archive, send, memory)
+    archive = dataclasses.replace(archive, sha256=hashlib.sha256(data).hexdigest())  # for the answer's question
     _read_facts(archive, send)
     _, manifest = base_manifest(archive, part)
     problems: list[ScanError] = []

@@ -129,7 +129,8 @@ def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS, read: tuple[bytes, s
     """Open an APK or split bundle; raise a ScanFailure naming the reason otherwise. ``read``: the file's bytes
     read already, with their sha256 when known (``scanner/android/signing_ahead.py``)."""
     data, digest = read if read is not None else (read_input(path), None)
-    digest = digest or hashlib.sha256(data).hexdigest()
+    if digest is None:
+        digest = hashlib.sha256(data).hexdigest()
     outer = SafeZip(data, path, limits)
     if MANIFEST in outer:
         return AppArchive(path, "apk", digest, len(data), Split(Path(path).name, outer), ())

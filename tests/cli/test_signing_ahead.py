@@ -46,6 +46,8 @@ def test_the_child_answers_with_what_verifying_here_gives(monkeypatch: pytest.Mo
         theirs: list[ScanError] = []
         answered = ahead(archive, manifest, part, theirs)
         assert ahead._answer is not None, "the child gave no answer: the facts were verified here instead"
+        assert ahead._answer.question == signing_ahead.Question(
+            archive.sha256, part, manifest.min_sdk, manifest.target_sdk, archive.base.zip.limits), "not used"
         ours: list[ScanError] = []
         assert answered == signing_here(archive, manifest, part, ours)
         assert theirs == ours
