@@ -14,8 +14,6 @@ forked, which shares those bytes. In order, the child sends (``Message``):
   is read;
 - ``Answer``: the signing facts, asked for last. The certificate and cryptography libraries load only here.
 
-Meanwhile a thread of the parent hashes the file (hashlib lets go of the GIL).
-
 The result never depends on the child: each message answers one question (this base APK, these zip limits;
 for the signatures, also this file's sha256 and these SDK levels), and the parent does the work in-process
 whenever a message is missing (the child failed, was killed, hit the memory cap) or is about something else.
@@ -101,14 +99,6 @@ class SigningAhead:
     def __init__(self, pid: int, fd: int, memory: int | None, path: str, data: bytes) -> None:
         self._pid, self._fd, self._memory = pid, fd, memory
         self._path, self._data = path, data
-        # the file's sha256, taken in a thread while this one imports: hashlib lets go of the GIL meanwhile
-        self._digest: list[str] = []
-        self._hashing: threading.Thread | None = threading.Thread(
-            target=lambda: self._digest.append(hashlib.sha256(data).hexdigest()), name="appaudit-sha256", daemon=True)
-        try:
-            self._hashing.start()
-        except RuntimeError:  # no thread to be had: hashed where it is asked for
-            self._hashing = None
         self._answer: Answer | None = None
         self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
         self._opened: Opened | None | bool = False  # False: not read yet
@@ -141,13 +131,11 @@ class SigningAhead:
         return cls(pid, read_end, memory, path, data)
 
     def read(self, path: str) -> tuple[bytes, str | None] | None:
-        """The bytes of ``path`` read before forking, with their sha256 (None: hash them there); None for another
-        path: read it there."""
+        """The bytes of ``path`` read before forking (to be hashed there: a thread hashing them here meanwhile
+        measured slower, with both cores busy); None for another path: read it there."""
         if path != self._path:
             return None
-        if self._hashing is not None:
-            self._hashing.join()
-        return self._data, self._digest[0] if self._digest else None
+        return self._data, None
 
     def inflated(self, archive: AppArchive, name: str) -> bytes | None:
         """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
