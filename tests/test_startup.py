@@ -166,3 +166,26 @@ def test_the_command_collects_young_objects_less_often_and_main_in_process_leave
     before = gc.get_threshold()
     assert main(["signatures", "list"]) == 0
     assert gc.get_threshold() == before
+
+
+def test_the_command_ends_without_teardown_yet_runs_its_exit_handlers_and_flushes(tmp_path) -> None:
+    """``entry`` ends the process with ``os._exit`` after the exit handlers: the dataclass code cache is still
+    written (an exit handler), the report line still reaches the pipe, and the exit code is the scan's."""
+    import os
+
+    from scanner import codecache
+    from tests.conftest import FIXTURES
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+        "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(FIXTURES / "sdks.apk"), "-o",
+                           str(tmp_path / "out"), "-f", "json", "--fail-on", "critical"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("ok ") and (tmp_path / "out" / "sdks.json").is_file()
+    if codecache.supported():
+        assert list((tmp_path / "cache" / "appaudit").glob("dataclass-code.*.marshal"))
+    failing = subprocess.run([sys.executable, "-m", "scanner", "scan", str(FIXTURES / "sdks.apk"), "-o",
+                              str(tmp_path / "out"), "-f", "json", "--fail-on", "info"],
+                             capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert failing.returncode == 1 and "failing the gate" in failing.stderr

@@ -147,7 +147,29 @@ def entry() -> int:
     """The ``appaudit`` command (and ``python -m scanner``): ``main`` as its own process, which may fork."""
     _threshold, *older = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION, *older)  # a process of its own: an embedding program keeps its setting
-    return main(sign_ahead=True)
+    code = main(sign_ahead=True)
+    _end_now(code)
+    return code
+
+
+def _end_now(code: int) -> None:
+    """End the command's process without the interpreter's teardown, which frees a large scan's millions of
+    objects one by one (8 ms of a store-sized app's 0.4 s, measured): the exit handlers run and the output is
+    flushed first, as at a normal exit. Not while another thread runs, which a normal exit would wait for; nor
+    where Python lacks the exit handlers' runner (then it returns, and the process ends as usual)."""
+    import atexit
+    import threading
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None or threading.active_count() != 1:
+        return
+    run_exit_handlers()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: a normal exit would report it
+        return
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None, *, sign_ahead: bool = False) -> int:
