@@ -158,9 +158,9 @@ def test_the_command_collects_young_objects_less_often_and_main_in_process_leave
 
     from scanner.cli.main import YOUNG_COLLECTION, main
 
-    probe = ("import gc, sys\nfrom scanner.cli import main as m\nseen = []\n"
-             "m._run = lambda args, ahead: seen.append(gc.get_threshold()[0]) or 0\n"
-             "sys.argv = ['appaudit', 'signatures', 'list']\nm.entry()\nprint(seen[0])")
+    probe = ("import gc, sys\nfrom scanner.cli import main as m\n"
+             "m._run = lambda args, ahead: print(gc.get_threshold()[0]) or 0\n"
+             "sys.argv = ['appaudit', 'signatures', 'list']\nm.entry()")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert int(done.stdout.strip()) == YOUNG_COLLECTION
     before = gc.get_threshold()

@@ -50,3 +50,17 @@ def test_the_values_orjson_would_write_otherwise_go_through_to_plain() -> None:
     assert _converted(_Level) and _converted(tuple[_Level, ...]) and _converted(dict[int, str])
     assert _converted(object) and not _converted(tuple[str, ...]) and not _converted(dict[str, list[int]])
     assert _converted(_Level | None) and not _converted(str | None)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _One:
+    only: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Empty:
+    pass
+
+
+def test_dataclasses_of_one_field_and_of_none_are_written_as_their_plain_values() -> None:
+    _same({"one": _One("x"), "none": _Empty(), "nested": [_One("y")]})
