@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import operator
 import types
 import typing
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -49,31 +47,24 @@ def dumps_dataclass(value: Any) -> str:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    layout = _layout(type(value))  # type: ignore[arg-type]  # a class is hashable
-    if layout is None:
+    fields = _fields(type(value))  # type: ignore[arg-type]  # a class is hashable
+    if fields is None:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
-    names, values_of, converted = layout
-    fields = dict(zip(names, values_of(value), strict=True))
-    for name in converted:
-        fields[name] = to_plain(fields[name])
-    return fields
+    return {name: to_plain(getattr(value, name)) if converted else getattr(value, name)
+            for name, converted in fields}
 
 
 @functools.cache
-def _layout(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[str, ...]] | None:
-    """A dataclass's field names, a getter of all their values at once (``attrgetter``: one call per object,
-    not one per field), and the fields whose values ``to_plain`` must convert (orjson would write them
-    otherwise: an int enum as a number, ``to_plain`` by name), by their type hints; None for other types."""
+def _fields(cls: type) -> tuple[tuple[str, bool], ...] | None:
+    """A dataclass's fields, each with whether ``to_plain`` must convert its value (orjson would write it
+    otherwise: an int enum it writes as a number, ``to_plain`` by name), by its type hint; None for other types."""
     if not dataclasses.is_dataclass(cls):
         return None
     try:
         hints = typing.get_type_hints(cls)
     except Exception:  # noqa: BLE001 -- a hint that does not resolve: every field converted, as before
         hints = {}
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    getter = operator.attrgetter(*names) if len(names) > 1 else (
-        (lambda v, g=operator.attrgetter(names[0]): (g(v),)) if names else (lambda v: ()))
-    return names, getter, tuple(n for n in names if n not in hints or _converted(hints[n]))
+    return tuple((f.name, f.name not in hints or _converted(hints[f.name])) for f in dataclasses.fields(cls))
 
 
 def _converted(hint: Any) -> bool:
