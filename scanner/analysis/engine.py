@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from scanner.analysis.detection import detect
 from scanner.analysis.facts import AppFacts
-from scanner.analysis.gather import CodeAhead, gather, signed
+from scanner.analysis.gather import gather, signed
 from scanner.analysis.index import CodeIndex, build_index
 from scanner.analysis.options import AnalysisOptions
 from scanner.analysis.policy_source import bundled_policy
@@ -38,17 +38,15 @@ class Analysis:
 def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None) -> Analysis:
     """Analyse one APK or split bundle against ``kb``; never raises for bad input."""
     options = options or AnalysisOptions()
-    # a process working meanwhile (signing_ahead.py) has the file read and hashed already
-    read = reader(path) if (reader := getattr(options.signing, "read", None)) else None
     try:
-        archive = open_app(path, options.limits, read)
+        archive = open_app(path, options.limits)
     except ScanFailure as exc:
         return Analysis(error_audit(InputInfo(path, None, None, None), exc, kb))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)
     try:
-        # a process verifying meanwhile (signing_ahead.py) also inflates the dex and reads the APK facts
-        ahead = options.signing if isinstance(options.signing, CodeAhead) else None
-        facts, dex = gather(archive, signing_later=options.signing is not None, ahead=ahead)
+        # a process verifying meanwhile (signing_ahead.py) also hands over the dex it inflated
+        facts, dex = gather(archive, signing_later=options.signing is not None,
+                            inflated=getattr(options.signing, "inflated", None))
         facts = replace(facts, graph=code_graph(dex.files))
         index = build_index(facts, dex, api_targets(kb))
         reach = pre_consent(dex, facts.apk.manifest)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import chain
-from typing import Protocol, runtime_checkable
 
 from scanner.analysis.facts import AppFacts, Source
 from scanner.analysis.urls import find_urls
@@ -34,60 +32,26 @@ from scanner.dex.load_order import loaded_dex_names
 from scanner.errors import CodeMissing, CorruptZip, DexFormatError, ScanFailure
 from scanner.input.archive import AppArchive
 from scanner.input.safezip import SafeZip
-from scanner.input.ziptricks import PREPENDED_DEX, app_zip_tricks, prepended_size
+from scanner.input.ziptricks import PREPENDED_DEX, ZipTrick, inspect_zip, prepended_size
 from scanner.model import ScanError
 
-
-@runtime_checkable
-class CodeAhead(Protocol):
-    """Work a second process did on the same file meanwhile (``scanner/android/signing_ahead.py``); each answer
-    None where it has none for this archive: then it is done here."""
-
-    def inflated(self, archive: AppArchive, name: str) -> bytes | None:
-        """A dex entry of the base APK, inflated."""
-
-    def apk_facts(self, archive: AppArchive) -> ApkFacts | None:
-        """The APK facts as ``_apk_facts`` reads them with ``signing_later``."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Code:
-    """The loaded dex of every APK of the app, and what reading them found."""
-
-    files: list[DexFile]
-    names: list[str]
-    ignored: list[str]
-    modules: list[str]  # the AAB module of each loaded dex file ("base", a feature)
-    problems: list[ScanError]
+InflatedSource = Callable[[AppArchive, str], "bytes | None"]  # a base APK's dex entry inflated elsewhere, or None
 
 
 def gather(archive: AppArchive, signing_later: bool = False,
-           ahead: CodeAhead | None = None) -> tuple[AppFacts, DexSet]:
+           inflated: InflatedSource | None = None) -> tuple[AppFacts, DexSet]:
     """Read the manifest and every loaded dex of every APK of the app. The signatures are verified first, which
     inflates the dex files (kept for the DEX reader); or, ``signing_later``, not yet: ``signed`` adds them.
-
-    ``ahead``: a process verifying meanwhile inflates the base APK's dex and reads the APK facts. The code is
-    then read first (its dex arrive first) and the APK facts asked for after; the manifest is read first all
-    the same, so an app Android cannot parse fails as it would otherwise, before its code is read."""
+    ``inflated``: the base APK's dex as the process verifying meanwhile inflated them (``signing_ahead.py``)."""
     for split in () if signing_later else archive.apks:
         split.zip.keep_inflated(loaded_dex_names(split.zip.names())[0])
     try:
-        if ahead is not None and archive.format != "aab":
-            _, manifest = apk_reader.base_manifest(archive, apk_reader.base_part(archive))
-            code = _read_code(archive, manifest.has_code, ahead.inflated)
-            apk = ahead.apk_facts(archive) or _apk_facts(archive, signing_later)
-        else:
-            apk = _apk_facts(archive, signing_later)
-            code = _read_code(archive, apk.manifest.has_code, None)
-        return _gather(archive, apk, code)
+        apk = read_apk_facts(archive, apk_reader.signing_later if signing_later else None)
+        apk = dataclasses.replace(apk, zip_tricks=_zip_tricks(archive))
+        return _gather(archive, apk, inflated)
     finally:
         for split in archive.apks:
             split.zip.forget_inflated()
-
-
-def _apk_facts(archive: AppArchive, signing_later: bool) -> ApkFacts:
-    apk = read_apk_facts(archive, apk_reader.signing_later if signing_later else None)
-    return dataclasses.replace(apk, zip_tricks=app_zip_tricks(archive))
 
 
 def signed(facts: AppFacts, archive: AppArchive, signing: SigningSource) -> AppFacts:
@@ -98,19 +62,25 @@ def signed(facts: AppFacts, archive: AppArchive, signing: SigningSource) -> AppF
     return dataclasses.replace(facts, apk=apk, problems=apk.problems + rest)
 
 
-def _read_code(archive: AppArchive, has_code: bool,
-               inflated: Callable[[AppArchive, str], bytes | None] | None) -> _Code:
-    """Every loaded dex of every APK of the app; a damaged one is a problem, and left out."""
-    code = _Code([], [], [], [], [])
+def _gather(archive: AppArchive, apk: ApkFacts, inflated: InflatedSource | None) -> tuple[AppFacts, DexSet]:
+    """Every loaded dex of every APK of the app, with what the manifest and signature reading found."""
+    files: list[DexFile] = []
+    names: list[str] = []
+    ignored: list[str] = []
+    modules: list[str] = []  # the AAB module of each loaded dex file ("base", a feature)
+    problems: list[ScanError] = list(apk.problems)  # unreadable resources, label, network config, signature
+    problems += [ScanError("split-missing", f"{archive.path}: the bundle's manifest.json lists {name}, which it "
+                           "does not hold: Android refuses to install the set (INSTALL_FAILED_MISSING_SPLIT); "
+                           "what that split holds was not analysed") for name in archive.missing]
     for split in archive.apks:
         prefix = "" if split is archive.base else f"{split.name}!"
         loaded, skipped = loaded_dex_names(split.zip.names())
-        if split is archive.base and not loaded and has_code:
+        if split is archive.base and not loaded and apk.manifest.has_code:
             found = f" (only {', '.join(skipped)}, which Android does not load without it)" if skipped else ""
             raise CodeMissing(archive.path, f"{prefix}classes.dex is missing{found} while the manifest says the "
                               "app has code: Android refuses to install it (INSTALL_FAILED_INVALID_APK: "
                               "code is missing)")
-        code.ignored.extend(prefix + n for n in skipped)
+        ignored.extend(prefix + n for n in skipped)
         for name in loaded:
             label = prefix + name
             if inflated is not None and split is archive.base and (ready := inflated(archive, name)) is not None:
@@ -121,7 +91,7 @@ def _read_code(archive: AppArchive, has_code: bool,
                 except CorruptZip as exc:  # e.g. a compression method the code loader does not read
                     raise DexFormatError(archive.path, f"{label} cannot be read: {exc.reason}") from None
                 if trailing:
-                    code.problems.append(ScanError("dex-trailing-data", (
+                    problems.append(ScanError("dex-trailing-data", (
                         f"{archive.path}: {label} inflates past the {len(data)} bytes its header declares "
                         "(Android refuses such a dex: 'bad file size'); the rest was not read")))
                 dex_file = DexFile(data, label, archive.path)
@@ -130,22 +100,11 @@ def _read_code(archive: AppArchive, has_code: bool,
                 dex_file.methods  # noqa: B018
                 dex_file.protos  # noqa: B018
             except DexFormatError as exc:
-                code.problems.append(ScanError(exc.code, exc.reason))
+                problems.append(ScanError(exc.code, exc.reason))
                 continue
-            code.files.append(dex_file)
-            code.names.append(label)
-            code.modules.append(split.name)
-    return code
-
-
-def _gather(archive: AppArchive, apk: ApkFacts, code: _Code) -> tuple[AppFacts, DexSet]:
-    """The app's facts: the APK facts (their problems first), the code read, what else the files tell."""
-    files, names, ignored, modules = code.files, code.names, code.ignored, code.modules
-    problems: list[ScanError] = list(apk.problems)  # unreadable resources, label, network config, signature
-    problems += [ScanError("split-missing", f"{archive.path}: the bundle's manifest.json lists {name}, which it "
-                           "does not hold: Android refuses to install the set (INSTALL_FAILED_MISSING_SPLIT); "
-                           "what that split holds was not analysed") for name in archive.missing]
-    problems += code.problems
+            files.append(dex_file)
+            names.append(label)
+            modules.append(split.name)
     if prepended := _prepended_dex(archive, problems):
         files.append(prepended)
         names.append(PREPENDED_DEX)
@@ -170,6 +129,17 @@ def _class_modules(archive: AppArchive, files: list[DexFile], modules: list[str]
 
 
 _DEX_FILE_SIZE_AT = 32  # header_item.file_size
+
+
+def _zip_tricks(archive: AppArchive) -> tuple[ZipTrick, ...]:
+    """The zip tricks of every APK of the app; a split's entries are named "<apk>!<entry>"."""
+    if archive.container is not None:  # an app bundle: its own zip, once (the modules are views of it)
+        return tuple(inspect_zip(archive.container))
+    found: list[ZipTrick] = []
+    for split in archive.apks:
+        prefix = "" if split is archive.base else f"{split.name}!"
+        found += [dataclasses.replace(t, entry=prefix + t.entry) if prefix else t for t in inspect_zip(split.zip)]
+    return tuple(found)
 
 
 def _prepended_dex(archive: AppArchive, problems: list[ScanError]) -> DexFile | None:

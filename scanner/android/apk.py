@@ -294,7 +294,7 @@ _LATER = SigningInfo(schemes=(), certificates=(), verified=None, reason="not ver
 
 def add_signing(apk: ApkFacts, archive: AppArchive, signing: SigningSource) -> ApkFacts:
     """``apk`` read with ``signing_later``, with its signing facts and their problems, as if read with ``signing``."""
-    if apk.signing != _LATER:  # equal, not the same object, when the facts were read in the signing child
+    if apk.signing is not _LATER:
         return apk
     problems = list(apk.problems)
     info = signing(archive, apk.manifest, base_part(archive), problems)

@@ -1,31 +1,25 @@
-"""Work on the one app a command scans done in a second process, while this one imports the readers and reads
-its code: the signatures verified, the dex inflated, the APK facts read.
+"""Verify the signatures of the one app a command scans in a second process, while this one reads its code.
 
 Verifying is a fixed share of every scan (v1 inflates and hashes every entry, v2+ hashes the whole file:
 about the zip floor again) and needs nothing but the zip and the manifest's SDK levels. A user scanning one
-app from the command line has a free core. Right after the arguments are read, the file is read and a child
-forked, which shares those bytes. In order, the child sends (``Message``):
+app from the command line has a free core; started right after the arguments are read, a forked child does
+this work while the parent imports the readers and reads the code, and it keeps the certificate and
+cryptography libraries out of the parent altogether.
 
-- ``Opened``: the base APK and zip limits it read them with;
-- ``Inflated``, for each dex of the base APK in load order: inflated into a memory file, which the parent
-  reads instead of inflating (the v1 check inflates them anyway: done once for both); the parent takes each
-  only at the size and CRC the zip declares (``SafeZip.adopt_inflated``);
-- ``Facts``: the APK facts (manifest, resources, files, zip tricks), which the parent asks for once its code
-  is read;
-- ``Answer``: the signing facts, asked for last. The certificate and cryptography libraries load only here.
+The child also inflates the dex files of the base APK first, before it verifies, and hands them over through
+a memory file: the parent then reads the code without inflating it (the v1 check inflates them anyway, so
+this is done once for both), and takes each only at the size and CRC the zip declares (``SafeZip.adopt_inflated``).
 
-The result never depends on the child: each message answers one question (this base APK, these zip limits;
-for the signatures, also this file's sha256 and these SDK levels), and the parent does the work in-process
-whenever a message is missing (the child failed, was killed, hit the memory cap) or is about something else.
-Forking is only done where it is safe and worth it: Linux, at least two usable cores, no other thread
-running. ``batch`` never uses it: its workers already keep every core busy.
+The result never depends on the child: it answers one question (this file's sha256, this base APK, these
+SDK levels, these zip limits), and the parent verifies in-process whenever the answer is missing (the child
+failed, was killed, hit the memory cap) or is about something else. Forking is only done where it is safe
+and worth it: Linux, at least two usable cores, no other thread running. ``batch`` never uses it: its
+workers already keep every core busy.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import os
 import pickle
 import signal
@@ -38,7 +32,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # started before the readers are imported: the child imports them alongside the parent
     from collections.abc import Callable
 
-    from scanner.android.facts import ApkFacts
     from scanner.android.manifest import ManifestFacts
     from scanner.android.part import Part
     from scanner.input.archive import AppArchive
@@ -59,9 +52,9 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """The child's first message: the input it opened (the bytes it shares with the parent, read before the fork),
-    which the dex it hands over are inflated from."""
+    """The child's first message: the input it opened, which the dex it hands over are inflated from."""
 
+    sha256: str
     part: Part
     limits: ZipLimits
 
@@ -77,41 +70,26 @@ class Inflated:
 
 
 @dataclass(frozen=True, slots=True)
-class Facts:
-    """The APK facts, read as ``gather`` reads them with ``signing_later`` (zip tricks included)."""
-
-    apk: ApkFacts
-
-
-@dataclass(frozen=True, slots=True)
 class Answer:
     question: Question
     signing: SigningInfo
     problems: tuple[ScanError, ...]  # what verifying added to the base APK's problems
 
 
-Message = Opened | Inflated | Facts | Answer  # in this order: Opened, Inflated for each dex, Facts, Answer
-
-
 class SigningAhead:
     """A forked child verifying one input's signatures; ``__call__`` is a ``SigningSource`` for ``read_apk_facts``."""
 
-    def __init__(self, pid: int, fd: int, memory: int | None, path: str, data: bytes) -> None:
+    def __init__(self, pid: int, fd: int, memory: int | None) -> None:
         self._pid, self._fd, self._memory = pid, fd, memory
-        self._path, self._data = path, data
         self._answer: Answer | None = None
         self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
         self._opened: Opened | None | bool = False  # False: not read yet
-        self._held: Message | None = None  # read, not yet asked for: the next ``_message``
 
     @classmethod
     def start(cls, path: str, max_memory_mb: int) -> SigningAhead | None:
         """Fork the child for ``path`` (read with the default zip limits, under the scan's memory cap) if that
         is safe and worth it here, else None: verify in-process."""
         if not _can_fork():
-            return None
-        data = _read(path)  # before forking: both processes have the same bytes, the child hashes them
-        if data is None:
             return None
         read_end, write_end = os.pipe()
         memory = _memory_file()
@@ -126,37 +104,27 @@ class SigningAhead:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _child(path, data, max_memory_mb, write_end, memory)
+            _child(path, max_memory_mb, write_end, memory)
         os.close(write_end)
-        return cls(pid, read_end, memory, path, data)
-
-    def read(self, path: str) -> tuple[bytes, str | None] | None:
-        """The bytes of ``path`` read before forking (to be hashed there: a thread hashing them here meanwhile
-        measured slower, with both cores busy); None for another path: read it there."""
-        if path != self._path:
-            return None
-        return self._data, None
+        return cls(pid, read_end, memory)
 
     def inflated(self, archive: AppArchive, name: str) -> bytes | None:
         """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
         opened another file or failed, left this one to the parent, or was asked in another order)."""
-        if self._memory is None or self._opening() is None or not self._same_input(archive):
+        from scanner.android.apk import base_part
+
+        if self._opened is False:
+            first = self._message()
+            self._opened = first if isinstance(first, Opened) else None
+        opened = self._opened
+        if self._memory is None or not isinstance(opened, Opened) \
+                or opened != Opened(archive.sha256, base_part(archive), archive.base.zip.limits):
             return None
-        while isinstance(message := self._message(), Inflated):
+        while (message := self._message()) is not None:
+            if not isinstance(message, Inflated):
+                break
             if message.name == name:
                 return self._read(message) if message.size >= 0 else None
-        self._held = message  # past the dex: for whoever asks next
-        return None
-
-    def apk_facts(self, archive: AppArchive) -> ApkFacts | None:
-        """The APK facts the child read (``gather`` with ``signing_later``), or None: read them here."""
-        if self._opening() is None or not self._same_input(archive):
-            return None
-        while isinstance(message := self._message(), Inflated):  # dex not asked for
-            pass
-        if isinstance(message, Facts):
-            return message.apk
-        self._held = message
         return None
 
     def __call__(self, archive: AppArchive, manifest: ManifestFacts, part: Part,
@@ -169,18 +137,6 @@ class SigningAhead:
             return signing_here(archive, manifest, part, problems)
         problems.extend(answer.problems)
         return answer.signing
-
-    def _same_input(self, archive: AppArchive) -> bool:
-        from scanner.android.apk import base_part
-
-        return self._opened == Opened(base_part(archive), archive.base.zip.limits)
-
-    def _opening(self) -> Opened | None:
-        """The child's first message (waiting for it once), None if it sent another or none."""
-        if self._opened is False:
-            first = self._message()
-            self._opened = first if isinstance(first, Opened) else None
-        return self._opened if isinstance(self._opened, Opened) else None
 
     def close(self) -> None:
         """Stop the child if its answer was never asked for, and reap it."""
@@ -200,12 +156,9 @@ class SigningAhead:
             pass
         return self._answer
 
-    def _message(self) -> Message | None:
+    def _message(self) -> Opened | Inflated | Answer | None:
         """The child's next message, waiting for it (the answer, the last, is also kept); None once the child is
         done or its message is damaged (killed mid-write: nothing more is read)."""
-        if self._held is not None:
-            held, self._held = self._held, None
-            return held
         if self._done:
             return None
         head = self._read_exactly(_HEADER.size)
@@ -214,7 +167,7 @@ class SigningAhead:
             message = pickle.loads(body) if body else None  # noqa: S301  our own child's bytes
         except Exception:  # noqa: BLE001  cut short: what came so far stands, the rest is done here
             message = None
-        if not isinstance(message, (Opened, Inflated, Facts, Answer)):
+        if not isinstance(message, (Opened, Inflated, Answer)):
             message = None
         if message is None or isinstance(message, Answer):  # the last message
             self._answer = message
@@ -266,19 +219,7 @@ def _memory_file() -> int | None:
         return None
 
 
-def _read(path: str) -> bytes | None:
-    """The input file's bytes, or None when it is not a regular file that can be read (the parent then reads
-    it and reports why not, as without a child)."""
-    try:
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as f:
-            return f.read()
-    except (OSError, MemoryError):
-        return None
-
-
-def _child(path: str, data: bytes, max_memory_mb: int, out: int, memory: int | None) -> None:
+def _child(path: str, max_memory_mb: int, out: int, memory: int | None) -> None:
     """Inflate and hand over the dex, verify, write the answer, exit. Whatever goes wrong ends the child
     quietly: the parent then inflates or verifies in-process and reports any error itself, as it would
     without a child."""
@@ -288,7 +229,7 @@ def _child(path: str, data: bytes, max_memory_mb: int, out: int, memory: int | N
         from scanner.memory import limit_memory
 
         limit_memory(max_memory_mb)  # the same cap as the analysis in the parent
-        _answer(path, data, lambda message: _send(out, message), memory)
+        _answer(path, lambda message: _send(out, message), memory)
         code = 0
     except BaseException:  # noqa: BLE001, S110  nothing may escape the child: the parent verifies instead
         pass
@@ -296,7 +237,7 @@ def _child(path: str, data: bytes, max_memory_mb: int, out: int, memory: int | N
         os._exit(code)
 
 
-def _send(out: int, message: Message) -> None:
+def _send(out: int, message: Opened | Inflated | Answer) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
@@ -325,20 +266,6 @@ def _hand_over(archive: AppArchive, send: Callable[[Inflated], None], memory: in
         offset += max(size, 0)
 
 
-def _read_facts(archive: AppArchive, send: Callable[[Facts], None]) -> None:
-    """The APK facts as ``gather`` reads them with ``signing_later`` (the parent reads them itself when this
-    fails: it reports the error then)."""
-    from scanner.android.apk import read_apk_facts, signing_later
-    from scanner.errors import ScanFailure
-    from scanner.input.ziptricks import app_zip_tricks
-
-    try:
-        apk = read_apk_facts(archive, signing_later)
-    except ScanFailure:
-        return
-    send(Facts(dataclasses.replace(apk, zip_tricks=app_zip_tricks(archive))))
-
-
 def _write_at(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
     while view:
@@ -346,20 +273,18 @@ def _write_at(fd: int, data: bytes, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
-def _answer(path: str, data: bytes, send: Callable[[Message], None], memory: int | None) -> None:
+def _answer(path: str, send: Callable[[Opened | Inflated | Answer], None], memory: int | None) -> None:
     from scanner.android.apk import base_manifest, base_part, signing_here
     from scanner.input.archive import open_app
     from scanner.input.safezip import DEFAULT_LIMITS
 
-    archive = open_app(path, DEFAULT_LIMITS, (data, ""))  # hashed after the dex are handed over
-    part = base_part(archive)
-    send(Opened(part, archive.base.zip.limits))
+    archive = open_app(path, DEFAULT_LIMITS)
     if archive.format == "aab":  # an app bundle's own signature is not verified (see apk.py)
         return
+    part = base_part(archive)
+    send(Opened(archive.sha256, part, archive.base.zip.limits))
     if memory is not None:
         _hand_over(archive, send, memory)
-    archive = dataclasses.replace(archive, sha256=hashlib.sha256(data).hexdigest())  # for the answer's question
-    _read_facts(archive, send)
     _, manifest = base_manifest(archive, part)
     problems: list[ScanError] = []
     signing = signing_here(archive, manifest, part, problems)

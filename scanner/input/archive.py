@@ -125,12 +125,10 @@ def read_input(path: str) -> bytes:
         raise InputNotFound(path, f"cannot be read: {exc.strerror}") from None
 
 
-def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS, read: tuple[bytes, str | None] | None = None) -> AppArchive:
-    """Open an APK or split bundle; raise a ScanFailure naming the reason otherwise. ``read``: the file's bytes
-    read already, with their sha256 when known (``scanner/android/signing_ahead.py``)."""
-    data, digest = read if read is not None else (read_input(path), None)
-    if digest is None:
-        digest = hashlib.sha256(data).hexdigest()
+def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS) -> AppArchive:
+    """Open an APK or split bundle; raise a ScanFailure naming the reason otherwise."""
+    data = read_input(path)
+    digest = hashlib.sha256(data).hexdigest()
     outer = SafeZip(data, path, limits)
     if MANIFEST in outer:
         return AppArchive(path, "apk", digest, len(data), Split(Path(path).name, outer), ())

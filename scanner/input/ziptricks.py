@@ -22,15 +22,10 @@ What Android does with each, as checked against aapt and dexdump (built from And
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from scanner.input.safezip import KNOWN_METHODS, SafeZip
-
-if TYPE_CHECKING:
-    from scanner.input.archive import AppArchive
 
 LOCAL = b"PK\x03\x04"
 _LOCAL_SIZE = 30
@@ -54,17 +49,6 @@ def prepended_size(entries: SafeZip) -> int:
     """Bytes before the first local header (0 for an ordinary APK)."""
     offsets = [i.header_offset for i in entries.infos()]
     return min(offsets) if offsets else 0
-
-
-def app_zip_tricks(archive: AppArchive) -> tuple[ZipTrick, ...]:
-    """The zip tricks of every APK of the app; a split's entries are named "<apk>!<entry>"."""
-    if archive.container is not None:  # an app bundle: its own zip, once (the modules are views of it)
-        return tuple(inspect_zip(archive.container))
-    found: list[ZipTrick] = []
-    for split in archive.apks:
-        prefix = "" if split is archive.base else f"{split.name}!"
-        found += [dataclasses.replace(t, entry=prefix + t.entry) if prefix else t for t in inspect_zip(split.zip)]
-    return tuple(found)
 
 
 def inspect_zip(entries: SafeZip) -> tuple[ZipTrick, ...]:
