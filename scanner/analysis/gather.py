@@ -109,7 +109,9 @@ def _gather(archive: AppArchive, apk: ApkFacts, inflated: InflatedSource | None)
         files.append(prepended)
         names.append(PREPENDED_DEX)
     dex = DexSet(files)
-    urls = find_urls(dex.strings(), "dex") + find_urls(apk.resource_strings, "resource")
+    # find_urls looks only at strings holding "://": a byte search finds them (and a few others) in each dex,
+    # instead of gathering and testing every distinct string of every dex (~30 ms of a 6-dex app)
+    urls = find_urls(dex.strings_holding(("://",)), "dex") + find_urls(apk.resource_strings, "resource")
     source = Source(archive.path, archive.format, archive.sha256, archive.size, tuple(s.name for s in archive.splits))
     clues = bounded(chain(_dex_clues(files), _meta_inf_clues(archive), _native_clues(apk)))
     return AppFacts(source, apk, dex, tuple(names), tuple(ignored), tuple(problems), tuple(urls),

@@ -139,3 +139,19 @@ def test_strings_are_sorted_and_complete(dex_pair) -> None:
 ])
 def test_android_load_order(names: list[str], loaded: list[str], ignored: list[str]) -> None:
     assert loaded_dex_names(names) == (loaded, ignored)
+
+
+@pytest.mark.parametrize("path", sorted(p for p in FIXTURES.rglob("*.apk")), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_the_urls_of_the_code_are_those_of_every_string(path: Path) -> None:
+    """The scan looks for URLs only in the strings a byte search finds holding "://": the same URLs as
+    looking in every distinct string of every dex."""
+    from scanner.analysis.gather import gather
+    from scanner.analysis.urls import find_urls
+    from scanner.errors import ScanFailure
+    from scanner.input.archive import open_app
+
+    try:
+        facts, dex = gather(open_app(str(path)))
+    except ScanFailure:
+        pytest.skip("not an app the scan reads")
+    assert [u for u in facts.urls if u.source == "dex"] == find_urls(dex.strings(), "dex")
