@@ -146,3 +146,23 @@ def test_manifest_values_given_as_references_are_resolved_as_aapt_shows_them(tmp
         "UMENG_APPKEY": "abc123", "firebase_analytics_collection_enabled": "false", "level": "42",
         "plain": "as written"}
     assert facts.problems == ()
+
+
+def test_a_pool_whose_offsets_are_out_of_order_is_searched_all_the_same() -> None:
+    """aapt writes a pool's strings in index order; another writer need not: the search then orders them."""
+    strings = ["x://first", "plain", "y://third"]
+    blobs = [bytes([len(s), len(s)]) + s.encode() + b"\0" for s in strings]
+    layout = [2, 0, 1]  # the bytes of string 2 first, then 0, then 1
+    offsets, at, body = [0] * len(strings), 0, b""
+    for i in layout:
+        offsets[i] = at
+        body += blobs[i]
+        at += len(blobs[i])
+    header = 28
+    body = struct.pack(f"<{len(strings)}I", *offsets) + body
+    pool = struct.pack("<HHIIIIII", 0x0001, header, header + len(body), len(strings), 0, 0x100,
+                       header + 4 * len(strings), 0) + body
+    table = struct.pack("<HHII", 0x0002, 12, 12 + len(pool), 0) + pool
+    parsed = ResourceTable(table)
+    assert parsed.strings == tuple(strings)
+    assert parsed.strings_containing("://") == ("x://first", "y://third")
