@@ -15,7 +15,7 @@ from scanner.android import signing_ahead
 from scanner.android.apk import base_manifest, base_part, signing_here
 from scanner.android.signing_ahead import SigningAhead
 from scanner.input.archive import LIST_SUFFIXES, open_app
-from scanner.input.safezip import DEFAULT_LIMITS
+from scanner.input.safezip import DEFAULT_LIMITS, SafeZip
 from scanner.model import ScanError
 from tests.cli.conftest import Run
 from tests.conftest import FIXTURES
@@ -193,3 +193,47 @@ def test_the_list_suffixes_the_command_knows_are_the_readers() -> None:
     from scanner.cli.main import LIST_SUFFIXES as written_out
 
     assert written_out == LIST_SUFFIXES
+
+
+@needs_fork
+def test_dex_handed_over_wrong_are_inflated_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that announces bytes which are not the entry (a bit flipped in the memory file): the parent takes
+    nothing of it (the CRC differs) and reads the entry itself; the facts are those of a scan without a child."""
+    from scanner.analysis.gather import gather
+
+    real = signing_ahead._write_at
+
+    def corrupt(fd: int, data: bytes, offset: int) -> None:
+        real(fd, data[:-1] + bytes([data[-1] ^ 1]), offset)
+
+    monkeypatch.setattr(signing_ahead, "_write_at", corrupt)
+    taken: list[bool] = []
+    adopt = SafeZip.adopt_inflated
+    monkeypatch.setattr(SafeZip, "adopt_inflated", lambda self, name, data: taken.append(adopt(self, name, data)))
+    path = FIXTURES / "multidex.apk"
+    ahead = _start(monkeypatch, path)
+    try:
+        archive = open_app(str(path), DEFAULT_LIMITS)
+        facts, dex = gather(archive, signing_later=True, inflated=ahead.inflated)
+    finally:
+        ahead.close()
+    assert taken == [False, False], "the corrupted bytes were offered and refused"
+    alone_facts, alone = gather(open_app(str(path), DEFAULT_LIMITS))
+    assert [f.data for f in dex.files] == [f.data for f in alone.files]
+    assert facts.dex_files == alone_facts.dex_files == ("classes.dex", "classes2.dex")
+
+
+@needs_fork
+def test_without_a_memory_file_the_child_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signing_ahead, "_memory_file", lambda: None)
+    path = FIXTURES / "multidex.apk"
+    ahead = _start(monkeypatch, path)
+    try:
+        archive = open_app(str(path), DEFAULT_LIMITS)
+        assert ahead.inflated(archive, "classes.dex") is None
+        part = base_part(archive)
+        _, manifest = base_manifest(archive, part)
+        assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
+        assert ahead._answer is not None
+    finally:
+        ahead.close()
