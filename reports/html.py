@@ -12,10 +12,10 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -24,9 +24,9 @@ from markupsafe import Markup, escape
 from reports import page_i18n, sentences
 from reports.i18n import DEFAULT, Translator, normalize_lang, text_lang, translations, translator
 from reports.template_cache import template_cache
-from reports.vocab import CONFIDENCE, WORDS, error_meaning, word
+from reports.vocab import CONFIDENCE, N_, WORDS, error_meaning, word
 from scanner.analysis.names import ARROW, article, number, phrase, plural, plural_of, readable
-from scanner.model import ApiCall, Audit, Finding, PolicyCheck, Severity, Status
+from scanner.model import ApiCall, Audit, Evidence, Finding, PolicyCheck, Severity, Status
 from signatures import cache_dir
 from signatures.model import KnowledgeBase
 
@@ -260,6 +260,61 @@ def evidence_place(t: Translator) -> Callable[[str], Markup]:
     if t.lang == DEFAULT:
         return lambda path: page_i18n.fill(message, {"where": wbr(pretty_member(path))})
     return lambda path: page_i18n.fill(message, {"where": evidence_path(t, path)})
+
+
+_MORE = N_("%(num)s more")  # the folded evidence items, in the page's language
+
+
+def evidence_list(items: Sequence[Evidence], cap: int, words: Mapping[str, str], more: Callable[..., Markup],
+                  place: Callable[[str], Markup]) -> Markup:
+    """Evidence items as a list, the first ``cap`` in view and the rest folded (``more``: the page's ``_``,
+    ``place``: its ``place`` filter). What the template loop wrote, built here: a large app's page has thousands
+    of items, and the loop cost ~3 us each in Jinja's calls and Markup wrapping (bench/profile_scan.py)."""
+    out = ['<ul class="ev">']
+    for i, e in enumerate(items):
+        if i == cap:
+            out.append(f'</ul>\n<details class="ev-more"><summary>{more(_MORE, num=len(items) - cap)}'
+                       '</summary><ul class="ev">')
+        out.append(f'<li><span class="part">{escape(words[e.part])}</span> <code>{wbr(pretty_member(e.symbol))}</code>')
+        if e.path and e.path != e.symbol:
+            out.append(f' <span class="muted">{place(e.path)}</span>')
+        out.append("</li>")
+    out.append("</ul></details>" if len(items) > cap else "</ul>\n")
+    return Markup("".join(out))  # noqa: S704 -- every value escaped above (escape, wbr, the place filter)
+
+
+def call_rows(calls: Sequence[ApiCall], limit: int, incomplete: bool, words: Mapping[str, Markup],
+              pi_title: Mapping[str, str], sdk_name: Mapping[str, Markup], chain: Callable[[Any], Markup],
+              flag: Callable[..., Markup]) -> Markup:
+    """The call-site table's rows (a large app has thousands), as the template's loop wrote them, built here:
+    the loop cost ~8 us a row in Jinja. ``words``: the page's words for the cells, made once (``_calls.html.j2``);
+    ``chain``, ``flag``: the page's macros, for the few rows with a launch path or hidden access."""
+    before, no, reflection = words["before"], words["no"], words["reflection"]
+    unresolved = f'<span class="tag tag-info" title="{words["unresolved_why"]}">{words["unresolved"]}</span>'
+    unattributed = f'<td class="who un">{words["unattributed"]}</td>'
+    first_party = f'<td class="who fp">{words["first_party"]}</td>'
+    not_read = f'<td data-v="0">{words["unknown"]}</td>' if incomplete else f'<td data-v="0" class="muted">{no}</td>'
+    out = []
+    for i, c in enumerate(calls):
+        reader = c.sdk or ("unattributed" if c.party == "unattributed" else "first-party")
+        out.append(f'<tr data-sdk="{escape(reader)}" data-cat="{escape(c.pi_category)}" '
+                   f'data-pre="{1 if c.pre_consent else 0}"{" hidden" if i >= limit else ""}>\n'
+                   f'<td><code>{escape(api_name(c.api))}</code></td><td>{escape(pi_title[c.pi_category])}</td>\n'
+                   f'<td class="wide"><code>{escape(pretty_member(c.caller))}</code></td>\n')
+        out.append(f'<td class="who sdk">{sdk_name[c.sdk]}</td>' if c.sdk
+                   else unattributed if c.party == "unattributed" else first_party)
+        if c.pre_consent:
+            path = chain(c.pre_consent_path) if c.pre_consent_path else ""
+            out.append(f'<td data-v="1"><span class="tag tag-bad">{before}</span>{path}</td>')
+        else:
+            out.append(not_read)
+        if c.hidden or not c.resolved:
+            out.append(f'<td data-v="{2 if c.hidden else 1}">{flag(c.hidden, reflection)}'
+                       f'{" " + unresolved if not c.resolved else ""}</td>')
+        else:
+            out.append(f'<td data-v="0" class="muted">{no}</td>')
+        out.append(f'<td class="small">{escape(c.dex)}</td></tr>\n')
+    return Markup("".join(out))  # noqa: S704 -- every value escaped above, or the page's own markup
 
 
 @dataclass(slots=True)
@@ -628,6 +683,11 @@ class HtmlWriter:
         compliance = [f for f in audit.findings if not is_manifest_finding(f)]
         rules = rules_touched(audit, kb, t)
         css, js, noscript = asset("report.css"), asset("report.js"), asset("noscript.css")
+        env = environment(self.lang)
+        place, gettext = env.filters["place"], cast("Callable[..., Markup]", env.globals["_"])
+        pi_cats = [(c, names.pi(c)) for c in category_order(kb, {c.pi_category for c in audit.api_calls})]
+        # each SDK's name as the call-site rows show it (the `lang` filter's), made once for thousands of rows
+        marked_readers = {s: marked(names.sdk(s), self.lang) for s in {c.sdk for c in audit.api_calls} if s}
         page = {
             "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
             "lang": self.lang, "zh": t.zh,
@@ -643,11 +703,10 @@ class HtmlWriter:
             "compliance": compliance, "finding_filters": finding_filters(compliance, names),
             "top_problems": top_problems(audit, kb=kb, t=t),
             "manifest_findings": [f for f in audit.findings if is_manifest_finding(f)],
-            "pi_cats": [(c, names.pi(c)) for c in category_order(kb, {c.pi_category for c in audit.api_calls})],
+            "pi_cats": pi_cats,
             "call_readers": [(r, names.sdk(None if r == FIRST_PARTY else r)) for r in readers(audit)
                              if r in reads],
-            # each SDK's name as the call-site rows show it (the `lang` filter's), made once for thousands of rows
-            "marked_readers": {s: marked(names.sdk(s), self.lang) for s in {c.sdk for c in audit.api_calls} if s},
+            "marked_readers": marked_readers,
             "sentence": lambda f: sentence_html(f, audit, names),
             "policy": policy_checks(audit),
             "policy_category": lambda family: policy_category(audit, family),
@@ -656,7 +715,11 @@ class HtmlWriter:
             "fix": lambda f: fix_of(f, kb, t),
             "once": Once(),
             "by_category": by_category,
+            "evidence": lambda items, cap=4: evidence_list(items, cap, names.words, gettext, place),
+            "call_rows": lambda words, chain, flag: call_rows(
+                audit.api_calls, self.row_limit, audit.status != Status.OK, words, dict(pi_cats),
+                marked_readers, chain, flag),
             "verdict_reason": (sentences.verdict_reason(audit, t) if t.lang != DEFAULT
                                else audit.verdict.reason if audit.verdict else ""),
         }
-        return environment(self.lang).get_template("app.html.j2").render(page)
+        return env.get_template("app.html.j2").render(page)
