@@ -265,6 +265,13 @@ def evidence_place(t: Translator) -> Callable[[str], Markup]:
 _MORE = N_("%(num)s more")  # the folded evidence items, in the page's language
 
 
+def _text(value: str) -> str:
+    """``markupsafe.escape`` of a plain string, as text: the same five entities, without a Markup made of each
+    cell (the row builders below make tens of thousands)."""
+    return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;") \
+        .replace('"', "&#34;")
+
+
 def evidence_list(items: Sequence[Evidence], cap: int, words: Mapping[str, str], more: Callable[..., Markup],
                   place: Callable[[str], Markup]) -> Markup:
     """Evidence items as a list, the first ``cap`` in view and the rest folded (``more``: the page's ``_``,
@@ -275,7 +282,7 @@ def evidence_list(items: Sequence[Evidence], cap: int, words: Mapping[str, str],
         if i == cap:
             out.append(f'</ul>\n<details class="ev-more"><summary>{more(_MORE, num=len(items) - cap)}'
                        '</summary><ul class="ev">')
-        out.append(f'<li><span class="part">{escape(words[e.part])}</span> <code>{wbr(pretty_member(e.symbol))}</code>')
+        out.append(f'<li><span class="part">{_text(words[e.part])}</span> <code>{wbr(pretty_member(e.symbol))}</code>')
         if e.path and e.path != e.symbol:
             out.append(f' <span class="muted">{place(e.path)}</span>')
         out.append("</li>")
@@ -297,10 +304,10 @@ def call_rows(calls: Sequence[ApiCall], limit: int, incomplete: bool, words: Map
     out = []
     for i, c in enumerate(calls):
         reader = c.sdk or ("unattributed" if c.party == "unattributed" else "first-party")
-        out.append(f'<tr data-sdk="{escape(reader)}" data-cat="{escape(c.pi_category)}" '
+        out.append(f'<tr data-sdk="{_text(reader)}" data-cat="{_text(c.pi_category)}" '
                    f'data-pre="{1 if c.pre_consent else 0}"{" hidden" if i >= limit else ""}>\n'
-                   f'<td><code>{escape(api_name(c.api))}</code></td><td>{escape(pi_title[c.pi_category])}</td>\n'
-                   f'<td class="wide"><code>{escape(pretty_member(c.caller))}</code></td>\n')
+                   f'<td><code>{_text(api_name(c.api))}</code></td><td>{_text(pi_title[c.pi_category])}</td>\n'
+                   f'<td class="wide"><code>{_text(pretty_member(c.caller))}</code></td>\n')
         out.append(f'<td class="who sdk">{sdk_name[c.sdk]}</td>' if c.sdk
                    else unattributed if c.party == "unattributed" else first_party)
         if c.pre_consent:
@@ -313,7 +320,7 @@ def call_rows(calls: Sequence[ApiCall], limit: int, incomplete: bool, words: Map
                        f'{" " + unresolved if not c.resolved else ""}</td>')
         else:
             out.append(f'<td data-v="0" class="muted">{no}</td>')
-        out.append(f'<td class="small">{escape(c.dex)}</td></tr>\n')
+        out.append(f'<td class="small">{_text(c.dex)}</td></tr>\n')
     return Markup("".join(out))  # noqa: S704 -- every value escaped above, or the page's own markup
 
 
