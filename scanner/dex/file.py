@@ -10,7 +10,6 @@ measures both on the same APK).
 from __future__ import annotations
 
 import bisect
-import operator
 import struct
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -253,22 +252,6 @@ class DexFile:
     def string_index(self) -> dict[str, int]:
         return {s: i for i, s in enumerate(self.strings)}
 
-    def string_row(self, text: str) -> int | None:
-        """The row of ``text`` in the string table, if it is there: by bisection where the table is in Python's
-        order (the format sorts it by UTF-16 code units, the same order for text without characters past
-        U+FFFF), else through ``string_index``. A scan looks up a few hundred strings per dex, and a dict of
-        every string cost ~3 ms a dex to build."""
-        strings = self.strings
-        if self._strings_in_order:
-            at = bisect.bisect_left(strings, text)
-            return at if at < len(strings) and strings[at] == text else None
-        return self.string_index.get(text)
-
-    @cached_property
-    def _strings_in_order(self) -> bool:
-        strings = self.strings
-        return all(map(operator.lt, strings, strings[1:]))  # strictly: a repeated string (hostile) takes the dict
-
     @cached_property
     def types(self) -> list[str]:
         strings = self.strings
@@ -429,7 +412,7 @@ class DexFile:
 
     def method_with_code(self, cls: str, name: str, proto: str) -> int | None:
         """Row in ``methods`` of the method with code this dex defines under that name, if any."""
-        t, n, p = self.type_index.get(cls), self.string_row(name), self.proto_index.get(proto)
+        t, n, p = self.type_index.get(cls), self.string_index.get(name), self.proto_index.get(proto)
         if t is None or n is None or p is None:
             return None
         keys, rows = self._code_keys

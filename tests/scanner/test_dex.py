@@ -155,23 +155,3 @@ def test_the_urls_of_the_code_are_those_of_every_string(path: Path) -> None:
     except ScanFailure:
         pytest.skip("not an app the scan reads")
     assert [u for u in facts.urls if u.source == "dex"] == find_urls(dex.strings(), "dex")
-
-
-def test_a_string_is_found_by_bisection_in_an_ordered_table_and_through_the_dict_otherwise() -> None:
-    """``string_row`` bisects a table in Python's order (every fixture's) and falls back to the whole-table
-    dict where the order differs (a string past U+FFFF next to one in U+E000-U+FFFF, or a hostile table)."""
-    from scanner.analysis.gather import gather
-    from scanner.input.archive import open_app
-
-    _, dex = gather(open_app(str(FIXTURES / "multidex.apk")))
-    for f in dex.files:
-        assert f._strings_in_order
-        for row, text in enumerate(f.strings):
-            assert f.string_row(text) == row
-        assert f.string_row("\0not there") is None and f.string_row("zzzz\uffff") is None
-    f = dex.files[0]
-    f.__dict__["strings"] = ["a", "\U0001f600", "\ufb01"]  # UTF-16 order: U+D83D.. sorts before U+FB01
-    f.__dict__.pop("_strings_in_order", None)
-    f.__dict__.pop("string_index", None)
-    assert not f._strings_in_order
-    assert [f.string_row(t) for t in ("a", "\U0001f600", "\ufb01", "b")] == [0, 1, 2, None]
