@@ -100,8 +100,10 @@ def member(ref: str, *, qualified: bool = False) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def readable(text: str, *, qualified: bool = False) -> str:
     """Free text with every Dalvik reference in it rendered (``member``), the rest unchanged."""
-    if _MEMBER.fullmatch(text) or _CLASS.fullmatch(text):
-        return member(text, qualified=qualified)
+    if m := _MEMBER.fullmatch(text):  # one reference, the common case: as ``member`` renders it, matched once
+        return _render(m[1], m[2], m[3] if m[5] is None else None, qualified)
+    if _CLASS.fullmatch(text):
+        return class_name(text, qualified=qualified)
     text = _MEMBER.sub(lambda m: _render(m[1], m[2], m[3] if m[5] is None else None, qualified), text)
     return _CLASS_IN_TEXT.sub(lambda m: class_name(m[0], qualified=qualified), text)
 
