@@ -14,7 +14,7 @@ import pytest
 from scanner.android import signing_ahead
 from scanner.android.apk import base_manifest, base_part, signing_here
 from scanner.android.signing_ahead import SigningAhead
-from scanner.input.archive import LIST_SUFFIXES, open_app
+from scanner.input.archive import LIST_SUFFIXES, AppArchive, open_app
 from scanner.input.safezip import DEFAULT_LIMITS, SafeZip
 from scanner.model import ScanError
 from tests.cli.conftest import Run
@@ -100,6 +100,14 @@ def test_a_child_that_fails_means_verifying_here(monkeypatch: pytest.MonkeyPatch
         ahead.close()
 
 
+def _assert_answers_as_here(ahead: SigningAhead, archive: AppArchive) -> None:
+    """The child answered (after the dex), and its answer is what verifying here gives."""
+    part = base_part(archive)
+    _, manifest = base_manifest(archive, part)
+    assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
+    assert ahead._answer is not None
+
+
 HAND_OVER = [FIXTURES / "multidex.apk", FIXTURES / "signing" / "v1_tampered_dex.apk", FIXTURES / "split.xapk",
              *sorted((FIXTURES / "ziptricks").glob("*.apk"))]
 
@@ -129,10 +137,7 @@ def test_the_child_hands_over_the_dex_this_process_would_read(monkeypatch: pytes
         for name, data in handed.items():
             if data is not None:
                 assert data == _read_here(path, name), name
-        part = base_part(archive)
-        _, manifest = base_manifest(archive, part)
-        assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
-        assert ahead._answer is not None
+        _assert_answers_as_here(ahead, archive)
     finally:
         ahead.close()
     if path.name in ("multidex.apk", "split.xapk"):
@@ -231,9 +236,6 @@ def test_without_a_memory_file_the_child_still_answers(monkeypatch: pytest.Monke
     try:
         archive = open_app(str(path), DEFAULT_LIMITS)
         assert ahead.inflated(archive, "classes.dex") is None
-        part = base_part(archive)
-        _, manifest = base_manifest(archive, part)
-        assert ahead(archive, manifest, part, []) == signing_here(archive, manifest, part, [])
-        assert ahead._answer is not None
+        _assert_answers_as_here(ahead, archive)
     finally:
         ahead.close()
