@@ -207,6 +207,10 @@ def _can_fork() -> bool:
         return False
 
 
+# The most the memory file holds. Its pages count against no process's memory cap (--max-memory), so a hostile
+# app declaring gigabytes of dex must not fill it: past this the parent inflates the rest itself, under its cap.
+# Real apps' dex stay far below (the 6-dex bench app: 43 MB).
+HAND_OVER_MAX = 512 << 20
 _HEADER = struct.Struct("<Q")  # each message: its length, then the pickled message
 
 
@@ -256,7 +260,7 @@ def _hand_over(archive: AppArchive, send: Callable[[Inflated], None], memory: in
     for name in names:
         data = entries.inflate_to_keep(name)
         size = -1
-        if data is not None:
+        if data is not None and offset + len(data) <= HAND_OVER_MAX:
             try:
                 _write_at(memory, data, offset)
                 size = len(data)

@@ -239,3 +239,29 @@ def test_without_a_memory_file_the_child_still_answers(monkeypatch: pytest.Monke
         _assert_answers_as_here(ahead, archive)
     finally:
         ahead.close()
+
+
+@needs_fork
+def test_the_memory_file_holds_no_more_than_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``HAND_OVER_MAX`` the child hands over nothing more (the memory file counts against no memory cap):
+    the parent reads the rest itself, and the facts are the same."""
+    from scanner.analysis.gather import gather
+
+    path = FIXTURES / "multidex.apk"
+    archive = open_app(str(path), DEFAULT_LIMITS)
+    first = archive.base.zip.size("classes.dex")
+    monkeypatch.setattr(signing_ahead, "HAND_OVER_MAX", first)  # room for classes.dex only
+    ahead = _start(monkeypatch, path)
+    try:
+        assert ahead.inflated(archive, "classes.dex") is not None
+        assert ahead.inflated(archive, "classes2.dex") is None
+        _assert_answers_as_here(ahead, archive)
+    finally:
+        ahead.close()
+    ahead = _start(monkeypatch, path)
+    try:
+        facts, dex = gather(open_app(str(path), DEFAULT_LIMITS), signing_later=True, inflated=ahead.inflated)
+    finally:
+        ahead.close()
+    _, alone = gather(open_app(str(path), DEFAULT_LIMITS))
+    assert [f.data for f in dex.files] == [f.data for f in alone.files] and len(dex.files) == 2
