@@ -255,12 +255,20 @@ def _hand_over(archive: AppArchive, send: Callable[[Inflated], None], memory: in
 
     entries = archive.base.zip
     names = loaded_dex_names(entries.names())[0]
-    entries.keep_inflated(names)
+    # by declared size, before inflating: the dex past the budget are neither kept nor handed over, and the v1
+    # check streams them as it would without a handover
+    within, total = set(), 0
+    for name in names:
+        total += entries.size(name)
+        if total > HAND_OVER_MAX:
+            break
+        within.add(name)
+    entries.keep_inflated([n for n in names if n in within])
     offset = 0
     for name in names:
-        data = entries.inflate_to_keep(name)
+        data = entries.inflate_to_keep(name) if name in within else None
         size = -1
-        if data is not None and offset + len(data) <= HAND_OVER_MAX:
+        if data is not None:
             try:
                 _write_at(memory, data, offset)
                 size = len(data)
