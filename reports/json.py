@@ -7,6 +7,7 @@ import enum
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -47,11 +48,26 @@ def dumps_dataclass(value: Any) -> str:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    fields = _fields(type(value))  # type: ignore[arg-type]  # a class is hashable
-    if fields is None:
+    as_dict = _dict_maker(type(value))  # type: ignore[arg-type]  # a class is hashable
+    if as_dict is None:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
-    return {name: to_plain(getattr(value, name)) if converted else getattr(value, name)
-            for name, converted in fields}
+    return as_dict(value)
+
+
+@functools.cache
+def _dict_maker(cls: type) -> Callable[[Any], dict[str, Any]] | None:
+    """A function making the dict of one dataclass's fields: ``lambda v: {"a": v.a, "b": to_plain(v.b)}``, written
+    out once per class. A dict display of attribute loads costs a third less than a comprehension of ``getattr``
+    calls, and a large result has ~16,000 dataclasses (6-dex bench app: 19 ms -> 12 ms for the whole JSON text).
+    The names are the class's field names, identifiers that are not keywords (``dataclasses`` rejects any
+    other); nothing else is written into the code."""
+    fields = _fields(cls)
+    if fields is None:
+        return None
+    body = ", ".join(f"{name!r}: to_plain(v.{name})" if converted else f"{name!r}: v.{name}"
+                     for name, converted in fields)
+    made: Callable[[Any], dict[str, Any]] = eval(f"lambda v: {{{body}}}", {"to_plain": to_plain})  # noqa: S307
+    return made
 
 
 @functools.cache
