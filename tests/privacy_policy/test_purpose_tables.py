@@ -15,15 +15,15 @@ TABLE = """<html><body><h1>个人信息保护政策</h1><h2>附录：权限申�
 </table></body></html>"""
 
 
-def _purpose(kb: KnowledgeBase, permission: str) -> bool:
+def _purpose(kb: KnowledgeBase, permission: str, category: str) -> bool:
     policy = read_policy(RawPolicy(PolicySource("file", "test.html"), TABLE.encode(), HTML))
     info = kb.permission(permission)
-    assert info is not None
+    assert info is not None and info.pi_category == category  # the family the table row is read for
     stated, _ = find_purpose(PolicyText(policy), permission, family_of(info.pi_category, kb.policy_terms),
                              kb.policy_terms)
     return stated
 
 
 def test_a_filled_purpose_column_states_the_purpose_and_an_empty_one_does_not(kb: KnowledgeBase) -> None:
-    assert _purpose(kb, "android.permission.CAMERA")
-    assert not _purpose(kb, "android.permission.RECORD_AUDIO")
+    assert _purpose(kb, "android.permission.CAMERA", "camera")
+    assert not _purpose(kb, "android.permission.RECORD_AUDIO", "microphone")
