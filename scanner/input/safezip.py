@@ -95,14 +95,13 @@ class SafeZip:
         digest or read then inflates it and says what is wrong). The signing child inflates the dex files first
         this way, to hand them over (``scanner/android/signing_ahead.py``)."""
         info = self._infos.get(name)
-        if info is None or info.filename not in self._keep or info.compress_type != zipfile.ZIP_DEFLATED \
-                or not _plain(info) or info.file_size > self.limits.max_entry_size:
+        if info is None or info.filename not in self._keep:
             return None
         if (kept := self._kept.get(info.filename)) is not None:
             return kept
         try:
             packed = self._packed(info)
-            if info.file_size <= _KEEP_RATIO * len(packed):
+            if self._keepable(info, len(packed)):
                 self._inflate_kept(packed, _NO_HASH, info)
         except ScanFailure:
             return None
@@ -113,12 +112,17 @@ class SafeZip:
         digest keeps its own (``_inflate_kept``): a deflated entry at an ordinary ratio, the declared size, the
         right CRC. False, and nothing kept, otherwise: ``read_prefix`` then inflates it here."""
         info = self._infos.get(name)
-        if info is None or info.compress_type != zipfile.ZIP_DEFLATED or not _plain(info) \
-                or info.file_size > self.limits.max_entry_size or len(data) != info.file_size \
-                or info.file_size > _KEEP_RATIO * info.compress_size or zlib.crc32(data) != info.CRC:
+        if info is None or not self._keepable(info, info.compress_size) or len(data) != info.file_size \
+                or zlib.crc32(data) != info.CRC:
             return False
         self._kept[info.filename] = data
         return True
+
+    def _keepable(self, info: zipfile.ZipInfo, packed_size: int) -> bool:
+        """The terms on which inflated bytes are kept whole: a deflated entry read from the bytes alone, within
+        the per-entry limit, at an ordinary ratio (a padded one is left to ``read_prefix``)."""
+        return info.compress_type == zipfile.ZIP_DEFLATED and _plain(info) \
+            and info.file_size <= self.limits.max_entry_size and info.file_size <= _KEEP_RATIO * packed_size
 
     def forget_inflated(self) -> None:
         self._keep = frozenset()
@@ -256,7 +260,7 @@ class SafeZip:
     def _hash_deflated(self, packed: memoryview, hasher: Any, info: zipfile.ZipInfo) -> None:
         """Inflate in pieces of at most 1 MiB into ``hasher``, never past the declared size; an entry to keep
         (``keep_inflated``) in one piece instead, as ``read_prefix`` will want it."""
-        if info.filename in self._keep and info.file_size <= _KEEP_RATIO * len(packed):
+        if info.filename in self._keep and self._keepable(info, len(packed)):
             self._inflate_kept(packed, hasher, info)
             return
         inflater, total, name = zlib.decompressobj(-15), 0, info.filename
