@@ -39,7 +39,10 @@ def analyse(path: str, kb: KnowledgeBase, options: AnalysisOptions | None = None
     """Analyse one APK or split bundle against ``kb``; never raises for bad input."""
     options = options or AnalysisOptions()
     try:
-        archive = open_app(path, options.limits)
+        # the process verifying meanwhile (signing_ahead.py) may have the file read already, and hashed
+        read_before = getattr(options.signing, "read_before", None)
+        data, sha256 = read_before(path) if read_before else (None, None)
+        archive = open_app(path, options.limits, data, sha256)
     except ScanFailure as exc:
         return Analysis(error_audit(InputInfo(path, None, None, None), exc, kb))
     info = InputInfo(path, archive.sha256, archive.size, archive.format)

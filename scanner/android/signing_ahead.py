@@ -9,6 +9,8 @@ cryptography libraries out of the parent altogether.
 The child also inflates the dex files of the base APK first, before it verifies, and hands them over through
 a memory file: the parent then reads the code without inflating it (the v1 check inflates them anyway, so
 this is done once for both), and takes each only at the size and CRC the zip declares (``SafeZip.adopt_inflated``).
+The input file itself is read once, before the fork: the child hashes those very bytes, which it has to anyway,
+and the parent takes that sha256 instead of hashing the file again (``read_before``).
 
 The result never depends on the child: it answers one question (this file's sha256, this base APK, these
 SDK levels, these zip limits), and the parent verifies in-process whenever the answer is missing (the child
@@ -79,11 +81,13 @@ class Answer:
 class SigningAhead:
     """A forked child verifying one input's signatures; ``__call__`` is a ``SigningSource`` for ``read_apk_facts``."""
 
-    def __init__(self, pid: int, fd: int, memory: int | None) -> None:
+    def __init__(self, pid: int, fd: int, memory: int | None, path: str, data: bytes | None) -> None:
         self._pid, self._fd, self._memory = pid, fd, memory
+        self._path, self._data = path, data  # the input, read before forking (None: each process reads it)
         self._answer: Answer | None = None
         self._done = False  # the pipe is closed: every message is read, or the answer is no longer wanted
-        self._opened: Opened | None | bool = False  # False: not read yet
+        self._opened: Opened | None = None
+        self._opened_read = False  # the child's first message is read (into _opened)
 
     @classmethod
     def start(cls, path: str, max_memory_mb: int) -> SigningAhead | None:
@@ -91,6 +95,7 @@ class SigningAhead:
         is safe and worth it here, else None: verify in-process."""
         if not _can_fork():
             return None
+        data = _read_before_fork(path, max_memory_mb)
         read_end, write_end = os.pipe()
         memory = _memory_file()
         sys.stdout.flush()
@@ -104,19 +109,33 @@ class SigningAhead:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _child(path, max_memory_mb, write_end, memory)
+            _child(path, data, max_memory_mb, write_end, memory)
         os.close(write_end)
-        return cls(pid, read_end, memory)
+        return cls(pid, read_end, memory, path, data)
+
+    def read_before(self, path: str) -> tuple[bytes | None, str | None]:
+        """The input ``path`` as read before forking, and its sha256 as the child computed it from those very
+        bytes (the parent then does not hash the file too); None for what is to be done here: the file was not
+        read before, or is another, or the child failed before it said."""
+        if self._data is None or path != self._path:
+            return None, None
+        opened = self._opened_message()
+        return self._data, opened.sha256 if opened is not None else None
+
+    def _opened_message(self) -> Opened | None:
+        """The child's first message, read once: the input it opened, or None if it failed first."""
+        if not self._opened_read:
+            self._opened_read = True
+            first = self._message()
+            self._opened = first if isinstance(first, Opened) else None
+        return self._opened
 
     def inflated(self, archive: AppArchive, name: str) -> bytes | None:
         """The base APK's dex entry ``name`` as the child inflated it, or None: inflate it here (the child
         opened another file or failed, left this one to the parent, or was asked in another order)."""
         from scanner.android.apk import base_part
 
-        if self._opened is False:
-            first = self._message()
-            self._opened = first if isinstance(first, Opened) else None
-        opened = self._opened
+        opened = self._opened_message()
         if self._memory is None or not isinstance(opened, Opened) \
                 or opened != Opened(archive.sha256, base_part(archive), archive.base.zip.limits):
             return None
@@ -214,6 +233,26 @@ HAND_OVER_MAX = 512 << 20
 _HEADER = struct.Struct("<Q")  # each message: its length, then the pickled message
 
 
+# The largest input read before forking, at most half the memory cap: reading is then done once for both processes,
+# and the child's sha256 is of the bytes the parent analyses (the parent's own hash of a store app is ~12 ms).
+# A larger file is read by each process, under its cap, as before.
+READ_BEFORE_MAX = 1 << 30
+
+
+def _read_before_fork(path: str, max_memory_mb: int) -> bytes | None:
+    """The input's bytes, or None: too large to read before the parent's memory cap is set, or unreadable
+    (the parent then reads it, and reports why it cannot, as without a child)."""
+    limit = READ_BEFORE_MAX if max_memory_mb <= 0 else min(READ_BEFORE_MAX, (max_memory_mb << 20) // 2)
+    try:
+        with open(path, "rb") as file:
+            if os.fstat(file.fileno()).st_size > limit:
+                return None
+            data = file.read(limit + 1)
+    except (OSError, MemoryError):
+        return None
+    return data if len(data) <= limit else None
+
+
 def _memory_file() -> int | None:
     """The file the child writes the inflated dex to (in memory, gone with its last descriptor); None where
     there is none to be had: the parent then inflates them itself."""
@@ -223,7 +262,7 @@ def _memory_file() -> int | None:
         return None
 
 
-def _child(path: str, max_memory_mb: int, out: int, memory: int | None) -> None:
+def _child(path: str, data: bytes | None, max_memory_mb: int, out: int, memory: int | None) -> None:
     """Inflate and hand over the dex, verify, write the answer, exit. Whatever goes wrong ends the child
     quietly: the parent then inflates or verifies in-process and reports any error itself, as it would
     without a child."""
@@ -233,7 +272,7 @@ def _child(path: str, max_memory_mb: int, out: int, memory: int | None) -> None:
         from scanner.memory import limit_memory
 
         limit_memory(max_memory_mb)  # the same cap as the analysis in the parent
-        _answer(path, lambda message: _send(out, message), memory)
+        _answer(path, data, lambda message: _send(out, message), memory)
         code = 0
     except BaseException:  # noqa: BLE001, S110  nothing may escape the child: the parent verifies instead
         pass
@@ -285,12 +324,13 @@ def _write_at(fd: int, data: bytes, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
-def _answer(path: str, send: Callable[[Opened | Inflated | Answer], None], memory: int | None) -> None:
+def _answer(path: str, data: bytes | None, send: Callable[[Opened | Inflated | Answer], None],
+            memory: int | None) -> None:
     from scanner.android.apk import base_manifest, base_part, signing_here
     from scanner.input.archive import open_app
     from scanner.input.safezip import DEFAULT_LIMITS
 
-    archive = open_app(path, DEFAULT_LIMITS)
+    archive = open_app(path, DEFAULT_LIMITS, data)  # hashes ``data``: the parent's bytes too
     if archive.format == "aab":  # an app bundle's own signature is not verified (see apk.py)
         return
     part = base_part(archive)

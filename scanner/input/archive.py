@@ -125,10 +125,14 @@ def read_input(path: str) -> bytes:
         raise InputNotFound(path, f"cannot be read: {exc.strerror}") from None
 
 
-def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS) -> AppArchive:
-    """Open an APK or split bundle; raise a ScanFailure naming the reason otherwise."""
-    data = read_input(path)
-    digest = hashlib.sha256(data).hexdigest()
+def open_app(path: str, limits: ZipLimits = DEFAULT_LIMITS, data: bytes | None = None,
+             sha256: str | None = None) -> AppArchive:
+    """Open an APK or split bundle; raise a ScanFailure naming the reason otherwise. ``data``: the file's bytes
+    if read already, and ``sha256`` their digest if known (``signing_ahead.py``: read before the child was
+    forked, hashed by the child)."""
+    if data is None:
+        data, sha256 = read_input(path), None
+    digest = sha256 or hashlib.sha256(data).hexdigest()
     outer = SafeZip(data, path, limits)
     if MANIFEST in outer:
         return AppArchive(path, "apk", digest, len(data), Split(Path(path).name, outer), ())

@@ -3,6 +3,8 @@ the same facts as verifying in-process, for every signing fixture; a wrong or mi
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -265,3 +267,82 @@ def test_the_memory_file_holds_no_more_than_its_budget(monkeypatch: pytest.Monke
         ahead.close()
     _, alone = gather(open_app(str(path), DEFAULT_LIMITS))
     assert [f.data for f in dex.files] == [f.data for f in alone.files] and len(dex.files) == 2
+
+
+@needs_fork
+@pytest.mark.parametrize("path", [FIXTURES / "multidex.apk", FIXTURES / "split.xapk",
+                                  FIXTURES / "signing" / "v1_tampered_dex.apk"], ids=lambda p: p.name)
+def test_the_input_read_before_forking_is_hashed_by_the_child(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """The file is read once, before the fork: the child's sha256 is of those very bytes, and the archive
+    opened from them is the one this process opens alone; the dex and the answer still follow."""
+    ahead = _start(monkeypatch, path)
+    try:
+        data, sha256 = ahead.read_before(str(path))
+        assert data == path.read_bytes()
+        assert sha256 == hashlib.sha256(data).hexdigest()
+        archive = open_app(str(path), DEFAULT_LIMITS, data, sha256)
+        alone = open_app(str(path), DEFAULT_LIMITS)
+        assert (archive.sha256, archive.size, archive.format) == (alone.sha256, alone.size, alone.format)
+        assert ahead.inflated(archive, "classes.dex") == _read_here(path, "classes.dex")
+        _assert_answers_as_here(ahead, archive)
+    finally:
+        ahead.close()
+
+
+@needs_fork
+def test_another_file_or_one_too_large_is_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = FIXTURES / "multidex.apk"
+    ahead = _start(monkeypatch, path)
+    try:
+        assert ahead.read_before(str(FIXTURES / "sdks.apk")) == (None, None)
+    finally:
+        ahead.close()
+    monkeypatch.setattr(signing_ahead, "READ_BEFORE_MAX", path.stat().st_size - 1)
+    ahead = _start(monkeypatch, path)
+    try:
+        assert ahead.read_before(str(path)) == (None, None)
+        archive = open_app(str(path), DEFAULT_LIMITS)
+        assert ahead.inflated(archive, "classes.dex") == _read_here(path, "classes.dex")  # the child read it
+        _assert_answers_as_here(ahead, archive)
+    finally:
+        ahead.close()
+
+
+@needs_fork
+def test_half_the_memory_cap_bounds_the_read_before_forking(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "big.apk"
+    path.write_bytes((FIXTURES / "multidex.apk").read_bytes() + bytes(1 << 20))  # ~1 MiB: over half a 1 MB cap
+    assert signing_ahead._read_before_fork(str(path), 1) is None
+    assert signing_ahead._read_before_fork(str(path), 4) == path.read_bytes()
+    assert signing_ahead._read_before_fork(str(tmp_path / "missing.apk"), 0) is None
+
+
+@needs_fork
+def test_a_child_failing_first_leaves_the_hash_to_this_process(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    path = tmp_path / "app.apk"
+    path.write_bytes(b"not a zip")
+    ahead = _start(monkeypatch, path)
+    try:
+        assert ahead.read_before(str(path)) == (b"not a zip", None)
+    finally:
+        ahead.close()
+
+
+@needs_fork
+def test_the_command_hashes_no_input_in_its_own_process(tmp_path: Path) -> None:
+    """The scan's process leaves hashing the file to the child (which ends with ``os._exit``: only the parent's
+    exit handler prints); the report still names the file's sha256."""
+    apk = FIXTURES / "multidex.apk"
+    probe = ("import hashlib, scanner.input.archive as archive\n"
+             "hashed = []\n"
+             "class _Hashlib:\n"
+             "    def sha256(self, data=b''):\n"
+             "        hashed.append(len(data))\n"
+             "        return hashlib.sha256(data)\n"
+             "archive.hashlib = _Hashlib()\n"
+             "atexit.register(lambda: print('hashed here:', hashed, file=sys.stderr))")
+    err = _console_scan(apk, tmp_path, probe)
+    assert "hashed here: []" in err
+    report = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert report["input"]["sha256"] == hashlib.sha256(apk.read_bytes()).hexdigest()
