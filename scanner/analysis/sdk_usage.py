@@ -16,6 +16,7 @@ from scanner.analysis.index import CodeIndex
 from scanner.analysis.ownership import APP, Ownership
 from scanner.analysis.reachability import PreConsent
 from scanner.android.manifest import MetaData
+from scanner.dex.arrays import distinct
 from scanner.dex.references import CodeGraph
 from scanner.model import Evidence
 from signatures.model import TrackerSignature
@@ -98,7 +99,7 @@ def called_by_app(graph: CodeGraph, owners: Ownership) -> dict[str, tuple[Eviden
     rank = np.empty(size, dtype=np.int64)
     rank[by_name] = np.arange(size)
     # one key per edge, ordered by app package then SDK package name; an edge listed twice is one edge
-    keys = np.unique(rank[rows[:, 0]] * size + rank[rows[:, 1]])
+    keys = distinct(rank[rows[:, 0]] * size + rank[rows[:, 1]])
     rows = np.stack((by_name[keys // size], by_name[keys % size]), axis=1)
     of_row = target_sdk[rows[:, 1]]
     picked = sorted((positions.tolist(), sdks[k]) for k in range(len(sdks))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from scanner.dex.arrays import distinct
 from scanner.dex.file import DexFile
 
 _CONST_STRING, _CONST_STRING_JUMBO, _RETURN_OBJECT = 0x1A, 0x1B, 0x11
@@ -32,7 +33,7 @@ def constant_string_methods(f: DexFile, wanted: Callable[[str], bool]) -> list[t
     keep = returns == string_type
     rows, ids = rows[keep], ids[keep]
     strings = f.strings
-    names = [n for n in np.unique(ids["name"]).tolist() if n < len(strings) and wanted(strings[n])]
+    names = [n for n in distinct(ids["name"]).tolist() if n < len(strings) and wanted(strings[n])]
     keep = np.isin(ids["name"], names)
     out = []
     for row, cls, name in zip(rows[keep].tolist(), ids["cls"][keep].tolist(), ids["name"][keep].tolist(),

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.dex import bytecode
+from scanner.dex.arrays import distinct_sorted
 from scanner.dex.file import DexFile
 
 _METHOD_REF = re.compile(r"^(L[^;]+;)->([^(:]+)(\([^)]*\)\S+)$")
@@ -250,12 +251,12 @@ def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...], st
     else:
         positions, kinds, values, mark, base = _candidate_hits(units, layout, targets, hi, literal_rows)
     slot = np.searchsorted(starts, positions, side="right") - 1
-    slots = _distinct(slot)  # the callers, each rendered once
+    slots = distinct_sorted(slot)  # the callers, each rendered once
     names = dict(zip(slots.tolist(), f.method_refs(m.method_idx[order[slots]]), strict=True))
     found = {CallSite(names[s], targets[kind][value], _KIND_NAMES[kind], f.name)
              for s, kind, value in zip(slot.tolist(), kinds.tolist(), values.tolist(), strict=True)}
     wants = (kinds == bytecode.METHOD) & np.isin(values, literal_rows) if literal_rows else np.zeros(0, bool)
-    literal_slots = _distinct(slot[wants]) if literal_rows else slot[:0]
+    literal_slots = distinct_sorted(slot[wants]) if literal_rows else slot[:0]
     literals: dict[str, list[int]] = {}
     if not len(literal_slots):
         return found, literals
@@ -331,14 +332,6 @@ def _candidate_hits(units: np.ndarray, layout: bytecode.CodeLayout, targets: dic
             kinds.append(ref[0])
             values.append(ref[1])
     return (positions[kept], np.array(kinds, np.int64), np.array(values, np.int64), mark, lo)
-
-
-def _distinct(ordered: np.ndarray) -> np.ndarray:
-    """The distinct values of a sorted array (``np.unique`` would import ``numpy.ma`` on first use, ~10 ms)."""
-    if not len(ordered):
-        return ordered
-    kept: np.ndarray = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
-    return kept
 
 
 def _literals(region: np.ndarray, mark: np.ndarray, starts: np.ndarray,

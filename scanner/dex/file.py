@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from scanner.dex.arrays import distinct
 from scanner.dex.bytecode import CodeLayout, code_layout
 from scanner.dex.classdata import DefinedMethods, read_defined_methods
 from scanner.dex.mutf8 import decode_mutf8
@@ -329,7 +330,7 @@ class DexFile:
         fields = self._wanted_string_fields(wanted)
         if not len(fields):
             return []
-        owners = np.unique(self.field_ids["cls"][fields])
+        owners = distinct(self.field_ids["cls"][fields])
         defs = self.class_defs
         chosen = np.flatnonzero(np.isin(defs["cls"], owners) & (defs["static"] != 0) & (defs["data"] != 0))
         wanted_set, budget, out = set(fields.tolist()), [_VALUE_BUDGET], []
@@ -349,7 +350,7 @@ class DexFile:
             return np.zeros(0, np.int64)
         string_types = np.flatnonzero(self.type_strings == at)
         typed = np.isin(self.field_ids["type"], string_types)
-        names = [n for n in np.unique(self.field_ids["name"][typed]).tolist() if wanted(strings[n])]
+        names = [n for n in distinct(self.field_ids["name"][typed]).tolist() if wanted(strings[n])]
         return np.flatnonzero(typed & np.isin(self.field_ids["name"], names))
 
     def _class_static_strings(self, class_def: int, wanted: set[int],

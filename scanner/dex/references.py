@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scanner.dex import bytecode
+from scanner.dex.arrays import distinct
 from scanner.dex.file import DexFile
 
 _NO_EDGES = np.zeros((0, 2), dtype=np.int64)
@@ -101,7 +102,7 @@ def _rows(parts: list[tuple[np.ndarray, np.ndarray]], n_packages: int) -> np.nda
     """Distinct (src, dst) rows of several (src, dst) package arrays, sorted, without self edges and without
     targets outside the app (-1).
 
-    Up to ``_BITMAP_MAX`` package pairs, a bitmap over them replaces ``np.unique`` (a sort or hash of every
+    Up to ``_BITMAP_MAX`` package pairs, a bitmap over them replaces ``distinct`` (a sort or hash of every
     edge found, ~10^5 per dex): ~5x cheaper, and its set bits come out sorted as (src, dst) keys do.
     """
     if not parts:
@@ -116,7 +117,7 @@ def _rows(parts: list[tuple[np.ndarray, np.ndarray]], n_packages: int) -> np.nda
         keys = np.flatnonzero(seen)
         rows = np.stack([keys // n_packages, keys % n_packages], axis=1).astype(np.int64)
     else:
-        keys = np.unique((src << 32) | dst)
+        keys = distinct((src << 32) | dst)
         rows = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
     kept: np.ndarray = rows[rows[:, 0] != rows[:, 1]]
     return kept

@@ -6,6 +6,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scanner.dex.dexset import DexSet
@@ -155,3 +156,14 @@ def test_the_urls_of_the_code_are_those_of_every_string(path: Path) -> None:
     except ScanFailure:
         pytest.skip("not an app the scan reads")
     assert [u for u in facts.urls if u.source == "dex"] == find_urls(dex.strings(), "dex")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distinct_gives_what_np_unique_gives(seed: int) -> None:
+    from scanner.dex.arrays import distinct, distinct_sorted
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-(1 << 40), 1 << 40, size=seed * 1000) if seed % 2 else rng.integers(0, 50, size=seed * 300)
+    assert np.array_equal(distinct(values), np.unique(values))
+    assert np.array_equal(distinct_sorted(np.sort(values)), np.unique(values))
+    assert distinct(values).dtype == values.dtype
