@@ -103,11 +103,11 @@ def test_a_json_scan_does_not_load_the_html_writer() -> None:
 def test_a_json_scan_of_an_apk_loads_only_what_it_uses(tmp_path) -> None:
     """An APK scan to JSON runs without the libraries other inputs and outputs need: protobuf (app bundles),
     Jinja (HTML), httpx and BeautifulSoup (privacy policies given as URLs or HTML), pandas (batch datasets),
-    NumPy's masked arrays (which ``np.unique`` imports: ``scanner/dex/arrays.py``)."""
+    NumPy's masked arrays (which ``np.unique`` imports: ``scanner/dex/arrays.py``), the report languages."""
     from tests.conftest import FIXTURES
 
     unused = ("google.protobuf", "jinja2", "httpx", "bs4", "pandas", "pyarrow", "androguard", "openpyxl",
-              "xlsxwriter", "numpy.ma")
+              "xlsxwriter", "numpy.ma", "reports.i18n")
     probe = (f"import sys\nfrom scanner.cli.main import main\n"
              f"code = main(['scan', {str(FIXTURES / 'sdks.apk')!r}, '-o', {str(tmp_path)!r}, '-f', 'json'])\n"
              f"print(code, sorted(m for m in {unused!r} if m in sys.modules))")
