@@ -244,13 +244,14 @@ def _read_before_fork(path: str, max_memory_mb: int) -> bytes | None:
     (the parent then reads it, and reports why it cannot, as without a child)."""
     limit = READ_BEFORE_MAX if max_memory_mb <= 0 else min(READ_BEFORE_MAX, (max_memory_mb << 20) // 2)
     try:
-        with open(path, "rb") as file:
-            if os.fstat(file.fileno()).st_size > limit:
+        with open(path, "rb", buffering=0) as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:
                 return None
-            data = file.read(limit + 1)
+            data = file.read(size + 1)  # the size, not the limit: read(n) allocates n bytes first
     except (OSError, MemoryError):
         return None
-    return data if len(data) <= limit else None
+    return data if len(data) <= min(size, limit) else None  # grown meanwhile: each process reads it
 
 
 def _memory_file() -> int | None:
