@@ -1,6 +1,7 @@
-"""The evidence lists and call-site rows the HTML writer builds in Python (``reports.html.evidence_list``,
-``call_rows``) are the markup the template loops they replace wrote: the old loops, kept here as references,
-rendered in the same environment, on every fixture app and on large and hostile results, in both languages."""
+"""The evidence lists, call-site rows and compliance rows the HTML writer builds in Python
+(``reports.html.evidence_list``, ``call_rows``, ``finding_rows``) are the markup the template loops they replace
+wrote: the old loops, kept here as references, rendered in the same environment, on every fixture app and on
+large, hostile, partial and accepted results, in both languages."""
 # ruff: noqa: E501 -- the reference templates are kept as they were written
 
 from __future__ import annotations
@@ -10,11 +11,20 @@ import dataclasses
 import pytest
 from markupsafe import Markup
 
-from reports.html import ROW_LIMIT, call_rows, category_order, environment, evidence_list, marked, names_for
+from reports.html import (
+    ROW_LIMIT,
+    HtmlWriter,
+    call_rows,
+    category_order,
+    environment,
+    evidence_list,
+    marked,
+    names_for,
+)
 from reports.i18n import translator
-from scanner.model import Audit, Status
+from scanner.model import Acceptance, Audit, Status
 from tests.conftest import KB
-from tests.reports.conftest import EVERY_FIXTURE, big_audit, nasty_audit, scan
+from tests.reports.conftest import EVERY_FIXTURE, NASTY, big_audit, nasty_audit, scan
 
 EVIDENCE_LOOP = """{% import "_macros.html.j2" as m with context -%}
 <ul class="ev">{% for e in items %}{% if loop.index0 == cap %}</ul>
@@ -43,11 +53,44 @@ CALLS_LOOP = """{% import "_macros.html.j2" as m with context %}
               "unknown": m.neg() if incomplete else ""}, m.chain, m.flag) }}"""
 
 
+FINDINGS_LOOP = """{% import "_macros.html.j2" as m with context %}
+{% for f in compliance %}
+<tr id="f-{{ f.fingerprint[:16] }}"{% if f.accepted %} class="accepted"{% endif %} data-sev="{{ f.severity.label }}" data-sdk="{{ f.sdk or (f.party if f.party in ('unattributed', 'mixed') else 'first-party') }}"{% if loop.index0 >= limit %} hidden{% endif %}>
+{{ once(("sev_cell", f.severity.label), m.sev_cell, f.severity.label) }}
+<td class="rid"><a href="#rule-{{ f.rule_id }}"><code>{{ f.rule_id|wbr }}</code></a>{% if f.tags %}<br><span class="muted small">{{ ngettext("+ %(num)s more rule", "+ %(num)s more rules", f.tags|length) }}</span>{% endif %}<br><span class="muted small">{{ n.confidence(f.confidence) }}</span></td>
+<td class="msg">{{ m.finding_text(f) }}</td>
+<td>{{ once(("reader", f.sdk, f.party), m.reader, f.sdk, f.party) }}</td>
+<td class="evc">{{ evidence(f.evidence, 3) }}</td>
+<td class="wide">{% set refs = all_refs(f) %}{{ once(("refs", refs), m.cite_list, refs) }}</td>
+</tr>
+{% endfor %}
+@@@{{ finding_rows({"fix": _("Fix:")}, {"sev_cell": m.sev_cell, "reader": m.reader, "cite_list": m.cite_list,
+                "also": m.also, "accepted": m.accepted, "chain": m.chain}) -}}"""
+
+
+def accepted_audit(base: Audit) -> Audit:
+    """Findings accepted (and tags of them), some with hostile titles, messages and reasons, some of mixed or
+    no attributed reader: every branch of a compliance row."""
+    findings = []
+    for i, f in enumerate(base.findings):
+        if i % 2 == 0:
+            f = dataclasses.replace(f, accepted=Acceptance("baseline" if i % 4 else "policy", f"{NASTY} {i}"))
+        if f.tags:
+            f = dataclasses.replace(f, tags=tuple(dataclasses.replace(t, accepted=Acceptance("policy", NASTY))
+                                                  if j % 2 == 0 else t for j, t in enumerate(f.tags)))
+        if i % 3 == 0:
+            f = dataclasses.replace(f, title=NASTY + f.title, message=f"{f.message} {NASTY}",
+                                    sdk=f.sdk if i % 6 == 0 else None, party="mixed" if i % 6 == 3 else f.party)
+        findings.append(f)
+    return dataclasses.replace(base, findings=tuple(findings))
+
+
 def _audits() -> dict[str, Audit]:
     out = {name: scan(name, "short_video") for name in EVERY_FIXTURE}
     out["big"] = big_audit(out["sdks.apk"])
     out["nasty"] = nasty_audit(out["sdks.apk"])
     out["partial"] = dataclasses.replace(out["arguments.apk"], status=Status.PARTIAL)  # "unknown" cells
+    out["accepted"] = accepted_audit(out["sdks.apk"])
     return out
 
 
@@ -87,3 +130,22 @@ def test_the_rows_built_in_python_are_what_the_template_loops_wrote(audits: dict
     calls = [c for a in audits.values() for c in a.api_calls]
     assert any(c.hidden for c in calls) and any(not c.resolved for c in calls)  # every kind of row was compared
     assert any(c.pre_consent_path for c in calls) and any(a.status != Status.OK and a.api_calls for a in audits.values())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("limit", [ROW_LIMIT, 2])
+def test_the_compliance_rows_built_in_python_are_what_the_template_loop_wrote(audits: dict[str, Audit], lang: str,
+                                                                               limit: int) -> None:
+    loop = environment(lang).from_string(FINDINGS_LOOP)
+    writer = HtmlWriter(row_limit=limit, lang=lang)
+    rows = 0
+    for name, audit in audits.items():
+        page = writer.page(audit, KB)
+        old, new = loop.render(page).split("@@@")
+        assert new == old.lstrip("\n"), name
+        rows += len(page["compliance"])
+    findings = [f for a in audits.values() for f in a.findings]
+    assert rows > 300 and rows > limit  # hidden rows too
+    assert any(f.accepted for f in findings) and any(t.accepted for f in findings for t in f.tags)
+    assert any(f.party == "mixed" for f in findings) and any(f.tags for f in findings)
+    assert any(" (via " in f.message for f in findings)  # a call path under the sentence
