@@ -6,13 +6,13 @@ between detectors and worker processes without anyone changing it by accident.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from scanner.model import Severity  # the one severity scale, shared with results
 from signatures.documents import Document, Reference
+from signatures.globs import glob_match
 from signatures.regexset import RegexSet
 
 Sensitivity = Literal["yes", "context", "no"]
@@ -511,7 +511,7 @@ class KnowledgeBase:
         """Exact file name, or an fnmatch pattern (``libjcore*.so``: the version is part of the name)."""
         exact = self._markers["library"].get(file_name, ())
         patterns = tuple(s for pattern, sdks in self._library_globs
-                         if fnmatch.fnmatchcase(file_name, pattern) for s in sdks)
+                         if glob_match(file_name, pattern) for s in sdks)
         return tuple(dict.fromkeys(exact + patterns))
 
     def sdks_for_host(self, host: str) -> tuple[TrackerSignature, ...]:

@@ -23,10 +23,11 @@ can resolve them with a newer one:
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+
+from signatures.globs import glob_match
 
 DEX_FIELD, DEX_METHOD, DEX_CODE, META_INF, NATIVE = "dex-field", "dex-method", "dex-code", "meta-inf", "native"
 MAX_CLUES_PER_SOURCE = 1000  # a hostile app cannot make the facts grow past 3,000 clues
@@ -297,4 +298,4 @@ class _FileOwner:
             if name in self.exact:
                 return self.exact[name]
         return next((sdk for pattern, sdk in self.patterns
-                     if any(fnmatch.fnmatchcase(n, pattern) for n in names)), None)
+                     if any(glob_match(n, pattern) for n in names)), None)

@@ -11,12 +11,12 @@ or a reader of findings alone sees that findings may be missing for that part.
 from __future__ import annotations
 
 from collections import defaultdict
-from fnmatch import fnmatchcase
 
 from scanner.analysis.attribution import dotted_names
 from scanner.analysis.detectors.base import Context, Results
 from scanner.analysis.findings import finding
 from scanner.model import Confidence, Evidence, RuleHit, ScanError
+from signatures.globs import glob_match
 
 ID = "packers"
 NEEDS: tuple[str, ...] = ()
@@ -33,9 +33,9 @@ def detect(context: Context) -> Results:
         evidence = [Evidence("dex" if c in classes else "manifest", "class", c) for c in packer.classes
                     if c in classes or c == app_class]
         evidence += [Evidence("native", path, name) for name, path in libs
-                     if any(fnmatchcase(name, pattern) for pattern in packer.libraries)]
+                     if any(glob_match(name, pattern) for pattern in packer.libraries)]
         evidence += [Evidence("asset", "assets/" + a, a) for a in assets
-                     if any(a.startswith(p) if p.endswith("/") else fnmatchcase(a.rpartition("!")[2], p)
+                     if any(a.startswith(p) if p.endswith("/") else glob_match(a.rpartition("!")[2], p)
                             for p in packer.assets)]
         if not evidence:
             continue
