@@ -10,7 +10,8 @@ The child also inflates the dex files of the base APK first, before it verifies,
 a memory file: the parent then reads the code without inflating it (the v1 check inflates them anyway, so
 this is done once for both), and takes each only at the size and CRC the zip declares (``SafeZip.adopt_inflated``).
 The input file itself is read once, before the fork: the child hashes those very bytes, which it has to anyway,
-and the parent takes that sha256 instead of hashing the file again (``read_before``).
+and the parent takes that sha256 instead of hashing the file again (``read_before``). While a thread reads it, the
+APK readers both processes use are imported, once for both (``_shared_start``).
 
 The result never depends on the child: it answers one question (this file's sha256, this base APK, these
 SDK levels, these zip limits), and the parent verifies in-process whenever the answer is missing (the child
@@ -95,7 +96,7 @@ class SigningAhead:
         is safe and worth it here, else None: verify in-process."""
         if not _can_fork():
             return None
-        data = _read_before_fork(path, max_memory_mb)
+        data = _shared_start(path, max_memory_mb)
         read_end, write_end = os.pipe()
         memory = _memory_file()
         sys.stdout.flush()
@@ -237,6 +238,22 @@ _HEADER = struct.Struct("<Q")  # each message: its length, then the pickled mess
 # and the child's sha256 is of the bytes the parent analyses (the parent's own hash of a store app is ~12 ms).
 # A larger file is read by each process, under its cap, as before.
 READ_BEFORE_MAX = 1 << 30
+
+
+def _shared_start(path: str, max_memory_mb: int) -> bytes | None:
+    """What both processes need first, done once before forking: the input's bytes, read in a thread (the kernel
+    copies them; the lock is free) while this thread imports the APK readers both use (~20 ms, which the child
+    then no longer imports). The thread has ended when this returns: forking stays safe."""
+    read: list[bytes | None] = []
+    reader = threading.Thread(target=lambda: read.append(_read_before_fork(path, max_memory_mb)),
+                              name="appaudit-read-input")
+    reader.start()
+    try:
+        import scanner.android.apk  # noqa: F401  the child's readers (``_answer``), and the parent's
+        import scanner.input.archive  # noqa: F401
+    finally:
+        reader.join()
+    return read[0] if read else None
 
 
 def _read_before_fork(path: str, max_memory_mb: int) -> bytes | None:

@@ -346,3 +346,17 @@ def test_the_command_hashes_no_input_in_its_own_process(tmp_path: Path) -> None:
     assert "hashed here: []" in err
     report = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert report["input"]["sha256"] == hashlib.sha256(apk.read_bytes()).hexdigest()
+
+
+def test_before_forking_the_file_is_read_meanwhile_the_shared_readers_are_imported() -> None:
+    """In a fresh interpreter: the bytes read, the APK readers both processes use imported, and nothing the parent
+    alone needs (NumPy) nor the child alone (the certificate libraries); no thread left to make forking unsafe."""
+    apk = FIXTURES / "multidex.apk"
+    code = ("import sys, threading, hashlib\n"
+            "from scanner.android.signing_ahead import _shared_start\n"
+            f"data = _shared_start({str(apk)!r}, 0)\n"
+            "names = ('scanner.android.apk', 'scanner.input.archive', 'numpy', 'asn1crypto', 'cryptography')\n"
+            "print(hashlib.sha256(data).hexdigest(), threading.active_count(), [m for m in names if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split(" ", 2) == [hashlib.sha256(apk.read_bytes()).hexdigest(), "1",
+                                         "['scanner.android.apk', 'scanner.input.archive']\n"]
