@@ -356,7 +356,8 @@ def test_before_forking_the_file_is_read_meanwhile_the_shared_readers_are_import
             "from scanner.android.signing_ahead import _shared_start\n"
             f"data = _shared_start({str(apk)!r}, 0)\n"
             "names = ('scanner.android.apk', 'scanner.input.archive', 'numpy', 'asn1crypto', 'cryptography')\n"
-            "print(hashlib.sha256(data).hexdigest(), threading.active_count(), [m for m in names if m in sys.modules])\n")
+            "loaded = [m for m in names if m in sys.modules]\n"
+            "print(hashlib.sha256(data).hexdigest(), threading.active_count(), loaded)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split(" ", 2) == [hashlib.sha256(apk.read_bytes()).hexdigest(), "1",
                                          "['scanner.android.apk', 'scanner.input.archive']\n"]
