@@ -149,3 +149,14 @@ def test_the_compliance_rows_built_in_python_are_what_the_template_loop_wrote(au
     assert any(f.accepted for f in findings) and any(t.accepted for f in findings for t in f.tags)
     assert any(f.party == "mixed" for f in findings) and any(f.tags for f in findings)
     assert any(" (via " in f.message for f in findings)  # a call path under the sentence
+
+
+@pytest.mark.parametrize("value", ["", "plain", NASTY, "&amp; already", "a\0b", "\u00e9\u4e2d<>&\"'", "x" * 5000 + "<"])
+def test_the_cells_escaping_is_markupsafes(value: str) -> None:
+    """The row builders' escaping (markupsafe's C pass when present) writes what ``markupsafe.escape`` writes."""
+    from markupsafe import escape
+
+    from reports.html import _escaped, _text
+
+    assert _text(value) == _escaped(value) == str(escape(value))
+    assert type(_text(value)) is str
