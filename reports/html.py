@@ -340,6 +340,7 @@ class FindingPage:
     evidence: Callable[..., Markup]
     sentence: Callable[[Finding], Any]
     fix: Callable[[Finding], Any]
+    gettext: Callable[..., Markup]
     ngettext: Callable[..., Markup]
 
 
@@ -349,7 +350,7 @@ def finding_rows(findings: Sequence[Finding], limit: int, page: FindingPage, wor
     macros cost ~0.15 ms a row in Jinja, most of a large page's rendering (bench/profile_scan.py). ``words``: the
     page's words (``_compliance.html.j2``); ``macros``: its macros for the cells rendered once per page (severity,
     reader, references) and the parts few findings have (other rules, acceptance, a call path)."""
-    names, once, fix_word = page.names, page.once, words["fix"]
+    names, once = page.names, page.once
     sev_cell, reader, cite_list = macros["sev_cell"], macros["reader"], macros["cite_list"]
     out = []
     for i, f in enumerate(findings):
@@ -365,14 +366,36 @@ def finding_rows(findings: Sequence[Finding], limit: int, page: FindingPage, wor
                    f'{once(("sev_cell", label), sev_cell, label)}\n'
                    f'<td class="rid"><a href="#rule-{escape(f.rule_id)}"><code>{wbr(f.rule_id)}</code></a>{more}'
                    f'<br><span class="muted small">{escape(names.confidence(f.confidence))}</span></td>\n'
-                   f'<td class="msg">{_finding_text(f, page, fix_word, macros)}</td>\n'
+                   f'<td class="msg">{_finding_text(f, page, words, macros)}</td>\n'
                    f'<td>{once(("reader", f.sdk, f.party), reader, f.sdk, f.party)}</td>\n'
                    f'<td class="evc">{page.evidence(f.evidence, 3)}</td>\n'
                    f'<td class="wide">{once(("refs", refs), cite_list, refs)}</td>\n</tr>\n')
     return Markup("".join(out))  # noqa: S704 -- every value escaped above, or the page's own markup
 
 
-def _finding_text(f: Finding, page: FindingPage, fix_word: Markup, macros: Mapping[str, Callable[..., Markup]]) -> str:
+def _also(f: Finding, page: FindingPage, words: Mapping[str, Markup]) -> str:
+    """The ``also`` macro: the other rules a finding's subject breaks, each linked to its explanation."""
+    names, gettext = page.names, page.gettext
+    out = [f'<span class="also small">{words["also"]} ']
+    last = len(f.tags) - 1
+    for i, t in enumerate(f.tags):
+        text = phrase(t.title) if page.lang == "en" else names.rule(t.rule_id, t.title)
+        severity = escape(names.words[t.severity.label].lower())
+        if t.accepted:
+            who = names.word(t.accepted.by)
+            tag = (f' class="accepted-tag" title="'
+                   f'{gettext("accepted by %(who)s: %(why)s", who=who, why=t.accepted.reason)}"')
+            severity += gettext(", accepted by %(who)s", who=who)
+        else:
+            tag = ""
+        out.append(f'<a href="#rule-{escape(t.rule_id)}"{tag}>{escape(text)}</a> ({severity})'
+                   f'{words["semicolon"] if i != last else words["stop"]}')
+    out.append("</span>")
+    return "".join(out)
+
+
+def _finding_text(f: Finding, page: FindingPage, words: Mapping[str, Markup],
+                  macros: Mapping[str, Callable[..., Markup]]) -> str:
     """The ``finding_text`` macro: the title, the sentence with its call path, the other rules, acceptance, the fix."""
     title = page.names.rule(f.rule_id, f.title) if page.names.t.zh else f.title
     parts = message_parts(f.message)
@@ -383,11 +406,11 @@ def _finding_text(f: Finding, page: FindingPage, fix_word: Markup, macros: Mappi
     if said.strip():
         out.append(f"<br>{said}")
     if f.tags:
-        out.append(f"<br>{macros['also'](f)}")
+        out.append(f"<br>{_also(f, page, words)}")
     if f.accepted:
         out.append(str(macros["accepted"](f)))
     if how := page.fix(f):
-        out.append(f'<br><span class="fix"><strong>{fix_word}</strong> {escape(how)}</span>')
+        out.append(f'<br><span class="fix"><strong>{words["fix"]}</strong> {escape(how)}</span>')
     return "".join(out)
 
 
@@ -770,7 +793,8 @@ class HtmlWriter:
         evidence = cast("Callable[..., Markup]",
                         lambda items, cap=4: evidence_list(items, cap, names.words, gettext, place))
         findings = FindingPage(names, self.lang, once, evidence, lambda f: sentence_html(f, audit, names),
-                               lambda f: fix_of(f, kb, t), cast("Callable[..., Markup]", env.globals["ngettext"]))
+                               lambda f: fix_of(f, kb, t), gettext,
+                               cast("Callable[..., Markup]", env.globals["ngettext"]))
         page = {
             "audit": audit, "kb": kb, "n": names, "limit": self.row_limit, "error": audit.status == Status.ERROR,
             "lang": self.lang, "zh": t.zh,

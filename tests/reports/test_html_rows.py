@@ -64,8 +64,9 @@ FINDINGS_LOOP = """{% import "_macros.html.j2" as m with context %}
 <td class="wide">{% set refs = all_refs(f) %}{{ once(("refs", refs), m.cite_list, refs) }}</td>
 </tr>
 {% endfor %}
-@@@{{ finding_rows({"fix": _("Fix:")}, {"sev_cell": m.sev_cell, "reader": m.reader, "cite_list": m.cite_list,
-                "also": m.also, "accepted": m.accepted, "chain": m.chain}) -}}"""
+@@@{{ finding_rows({"fix": _("Fix:"), "also": _("Also:"), "semicolon": _("; "), "stop": _(".")},
+                {"sev_cell": m.sev_cell, "reader": m.reader, "cite_list": m.cite_list, "accepted": m.accepted,
+                 "chain": m.chain}) -}}"""
 
 
 def accepted_audit(base: Audit) -> Audit:
