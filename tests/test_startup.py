@@ -132,10 +132,12 @@ def test_the_collector_is_on_after_every_command_in_process(tmp_path) -> None:
     assert gc.isenabled()
 
 
-def test_a_json_scan_with_warm_caches_loads_no_logging_nor_toml_and_compiles_no_dataclass(tmp_path) -> None:
-    """With the compiled knowledge base and the dataclass code kept (the second scan), a scan with no policy file
-    imports neither ``logging`` (only said warnings need it) nor ``tomllib`` (only a policy file or a rebuild of
-    the knowledge base), and compiles none of its dataclasses' methods (scanner/codecache.py)."""
+@pytest.mark.parametrize("formats", ["json", "json,html"])
+def test_a_scan_with_warm_caches_loads_no_logging_nor_toml_and_compiles_no_dataclass(tmp_path, formats) -> None:
+    """With the compiled knowledge base, the dataclass code and the compiled templates kept (the second scan), a
+    scan with no policy file imports neither ``logging`` (only said warnings need it) nor ``tomllib`` (only a
+    policy file or a rebuild of the knowledge base), and compiles none of its dataclasses' methods
+    (scanner/codecache.py)."""
     import os
 
     from scanner import codecache
@@ -144,7 +146,7 @@ def test_a_json_scan_with_warm_caches_loads_no_logging_nor_toml_and_compiles_no_
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
         "XDG_CACHE_HOME": str(tmp_path / "cache"), "OPENBLAS_NUM_THREADS": "1"}
     probe = (f"import sys\nfrom scanner.cli.main import main\nfrom scanner import codecache\n"
-             f"code = main(['scan', {str(FIXTURES / 'sdks.apk')!r}, '-o', {str(tmp_path)!r}, '-f', 'json'])\n"
+             f"code = main(['scan', {str(FIXTURES / 'sdks.apk')!r}, '-o', {str(tmp_path)!r}, '-f', {formats!r}])\n"
              f"print(sorted(m for m in ('logging', 'tomllib') if m in sys.modules), "
              f"codecache._installed and codecache._installed.misses)")
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env,
