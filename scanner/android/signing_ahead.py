@@ -137,7 +137,7 @@ class SigningAhead:
         from scanner.android.apk import base_part
 
         opened = self._opened_message()
-        if self._memory is None or not isinstance(opened, Opened) \
+        if self._memory is None or opened is None \
                 or opened != Opened(archive.sha256, base_part(archive), archive.base.zip.limits):
             return None
         while (message := self._message()) is not None:
