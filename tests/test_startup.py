@@ -6,14 +6,17 @@ Timings are measured by ``make bench`` (bench/startup.py), not asserted here.
 
 from __future__ import annotations
 
+import ast
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from scanner.version import __version__
 
+ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("androguard", "numpy", "pandas", "jinja2", "httpx", "pyarrow")
 
 
@@ -98,6 +101,24 @@ def test_a_json_scan_does_not_load_the_html_writer() -> None:
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     out = run.stdout.split("\n")[0]
     assert out == "False True ['html', 'json', 'md', 'sarif', 'sdk-list']"
+
+
+# NumPy's set routines that call ``np.unique``, which imports ``numpy.ma`` (~6 ms) on its first call
+MASKED_ARRAY_LOADERS = frozenset({"unique", "isin", "in1d", "intersect1d", "setdiff1d", "setxor1d", "union1d",
+                                  "unique_values", "unique_counts", "unique_inverse", "unique_all"})
+
+
+def test_the_scanner_uses_its_own_set_routines() -> None:
+    """A scan must not pay for ``numpy.ma``: the readers use ``scanner/dex/arrays.py`` (``distinct``, ``isin``)
+    instead of NumPy's set routines. The JSON scan below covers only the paths its small app reaches; this
+    covers every call, wherever it is."""
+    found = []
+    for path in sorted((ROOT / "scanner").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in MASKED_ARRAY_LOADERS \
+                    and isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} np.{node.attr}")
+    assert not found, found
 
 
 def test_a_json_scan_of_an_apk_loads_only_what_it_uses(tmp_path) -> None:

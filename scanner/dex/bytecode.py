@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scanner.dex.arrays import isin
+
 # Width in 16-bit code units of each opcode (Dalvik formats, dalvik-bytecode.html).
 _WIDTHS = [1] * 256
 for _op, _w in {
@@ -201,7 +203,7 @@ def invokes(units: np.ndarray, pcs: np.ndarray, methods: list[int]) -> np.ndarra
     """Which positions in ``pcs`` (candidates: the second unit exists) invoke one of the method indices."""
     if not methods or not len(pcs):
         return np.zeros(len(pcs), dtype=bool)
-    found: np.ndarray = (_KIND_OF_OP[units[pcs] & 0xFF] == METHOD) & np.isin(units[pcs + 1], methods)
+    found: np.ndarray = (_KIND_OF_OP[units[pcs] & 0xFF] == METHOD) & isin(units[pcs + 1], methods)
     return found
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scanner.dex.arrays import distinct
+from scanner.dex.arrays import distinct, isin
 from scanner.dex.file import DexFile
 
 _CONST_STRING, _CONST_STRING_JUMBO, _RETURN_OBJECT = 0x1A, 0x1B, 0x11
@@ -34,7 +34,7 @@ def constant_string_methods(f: DexFile, wanted: Callable[[str], bool]) -> list[t
     rows, ids = rows[keep], ids[keep]
     strings = f.strings
     names = [n for n in distinct(ids["name"]).tolist() if n < len(strings) and wanted(strings[n])]
-    keep = np.isin(ids["name"], names)
+    keep = isin(ids["name"], names)
     out = []
     for row, cls, name in zip(rows[keep].tolist(), ids["cls"][keep].tolist(), ids["name"][keep].tolist(),
                               strict=True):

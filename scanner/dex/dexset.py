@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.dex import bytecode
-from scanner.dex.arrays import distinct_sorted
+from scanner.dex.arrays import distinct_sorted, isin
 from scanner.dex.file import DexFile
 
 _METHOD_REF = re.compile(r"^(L[^;]+;)->([^(:]+)(\([^)]*\)\S+)$")
@@ -229,7 +229,7 @@ def _member_indices(f: DexFile, kind: int, refs: tuple[str, ...]) -> dict[int, s
             wanted.add(ref)
     if not classes:
         return {}
-    rows = np.flatnonzero(np.isin(table["cls"], list(classes)))
+    rows = np.flatnonzero(isin(table["cls"], list(classes)))
     return {row: ref for row in rows.tolist() if (ref := render(row)) in wanted}
 
 
@@ -255,7 +255,7 @@ def _scan_file(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...], st
     names = dict(zip(slots.tolist(), f.method_refs(m.method_idx[order[slots]]), strict=True))
     found = {CallSite(names[s], targets[kind][value], _KIND_NAMES[kind], f.name)
              for s, kind, value in zip(slot.tolist(), kinds.tolist(), values.tolist(), strict=True)}
-    wants = (kinds == bytecode.METHOD) & np.isin(values, literal_rows) if literal_rows else np.zeros(0, bool)
+    wants = (kinds == bytecode.METHOD) & isin(values, literal_rows) if literal_rows else np.zeros(0, bool)
     literal_slots = distinct_sorted(slot[wants]) if literal_rows else slot[:0]
     literals: dict[str, list[int]] = {}
     if not len(literal_slots):

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from scanner.dex.arrays import distinct
+from scanner.dex.arrays import distinct, isin
 from scanner.dex.bytecode import CodeLayout, code_layout
 from scanner.dex.classdata import DefinedMethods, read_defined_methods
 from scanner.dex.mutf8 import decode_mutf8
@@ -332,7 +332,7 @@ class DexFile:
             return []
         owners = distinct(self.field_ids["cls"][fields])
         defs = self.class_defs
-        chosen = np.flatnonzero(np.isin(defs["cls"], owners) & (defs["static"] != 0) & (defs["data"] != 0))
+        chosen = np.flatnonzero(isin(defs["cls"], owners) & (defs["static"] != 0) & (defs["data"] != 0))
         wanted_set, budget, out = set(fields.tolist()), [_VALUE_BUDGET], []
         for class_def in chosen.tolist():
             try:
@@ -349,9 +349,9 @@ class DexFile:
         if at >= len(strings) or strings[at] != _STRING:
             return np.zeros(0, np.int64)
         string_types = np.flatnonzero(self.type_strings == at)
-        typed = np.isin(self.field_ids["type"], string_types)
+        typed = isin(self.field_ids["type"], string_types)
         names = [n for n in distinct(self.field_ids["name"][typed]).tolist() if wanted(strings[n])]
-        return np.flatnonzero(typed & np.isin(self.field_ids["name"], names))
+        return np.flatnonzero(typed & isin(self.field_ids["name"], names))
 
     def _class_static_strings(self, class_def: int, wanted: set[int],
                               budget: list[int]) -> list[tuple[int, int, str]]:
