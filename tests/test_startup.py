@@ -124,11 +124,12 @@ def test_the_scanner_uses_its_own_set_routines() -> None:
 def test_a_json_scan_of_an_apk_loads_only_what_it_uses(tmp_path) -> None:
     """An APK scan to JSON runs without the libraries other inputs and outputs need: protobuf (app bundles),
     Jinja (HTML), httpx and BeautifulSoup (privacy policies given as URLs or HTML), pandas (batch datasets),
-    NumPy's masked arrays (which ``np.unique`` imports: ``scanner/dex/arrays.py``), the report languages."""
+    NumPy's masked arrays (which ``np.unique`` imports: ``scanner/dex/arrays.py``), the report languages, the
+    privacy-policy purpose patterns (an app without a policy has none to read)."""
     from tests.conftest import FIXTURES
 
     unused = ("google.protobuf", "jinja2", "httpx", "bs4", "pandas", "pyarrow", "androguard", "openpyxl",
-              "xlsxwriter", "numpy.ma", "reports.i18n")
+              "xlsxwriter", "numpy.ma", "reports.i18n", "scanner.privacy_policy.purposes")
     probe = (f"import sys\nfrom scanner.cli.main import main\n"
              f"code = main(['scan', {str(FIXTURES / 'sdks.apk')!r}, '-o', {str(tmp_path)!r}, '-f', 'json'])\n"
              f"print(code, sorted(m for m in {unused!r} if m in sys.modules))")
