@@ -205,10 +205,10 @@ def _indices(f: DexFile, methods: tuple[str, ...], fields: tuple[str, ...],
     for kind, refs in ((bytecode.METHOD, methods), (bytecode.FIELD, fields)):
         if rows := _member_indices(f, kind, refs):
             out[kind] = rows
-    type_index, string_index = f.type_index, f.string_index
+    type_index = f.type_index
     for s in strings:
-        if s in string_index:
-            out[bytecode.STRING][string_index[s]] = s
+        if (row := f.string_row(s)) is not None:
+            out[bytecode.STRING][row] = s
     for t in types:
         if t in type_index:
             out[bytecode.TYPE][type_index[t]] = t

@@ -111,7 +111,9 @@ def test_strings_match_androguard(dex_pair) -> None:
 def test_non_ascii_and_modified_utf8_strings(tmp_path: Path) -> None:
     smali = tmp_path / "smali" / "a"
     smali.mkdir(parents=True)
-    texts = ["h\\u00e9llo", "\\u4e2d\\u6587", "nul\\u0000inside", "\\ud83d\\ude00 emoji", "plain"]
+    # U+E000 and the emoji (a surrogate pair) sort one way in UTF-16, the dex order, and the other way in Python's
+    texts = ["h\\u00e9llo", "\\u4e2d\\u6587", "nul\\u0000inside", "\\ud83d\\ude00 emoji", "plain", "\\ue000 private",
+             "\\ud83d\\ude00", "\\ue000"]
     body = "\n".join(f'    const-string v0, "{t}"' for t in texts)
     (smali / "S.smali").write_text(f""".class public La/S;
 .super Ljava/lang/Object;
@@ -122,14 +124,21 @@ def test_non_ascii_and_modified_utf8_strings(tmp_path: Path) -> None:
 .end method
 """)
     subprocess.run(["smali", "assemble", "-o", str(tmp_path / "classes.dex"), str(tmp_path / "smali")], check=True)
-    strings = DexFile((tmp_path / "classes.dex").read_bytes(), "classes.dex", "t").strings
-    assert {"héllo", "中文", "nul\x00inside", "😀 emoji", "plain"} <= set(strings)
+    dex = DexFile((tmp_path / "classes.dex").read_bytes(), "classes.dex", "t")
+    strings = dex.strings
+    assert {"héllo", "中文", "nul\x00inside", "😀 emoji", "plain", "\ue000 private"} <= set(strings)
+    assert strings != sorted(strings), "the table is in UTF-16 order, which Python's differs from here"
+    assert [dex.string_row(s) for s in strings] == list(range(len(strings)))
+    assert dex.string_row("\ue000 privatf") is None and dex.string_row("😀 emojj") is None
 
 
 def test_strings_are_sorted_and_complete(dex_pair) -> None:
     ours, _ = dex_pair
     assert len(ours.strings) == len(ours.string_offsets)
-    assert all(s in ours.string_index for s in ours.types)
+    assert [ours.string_row(s) for s in ours.strings] == list(range(len(ours.strings)))
+    assert all(ours.string_row(s) is not None for s in ours.types)
+    last = ours.strings[-1] if ours.strings else ""
+    assert ours.string_row(last + "\x7f") is None and ours.string_row("") in (None, 0)
 
 
 @pytest.mark.parametrize(("names", "loaded", "ignored"), [
