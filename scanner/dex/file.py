@@ -19,7 +19,7 @@ import numpy as np
 from scanner.dex.arrays import distinct, isin
 from scanner.dex.bytecode import CodeLayout, code_layout
 from scanner.dex.classdata import DefinedMethods, read_defined_methods
-from scanner.dex.mutf8 import decode_mutf8
+from scanner.dex.strings import StringTable
 from scanner.errors import DexFormatError
 
 _HEADER = struct.Struct("<8sI20s20I")  # magic, checksum, signature, 20 sizes/offsets
@@ -160,24 +160,12 @@ class DexFile:
     # -- names ---------------------------------------------------------------------------------------
 
     @cached_property
-    def strings(self) -> list[str]:
-        """Every string, decoded from MUTF-8 (vectorised bounds, one slice per string)."""
+    def strings(self) -> StringTable:
+        """Every string, by row; each decoded from MUTF-8 when first read (``scanner/dex/strings.py``). The
+        bounds of all of them are checked here, so a damaged table fails now, not in a later query."""
         if not len(self.string_offsets):
-            return []
-        starts, ends, wide, lo = self._string_spans
-        # Most strings are ASCII: decode the whole area once as Latin-1 (byte = character) and
-        # slice it; only strings holding a byte >= 0x80 are decoded one by one, as (M)UTF-8.
-        text = self.data[lo:int(ends.max())].decode("latin-1")
-        # map over slices: ~2x faster than a loop appending each slice (37k strings: 3 ms, not 6)
-        out = list(map(text.__getitem__, map(slice, (starts - lo).tolist(), (ends - lo).tolist())))
-        data = self.data
-        for i in np.flatnonzero(wide).tolist():
-            raw = data[starts[i]:ends[i]]
-            try:
-                out[i] = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                out[i] = decode_mutf8(raw)
-        return out
+            return StringTable(self.data, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), 0)
+        return StringTable(self.data, *self._string_spans)
 
     @cached_property
     def _string_spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

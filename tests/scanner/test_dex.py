@@ -104,7 +104,7 @@ def test_strings_match_androguard(dex_pair) -> None:
     from androguard.core.dex import DEX
 
     ours, _ = dex_pair
-    assert ours.strings == list(DEX(ours.data).get_strings())
+    assert list(ours.strings) == list(DEX(ours.data).get_strings())
 
 
 @pytest.mark.android_tools("smali")
@@ -125,11 +125,27 @@ def test_non_ascii_and_modified_utf8_strings(tmp_path: Path) -> None:
 """)
     subprocess.run(["smali", "assemble", "-o", str(tmp_path / "classes.dex"), str(tmp_path / "smali")], check=True)
     dex = DexFile((tmp_path / "classes.dex").read_bytes(), "classes.dex", "t")
-    strings = dex.strings
+    strings = list(dex.strings)
     assert {"héllo", "中文", "nul\x00inside", "😀 emoji", "plain", "\ue000 private"} <= set(strings)
     assert strings != sorted(strings), "the table is in UTF-16 order, which Python's differs from here"
     assert [dex.string_row(s) for s in strings] == list(range(len(strings)))
+    one_by_one = DexFile(dex.data, "classes.dex", "t").strings
+    assert [one_by_one[i] for i in reversed(range(len(strings)))] == strings[::-1]
     assert dex.string_row("\ue000 privatf") is None and dex.string_row("😀 emojj") is None
+
+
+def test_strings_read_one_by_one_are_those_read_all_at_once(dex_pair) -> None:
+    """A string decoded when first asked for, in any order, is the one the whole table decodes to (which
+    androguard checks above); so are slices and negative rows, and a table completed after some were read."""
+    ours, _ = dex_pair
+    whole = list(DexFile(ours.data, ours.name, ours.label).strings)
+    table = DexFile(ours.data, ours.name, ours.label).strings
+    order = np.random.default_rng(len(whole)).permutation(len(whole)).tolist()
+    assert [table[i] for i in order[: len(order) // 2]] == [whole[i] for i in order[: len(order) // 2]]
+    assert list(table) == whole
+    assert len(table) == len(whole) and table[-1:] == whole[-1:] and table[1:4] == whole[1:4]
+    with pytest.raises(IndexError):
+        table[len(whole)]  # noqa: B018
 
 
 def test_strings_are_sorted_and_complete(dex_pair) -> None:
