@@ -215,7 +215,7 @@ DEX_SEEDS += [Seed(s.name, s.data, lo=8) for s in corpus_files(".dex")]
 
 def dex_reader(data: bytes) -> None:
     dex = DexFile(data, "classes.dex", "fuzz.apk")
-    _ = dex.strings, dex.types, dex.protos, dex.class_names, dex.methods
+    _ = list(dex.strings), dex.types, dex.protos, dex.class_names, dex.methods  # every string decoded
     dex.static_strings(lambda name: True)
     constant_string_methods(dex, lambda name: True)
     code_graph([dex])

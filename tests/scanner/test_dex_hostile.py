@@ -21,7 +21,7 @@ SEED_DEX = zipfile.ZipFile(FIXTURES / "sdks.apk").read("classes.dex")
 
 def _exercise(data: bytes) -> None:
     dex = DexFile(data, "classes.dex", "fuzz.apk")
-    _ = dex.strings, dex.types, dex.protos, dex.class_names, dex.methods
+    _ = list(dex.strings), dex.types, dex.protos, dex.class_names, dex.methods  # every string decoded
     dexes = DexSet([dex])
     dexes.classes()
     dexes.call_sites(["Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"],
