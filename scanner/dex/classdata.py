@@ -58,16 +58,36 @@ class DefinedMethods:
         return len(self.method_idx)
 
 
+# The longest ULEB128 a dex may hold (a 32-bit value); a longer run is hostile, read by ``_uleb_run_long``.
+_ULEB_MAX = 5
+
+
 def _uleb_run(u8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values of a run of ULEB128 numbers and the byte offset where each starts."""
+    """Values of a run of ULEB128 numbers and the byte offset where each starts.
+
+    Byte k of every value is added in pass k, over the values that long: no index array per byte, whose
+    fresh memory cost more in page faults than the arithmetic (a store-sized dex's class data: 6.8 -> 4.0 ms in
+    a new process)."""
     ends = np.flatnonzero((u8 & 0x80) == 0)
     if not len(ends):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    u8 = u8[: ends[-1] + 1]
     starts = np.empty_like(ends)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    lengths = ends - starts + 1
+    extra = ends - starts  # each value's bytes after its first
+    if int(extra.max()) >= _ULEB_MAX:
+        return _uleb_run_long(u8[: ends[-1] + 1], starts, extra + 1)
+    values = (u8[starts] & 0x7F).astype(np.int64)
+    for k in range(1, _ULEB_MAX):
+        longer = np.flatnonzero(extra >= k)
+        if not len(longer):
+            break
+        values[longer] |= (u8[starts[longer] + k] & 0x7F).astype(np.int64) << (7 * k)
+    return values, starts
+
+
+def _uleb_run_long(u8: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_uleb_run`` where some value runs past 5 bytes: every byte summed at its shift, capped at 56 bits."""
     group = np.repeat(np.arange(len(starts)), lengths)
     shift = (np.arange(len(u8)) - starts[group]) * 7
     shift = np.minimum(shift, 56)

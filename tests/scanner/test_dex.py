@@ -231,3 +231,39 @@ def test_isin_does_not_load_numpys_masked_arrays() -> None:
              "print('numpy.ma' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False"]
+
+
+def _uleb_reference(raw: bytes) -> tuple[list[int], list[int]]:
+    """Each value of a ULEB128 run the plain way: bytes summed at 7-bit steps (capped at 56, as the reader caps a
+    hostile run past 5 bytes), the run ending at each byte below 0x80; trailing bytes without an end dropped."""
+    values, starts, value, shift, start = [], [], 0, 0, 0
+    for at, byte in enumerate(raw):
+        value += (byte & 0x7F) << min(shift, 56)
+        shift += 7
+        if byte < 0x80:
+            values.append(value)
+            starts.append(start)
+            value, shift, start = 0, 0, at + 1
+    return values, starts
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_uleb_runs_read_as_the_plain_decoder_reads_them(seed: int) -> None:
+    """Class data numbers, 1 to 5 bytes each (and, for odd seeds, some hostile runs of 6 to 9 bytes), against a
+    byte-by-byte decoder."""
+    from scanner.dex.classdata import _uleb_run
+
+    rng = np.random.default_rng(seed)
+    raw = bytearray()
+    for value in rng.integers(0, 1 << 32, size=2000) >> rng.integers(0, 32, size=2000):
+        value = int(value)
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            raw.append(byte | (0x80 if value else 0))
+            if not value:
+                break
+        if seed % 2 and rng.random() < 0.02:
+            raw += bytes([0x80 | int(b) for b in rng.integers(0, 128, size=int(rng.integers(5, 9)))]) + b"\x01"
+    raw += b"\x85\x81"  # a value cut short at the end of the section: not read
+    values, starts = _uleb_run(np.frombuffer(bytes(raw), dtype=np.uint8))
+    assert (values.tolist(), starts.tolist()) == _uleb_reference(bytes(raw))
