@@ -103,20 +103,22 @@ def _rows(parts: list[tuple[np.ndarray, np.ndarray]], n_packages: int) -> np.nda
     targets outside the app (-1).
 
     Up to ``_BITMAP_MAX`` package pairs, a bitmap over them replaces ``distinct`` (a sort or hash of every
-    edge found, ~10^5 per dex): ~5x cheaper, and its set bits come out sorted as (src, dst) keys do.
+    edge found, ~10^5 per dex): ~5x cheaper, and its set bits come out sorted as (src, dst) keys do. The pairs
+    are marked part by part, in their own integer width: no joined int64 copy of ~10^5 pairs per dex, whose fresh
+    memory cost more than the marking.
     """
     if not parts:
         return _NO_EDGES
-    src = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    dst = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    keep = dst >= 0
-    src, dst = src[keep], dst[keep]
-    if n_packages * n_packages <= _BITMAP_MAX and not (src < 0).any():
+    inside = [(src[keep], dst[keep]) for src, dst in parts for keep in (dst >= 0,)]
+    if n_packages * n_packages <= _BITMAP_MAX and all(not len(src) or int(src.min()) >= 0 for src, _ in inside):
         seen = np.zeros(n_packages * n_packages, dtype=bool)
-        seen[src * n_packages + dst] = True
+        for src, dst in inside:  # below 2**24 pairs, an index fits in 32 bits
+            seen[src.astype(np.int32) * np.int32(n_packages) + dst] = True
         keys = np.flatnonzero(seen)
         rows = np.stack([keys // n_packages, keys % n_packages], axis=1).astype(np.int64)
     else:
+        src = np.concatenate([p[0] for p in inside]).astype(np.int64)
+        dst = np.concatenate([p[1] for p in inside]).astype(np.int64)
         keys = distinct((src << 32) | dst)
         rows = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
     kept: np.ndarray = rows[rows[:, 0] != rows[:, 1]]
@@ -132,7 +134,7 @@ def _package_pairs(f: DexFile, type_package: np.ndarray,
         return empty, empty
     # the package each (kind, index) names, in one table: a method's or field's class, or the type itself
     # (strings name none); looked up for every reference at once, then only those naming an app package kept
-    named = np.full((bytecode.STRING_JUMBO + 1) << 16, -1, dtype=np.int64)
+    named = np.full((bytecode.STRING_JUMBO + 1) << 16, -1, dtype=np.int32)  # package numbers fit in 32 bits
     for kind, classes in ((bytecode.METHOD, f.method_ids["cls"]), (bytecode.FIELD, f.field_ids["cls"])):
         classes = classes[: 1 << 16].astype(np.int64)  # instructions hold 16-bit indices
         named[(kind << 16):(kind << 16) + len(classes)] = type_package[classes] if len(f.types) else -1
