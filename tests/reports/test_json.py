@@ -8,6 +8,7 @@ import enum
 
 import pytest
 
+from reports.base import outputs
 from reports.json import JsonWriter, _converted, dumps
 from scanner.model import Severity
 from scanner.serial import to_plain
@@ -16,7 +17,10 @@ from tests.reports.conftest import EVERY_FIXTURE, big_audit, nasty_audit, scan
 
 
 def _same(audit: object) -> None:
-    assert JsonWriter().render(audit, KB) == dumps(to_plain(audit))  # type: ignore[arg-type]
+    text = dumps(to_plain(audit))
+    assert JsonWriter().render(audit, KB) == text  # type: ignore[arg-type]
+    # the file: the same text, as UTF-8 bytes straight from orjson (outputs() takes the writer's files)
+    assert outputs(JsonWriter(), audit, KB) == ((".json", text.encode("utf-8")),)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("name", EVERY_FIXTURE)
