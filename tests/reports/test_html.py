@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 import scanner
+from reports.base import outputs
 from reports.html import HtmlWriter, pretty_member, short_member, wbr
 from reports.json import JsonWriter
 from scanner.analysis.names import has_descriptor
@@ -124,6 +125,19 @@ def test_no_external_resources(audits: dict[str, Audit], name: str) -> None:
 @pytest.mark.parametrize("name", ["sdks.apk", "preconsent.apk", "hostile/empty.apk", "sdks.apk+short_video"])
 def test_deterministic(audits: dict[str, Audit], name: str) -> None:
     assert render(audits[name]) == HtmlWriter().render(audits[name], KB)
+
+
+@pytest.mark.parametrize("name", REPORTED)
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_file_is_the_page_in_utf8(audits: dict[str, Audit], name: str, lang: str) -> None:
+    """``files`` (what the command writes) encodes the template's pieces as they come: the bytes of ``render``."""
+    writer = HtmlWriter(lang=lang)
+    assert outputs(writer, audits[name], KB) == ((".html", writer.render(audits[name], KB).encode("utf-8")),)
+
+
+def test_the_file_of_a_hostile_result_is_the_page_in_utf8(audits: dict[str, Audit]) -> None:
+    audit = nasty_audit(audits["sdks.apk"])
+    assert outputs(WRITER, audit, KB) == ((".html", render(audit).encode("utf-8")),)
 
 
 def test_pi_map_marks_pre_consent(audits: dict[str, Audit]) -> None:
