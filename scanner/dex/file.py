@@ -164,12 +164,14 @@ class DexFile:
         """Every string, by row; each decoded from MUTF-8 when first read (``scanner/dex/strings.py``). The
         bounds of all of them are checked here, so a damaged table fails now, not in a later query."""
         if not len(self.string_offsets):
-            return StringTable(self.data, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), 0)
+            return StringTable(self.data, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), 0, True)
         return StringTable(self.data, *self._string_spans)
 
     @cached_property
-    def _string_spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Each string's data (first byte, its NUL), whether it holds a byte >= 0x80, and the lowest first byte."""
+    def _string_spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
+        """Each string's data (first byte, its NUL), whether it holds a byte >= 0x80, the lowest first byte, and
+        whether no string holds a character from U+D000 up (lead byte 0xED or more): then Python's order of the
+        strings is the format's UTF-16 order (``StringTable.code_point_ordered``)."""
         offsets = self.string_offsets.astype(np.int64)
         u8 = self.u8
         starts = self._string_starts(offsets)
@@ -189,7 +191,7 @@ class DexFile:
         # bytes >= 0x80 are rare: their positions, not a running count over the whole area (~4x cheaper)
         high = np.flatnonzero(u8[lo:int(ends.max())] >= 0x80) + lo
         wide = np.searchsorted(high, ends) > np.searchsorted(high, starts)
-        return starts, ends, wide, lo
+        return starts, ends, wide, lo, not (u8[high] >= 0xED).any()
 
     def _string_starts(self, offsets: np.ndarray) -> np.ndarray:
         u8, size = self.u8, len(self.u8)
@@ -217,7 +219,7 @@ class DexFile:
         """
         if not len(self.string_offsets):
             return np.zeros(0, np.int64)
-        starts, ends, wide, lo = self._string_spans
+        starts, ends, wide, lo, _ = self._string_spans
         heads = {n[:_NEEDLE_HEAD].encode("ascii") for n in needles if n.isascii() and "\0" not in n}
         if b"" in heads:
             return np.arange(len(starts))
@@ -239,7 +241,7 @@ class DexFile:
         string holding a byte >= 0x80 (its first character may be a digit of another script)."""
         if not len(self.string_offsets):
             return np.zeros(0, np.int64)
-        starts, _, wide, _ = self._string_spans
+        starts, _, wide, _, _ = self._string_spans
         first = self.u8[starts]  # an empty string's is its NUL
         return np.flatnonzero(((first >= 0x30) & (first <= 0x39)) | wide)
 
@@ -249,7 +251,10 @@ class DexFile:
         rule a lookup may find nothing). A scan looks up a few hundred strings at most, where a table of every
         string cost ~2.3 ms a store-sized dex (37k strings) to build."""
         strings = self.strings
-        at = bisect.bisect_left(strings, _utf16(text), key=_utf16)
+        if strings.code_point_ordered:  # the same order, by plain comparisons (~2x cheaper a lookup)
+            at = bisect.bisect_left(strings, text)
+        else:
+            at = bisect.bisect_left(strings, _utf16(text), key=_utf16)
         return at if at < len(strings) and strings[at] == text else None
 
     @cached_property

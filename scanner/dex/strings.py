@@ -22,12 +22,16 @@ from scanner.dex.mutf8 import decode_mutf8
 class StringTable(Sequence[str]):
     """The strings of one dex, by row (``string_ids`` order), decoded on first use and kept."""
 
-    __slots__ = ("_data", "_starts", "_ends", "_wide", "_low", "_decoded", "_complete")
+    __slots__ = ("_data", "_starts", "_ends", "_wide", "_low", "_decoded", "_complete", "code_point_ordered")
 
-    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray, wide: np.ndarray, low: int) -> None:
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray, wide: np.ndarray, low: int,
+                 code_point_ordered: bool) -> None:
         """``starts``/``ends``: each string's first byte and its NUL (checked to lie in ``data``); ``wide``:
-        whether it holds a byte >= 0x80; ``low``: the lowest first byte."""
+        whether it holds a byte >= 0x80; ``low``: the lowest first byte; ``code_point_ordered``: no string holds
+        a character from U+D000 up, so Python's order of the strings is the UTF-16 order they are sorted in
+        (the two differ only between a character past U+FFFF, a surrogate pair in UTF-16, and U+E000-U+FFFF)."""
         self._data, self._starts, self._ends, self._wide, self._low = data, starts, ends, wide, low
+        self.code_point_ordered = code_point_ordered
         self._decoded: list[str | None] = [None] * len(starts)
         self._complete = not len(starts)
 

@@ -107,13 +107,19 @@ def test_strings_match_androguard(dex_pair) -> None:
     assert list(ours.strings) == list(DEX(ours.data).get_strings())
 
 
+# U+E000 and the emoji (a surrogate pair) sort one way in UTF-16, the dex order, and the other way in Python's
+_ORDER_APART = ["\\ud83d\\ude00 emoji", "\\ue000 private", "\\ud83d\\ude00", "\\ue000"]
+
+
 @pytest.mark.android_tools("smali")
-def test_non_ascii_and_modified_utf8_strings(tmp_path: Path) -> None:
+@pytest.mark.parametrize("apart", [True, False], ids=["utf16-order-differs", "same-order"])
+def test_non_ascii_and_modified_utf8_strings(tmp_path: Path, apart: bool) -> None:
+    """Strings read and found by their row: with characters on which Python's and UTF-16's orders differ (looked
+    up by their UTF-16 units), and without (by plain comparisons), NUL and non-ASCII in both."""
     smali = tmp_path / "smali" / "a"
     smali.mkdir(parents=True)
-    # U+E000 and the emoji (a surrogate pair) sort one way in UTF-16, the dex order, and the other way in Python's
-    texts = ["h\\u00e9llo", "\\u4e2d\\u6587", "nul\\u0000inside", "\\ud83d\\ude00 emoji", "plain", "\\ue000 private",
-             "\\ud83d\\ude00", "\\ue000"]
+    texts = ["h\\u00e9llo", "\\u4e2d\\u6587", "nul\\u0000inside", "plain", "\\ucfff last"]
+    texts += _ORDER_APART if apart else []
     body = "\n".join(f'    const-string v0, "{t}"' for t in texts)
     (smali / "S.smali").write_text(f""".class public La/S;
 .super Ljava/lang/Object;
@@ -126,12 +132,16 @@ def test_non_ascii_and_modified_utf8_strings(tmp_path: Path) -> None:
     subprocess.run(["smali", "assemble", "-o", str(tmp_path / "classes.dex"), str(tmp_path / "smali")], check=True)
     dex = DexFile((tmp_path / "classes.dex").read_bytes(), "classes.dex", "t")
     strings = list(dex.strings)
-    assert {"héllo", "中文", "nul\x00inside", "😀 emoji", "plain", "\ue000 private"} <= set(strings)
-    assert strings != sorted(strings), "the table is in UTF-16 order, which Python's differs from here"
+    assert {"héllo", "中文", "nul\x00inside", "plain", "\ucfff last"} <= set(strings)
+    assert dex.strings.code_point_ordered is not apart
+    if apart:
+        assert {"😀 emoji", "\ue000 private"} <= set(strings)
+        assert strings != sorted(strings), "the table is in UTF-16 order, which Python's differs from here"
     assert [dex.string_row(s) for s in strings] == list(range(len(strings)))
     one_by_one = DexFile(dex.data, "classes.dex", "t").strings
     assert [one_by_one[i] for i in reversed(range(len(strings)))] == strings[::-1]
     assert dex.string_row("\ue000 privatf") is None and dex.string_row("😀 emojj") is None
+    assert dex.string_row("h\u00e9llp") is None and dex.string_row("\ucfff lass") is None
 
 
 def test_strings_read_one_by_one_are_those_read_all_at_once(dex_pair) -> None:
