@@ -40,7 +40,7 @@ def is_zh(lang: str) -> bool:
     return lang.lower().startswith("zh")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
     """One text: its titles, number (文号 or standard number), issuer, dates and legal weight."""
 
@@ -83,7 +83,7 @@ class Document:
         return zh if is_zh(lang) else en
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reference:
     """One reference id: the clause in the document's own numbering and what it says, in our words."""
 

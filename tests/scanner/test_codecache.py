@@ -219,7 +219,7 @@ digest = hashlib.sha256()
 for module in (scanner.model, signatures.model, scanner.privacy_policy.model):
     for name, cls in sorted(vars(module).items()):
         if isinstance(cls, type) and "__dataclass_fields__" in vars(cls):
-            digest.update(repr((name, cls.__doc__, cls.__slots__, cls.__match_args__)).encode())
+            digest.update(repr((name, cls.__doc__, getattr(cls, "__slots__", None), cls.__match_args__)).encode())
             for attr, f in sorted(vars(cls).items()):
                 c = getattr(getattr(f, "__wrapped__", f), "__code__", None)
                 if c is not None and c.co_filename == "<string>":
