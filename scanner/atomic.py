@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,6 +59,42 @@ def write_atomic_bytes(target: Path, data: bytes, *, durable: bool = True) -> Pa
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def write_atomic_each(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
+    """``write_atomic_bytes`` of each (target, data), in order, each written and synced by a thread while the
+    caller's iterator makes the next: a scan's HTML report renders while its JSON is written (a store app's:
+    ~4 MB synced, 5-9 ms). The first error is raised as a loop would raise it, once the write under way has
+    ended; with no thread to be had (the address-space cap), each is written here."""
+    written: list[Path] = []
+    failed: list[BaseException] = []
+
+    def write(target: Path, data: bytes) -> None:
+        try:
+            written.append(write_atomic_bytes(target, data))
+        except BaseException as exc:  # noqa: BLE001  raised in the caller's thread, below
+            failed.append(exc)
+
+    pending: threading.Thread | None = None
+    try:
+        for target, data in files:
+            if pending is not None:
+                pending.join()
+                pending = None
+            if failed:
+                raise failed[0]
+            thread = threading.Thread(target=write, args=(target, data), name="appaudit-write")
+            try:
+                thread.start()
+                pending = thread
+            except RuntimeError:  # no thread to be had: written here
+                write(target, data)
+    finally:
+        if pending is not None:
+            pending.join()
+    if failed:
+        raise failed[0]
+    return written
 
 
 def promote(written: Path, target: Path) -> Path:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import signatures
-from scanner.atomic import write_atomic, write_atomic_bytes
+from scanner.atomic import write_atomic, write_atomic_each
 from scanner.errors import DiffInputError, InputListError, UnexpectedError
 from scanner.gate import baseline as baselines
 from scanner.gate.policy import PolicyError, find_policy, load_policy
@@ -222,8 +222,8 @@ def scan(args: argparse.Namespace, ahead: SigningSource | None = None) -> int:
                 sys.stdout.write(registry[formats[0]].render(audit, kb))
                 continue
             stem = names(audit.input.path, audit.input.sha256)
-            written = [write_atomic_bytes(out / f"{stem}{suffix}", data)
-                       for f in formats for suffix, data in outputs(registry[f], audit, kb)]
+            written = write_atomic_each((out / f"{stem}{suffix}", data)
+                                        for f in formats for suffix, data in outputs(registry[f], audit, kb))
             _report(audit, written)
     return exit_code(audits, gate)
 

@@ -70,6 +70,7 @@ def test_scan_of_several_inputs_names_the_one_that_failed(cli: Cli, monkeypatch:
 
 def test_a_failing_writer_names_the_input(cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr("reports.html.HtmlWriter.render", _boom)
+    monkeypatch.setattr("reports.html.HtmlWriter.files", _boom)  # what a file is written from
     line = _one_line(cli("scan", V1, "-o", str(tmp_path / "out")))
     assert V1 in line
 
