@@ -75,7 +75,7 @@ def _writing() -> bool:
 def test_each_file_is_written_while_the_next_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``write_atomic_each``: every file written, in order, and the caller's next file is made while the previous
     one is being synced (the sync below waits until the next file has been asked for)."""
-    asked = [threading.Event() for _ in range(3)]
+    asked = [threading.Event() for _ in range(4)]  # the 4th: the files have run out
     real_fsync = os.fsync
     synced: list[int] = []
 
@@ -88,8 +88,7 @@ def test_each_file_is_written_while_the_next_is_made(tmp_path: Path, monkeypatch
         for i in range(3):
             asked[i].set()
             yield tmp_path / f"r{i}.txt", f"report {i}".encode()
-        asked.append(threading.Event())
-        asked[-1].set()  # the last file has no next one to wait for
+        asked[3].set()  # the last file has no next one to wait for
 
     monkeypatch.setattr(atomic.os, "fsync", slow_fsync)
     written = atomic.write_atomic_each(files())
